@@ -1,0 +1,258 @@
+//! One connection's life: CPython's `handle()` / `handle_one_request()` /
+//! `parse_request()` loop, plus what CPython lacks: the unread part of a
+//! request body is drained (bounded) or the connection closed, so a body can
+//! never be parsed as the next request.
+
+use std::any::Any;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::handler::Handler;
+use crate::parse::{
+    self, BodyLength, LineOutcome, MAX_HEADER_LINE, MAX_HEADERS, MAX_REQUEST_LINE, ParseError,
+};
+use crate::request::Request;
+use crate::server::ServerInfo;
+use crate::stream::{Rfile, Transport, Wfile};
+
+/// Most unread body bytes drained to keep a connection alive; a larger
+/// unread body closes the connection instead.
+pub(crate) const MAX_DRAIN: u64 = 1 << 20;
+
+/// Serves every request on `stream` with `handler` until the connection
+/// closes (`handle()`). Errors and panics are logged like CPython's
+/// `handle_error` and end only this connection.
+pub(crate) fn handle_connection<H: Handler>(
+    mut handler: H,
+    stream: Box<dyn Transport>,
+    client_address: SocketAddr,
+    server: Arc<ServerInfo>,
+) {
+    let write_half = match stream.try_clone_box() {
+        Ok(w) => w,
+        Err(e) => {
+            report_error(client_address, &e.to_string());
+            return;
+        }
+    };
+    let class = handler.class();
+    let mut req = Request::new(
+        Rfile::new(stream),
+        Wfile::new(write_half),
+        client_address,
+        class,
+        server,
+    );
+    if let Some(t) = req.server().config().timeout {
+        let _ = req.rfile.set_read_timeout(Some(t));
+        if let Some(s) = req.wfile.tcp() {
+            let _ = s.set_write_timeout(Some(t));
+        }
+    }
+    loop {
+        req.close_connection = true;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            handle_one_request(&mut handler, &mut req)
+        }));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock {
+                    req.log_error(format_args!("Request timed out: {e}"));
+                } else if !is_disconnect(&e) {
+                    report_error(client_address, &format!("{}: {e}", kind_name(&e)));
+                }
+                break;
+            }
+            Err(panic) => {
+                report_error(client_address, &panic_message(&panic));
+                break;
+            }
+        }
+        if req.close_connection {
+            break;
+        }
+    }
+    let _ = req.wfile.flush();
+    if let Some(s) = req.wfile.tcp() {
+        let _ = s.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+fn is_disconnect(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+fn kind_name(e: &io::Error) -> String {
+    format!("{:?}", e.kind())
+}
+
+fn panic_message(panic: &Box<dyn Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        format!("panic: {s}")
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        format!("panic: {s}")
+    } else {
+        "panic".to_owned()
+    }
+}
+
+/// CPython's `handle_error`: a block framed by 40 dashes on stderr.
+fn report_error(client: SocketAddr, what: &str) {
+    let dashes = "-".repeat(40);
+    let text = format!(
+        "{dashes}\nException occurred during processing of request from ('{}', {})\n{what}\n{dashes}\n",
+        client.ip(),
+        client.port()
+    );
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// `handle_one_request()`: read and parse one request, dispatch it, flush.
+fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Result<()> {
+    req.reset();
+    req.rfile.set_body_limit(Some(0));
+    let mut raw = Vec::new();
+    let n = req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1)?;
+    if n > MAX_REQUEST_LINE {
+        req.requestline.clear();
+        req.request_version.clear();
+        req.command.clear();
+        send_parse_error(req, &ParseError::UriTooLong)?;
+        return req.wfile.flush();
+    }
+    if n == 0 {
+        req.close_connection = true;
+        return Ok(());
+    }
+    if !parse_request(handler, req, raw)? {
+        return req.wfile.flush();
+    }
+    handler.dispatch(req)?;
+    req.wfile.flush()?;
+    if !req.close_connection && !req.rfile.drain_body(MAX_DRAIN)? {
+        req.close_connection = true;
+    }
+    Ok(())
+}
+
+fn send_parse_error(req: &mut Request, e: &ParseError) -> io::Result<()> {
+    let message = e.message();
+    let explain = e.explain();
+    req.send_error_full(e.status(), message.as_deref(), explain.as_deref(), &[])
+}
+
+/// `parse_request()`. Returns `Ok(false)` when the request must not be
+/// dispatched (an error was answered, or the line was blank).
+fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -> io::Result<bool> {
+    req.close_connection = true;
+    req.requestline = parse::request_line_text(&raw);
+    req.raw_requestline = raw;
+    let line = match parse::parse_request_line(
+        &req.requestline,
+        req.protocol_version(),
+        &req.class().default_request_version,
+    ) {
+        LineOutcome::Blank => return Ok(false),
+        LineOutcome::Err(e) => {
+            // 3.15 answers every bad line with a status line (gh-54930).
+            req.request_version.clear();
+            send_parse_error(req, &e)?;
+            return Ok(false);
+        }
+        LineOutcome::Ok(line) => line,
+    };
+    req.command = line.command;
+    req.path = line.path;
+    req.request_version = line.version;
+    req.close_connection = !line.keep_alive;
+    if line.http09 {
+        // 3.15 does not read headers for HTTP/0.9 (gh-70765).
+        req.close_connection = true;
+        return Ok(true);
+    }
+    if let Err(e) = read_headers(req) {
+        if let Some(pe) = e.get_ref().and_then(|i| i.downcast_ref::<HeaderError>()) {
+            let pe = pe.0.clone();
+            send_parse_error(req, &pe)?;
+            return Ok(false);
+        }
+        return Err(e);
+    }
+    match parse::body_length(&req.headers) {
+        Ok(BodyLength::Known(n)) => req.rfile.set_body_limit(Some(n)),
+        Ok(BodyLength::Unknown) => {
+            req.rfile.set_body_limit(None);
+        }
+        Err(e) => {
+            send_parse_error(req, &e)?;
+            return Ok(false);
+        }
+    }
+    let conntype = req.headers.get("Connection").unwrap_or("");
+    if conntype.eq_ignore_ascii_case("close") {
+        req.close_connection = true;
+    } else if conntype.eq_ignore_ascii_case("keep-alive") && req.protocol_version() >= "HTTP/1.1" {
+        req.close_connection = false;
+    }
+    if req.rfile.remaining().is_none() {
+        // A body we cannot delimit: never reuse the connection after it.
+        req.close_connection = true;
+    }
+    let expect = req.headers.get("Expect").unwrap_or("");
+    if expect.eq_ignore_ascii_case("100-continue")
+        && req.protocol_version() >= "HTTP/1.1"
+        && req.request_version.as_str() >= "HTTP/1.1"
+    {
+        let go_on = handler.handle_expect_100(req)?;
+        req.wfile.flush()?;
+        if !go_on {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[derive(Debug)]
+struct HeaderError(ParseError);
+
+impl std::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+/// `http.client.parse_headers`: lines up to a blank line or EOF, each at most
+/// [`MAX_HEADER_LINE`] bytes, at most [`MAX_HEADERS`] of them.
+fn read_headers(req: &mut Request) -> io::Result<()> {
+    let mut count = 0;
+    let mut parsing = true;
+    let mut line = Vec::with_capacity(128);
+    loop {
+        line.clear();
+        let n = req.rfile.read_line_raw(&mut line, MAX_HEADER_LINE + 1)?;
+        if n > MAX_HEADER_LINE {
+            return Err(io::Error::other(HeaderError(ParseError::HeaderLineTooLong)));
+        }
+        if parse::is_end_of_headers(&line) {
+            return Ok(());
+        }
+        count += 1;
+        if count > MAX_HEADERS {
+            return Err(io::Error::other(HeaderError(ParseError::TooManyHeaders)));
+        }
+        if parsing {
+            parsing = parse::push_header_line(&mut req.headers, &line);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The small pieces of Python string behaviour whose exact output a client or
+//! a log reader sees: latin-1 decoding, `str.split()` whitespace, `repr()`,
+//! `html.escape(s, quote=False)` and `log_message`'s control-character table.
+
+/// Decodes bytes as latin-1 (every byte is the code point of the same value),
+/// as CPython decodes request lines and headers.
+pub fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Encodes a string as latin-1; characters above U+00FF become `?`
+/// (CPython raises `UnicodeEncodeError` there; a server must not).
+pub fn to_latin1(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}
+
+/// Python's `str.isspace()` for the latin-1 range: the separators of
+/// `str.split()` (`\t \n \v \f \r`, `\x1c`-`\x1f`, space, `\x85`, `\xa0`).
+pub fn is_py_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f' | ' ' | '\u{85}' | '\u{a0}'
+    )
+}
+
+/// Python's `str.split()` with no arguments.
+pub fn py_split(s: &str) -> Vec<&str> {
+    s.split(is_py_space).filter(|w| !w.is_empty()).collect()
+}
+
+/// Python's `repr()` of a string, as `%r` formats it.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_printable(c) => {
+                let n = u32::from(c);
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable()` for one character, exact in the latin-1 range
+/// (which is all a request line can hold) and an approximation above it.
+fn is_printable(c: char) -> bool {
+    match u32::from(c) {
+        0x00..=0x1f | 0x7f..=0xa0 | 0xad => false,
+        0x2028 | 0x2029 | 0xfeff | 0xd800..=0xdfff => false,
+        _ => !c.is_whitespace() || c == ' ',
+    }
+}
+
+/// `html.escape(s, quote=False)`: only `&`, `<` and `>`.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `log_message`'s translation table (gh-100001): `\x00`-`\x1f` and
+/// `\x7f`-`\x9f` become `\xHH`, and `\` becomes `\\`.
+pub fn escape_control(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match u32::from(c) {
+            0x00..=0x1f | 0x7f..=0x9f => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            _ if c == '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_matches_python() {
+        let cases = [
+            ("GET", "'GET'"),
+            ("a'b", "\"a'b\""),
+            ("a'b\"c", "'a\\'b\"c'"),
+            ("\x1b[31m\\x", "'\\x1b[31m\\\\x'"),
+            ("t\tn\nr\r", "'t\\tn\\nr\\r'"),
+            ("\u{a0}\u{ad}\u{e9}\u{7f}", "'\\xa0\\xad\u{e9}\\x7f'"),
+            ("", "''"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(py_repr(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn split_uses_python_whitespace() {
+        assert_eq!(
+            py_split("  GET\t/a\x0b\x0cHTTP/1.0\x1c\u{85}x\u{a0}y "),
+            ["GET", "/a", "HTTP/1.0", "x", "y"]
+        );
+        assert!(py_split(" \t\r\n").is_empty());
+        assert_eq!(py_split("a\u{e9}b"), ["a\u{e9}b"]);
+    }
+
+    #[test]
+    fn html_escape_leaves_quotes() {
+        assert_eq!(
+            html_escape("<script>alert(\"x\")&'</script>"),
+            "&lt;script&gt;alert(\"x\")&amp;'&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn test_unprintable_not_logged() {
+        assert_eq!(escape_control("/\x1bbar\x00\x1b"), "/\\x1bbar\\x00\\x1b");
+        assert_eq!(
+            escape_control("\x1b\x7f\u{9f}\u{a0}beans"),
+            "\\x1b\\x7f\\x9f\u{a0}beans"
+        );
+        assert_eq!(
+            escape_control("\"GET /foo\\b\"ar\x07 HTTP/1.0\""),
+            "\"GET /foo\\\\b\"ar\\x07 HTTP/1.0\""
+        );
+    }
+
+    #[test]
+    fn latin1_round_trip() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(to_latin1(&latin1(&all)), all);
+        assert_eq!(to_latin1("\u{20ac}"), b"?");
+    }
+}

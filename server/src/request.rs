@@ -1,0 +1,449 @@
+//! [`Request`]: what a `BaseHTTPRequestHandler` instance holds while it
+//! serves a connection (the parsed request, `rfile`, `wfile`, the response
+//! header buffer) and its response and logging methods: `send_response`,
+//! `send_header`, `end_headers`, `send_error`, `log_message`, ...
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::date;
+use crate::handler::Class;
+use crate::headers::Headers;
+use crate::pystr::{html_escape, to_latin1};
+use crate::server::ServerInfo;
+use crate::status::{IntoStatus, responses};
+use crate::stream::{Rfile, Wfile};
+
+/// One connection's request state and response writer: `self` in a Python
+/// `do_GET`, minus the user's own attributes (those live on the handler).
+///
+/// The fields keep CPython's names. They describe the request being served
+/// and are reset for each request on a keep-alive connection.
+pub struct Request {
+    /// The method (`GET`); empty before a request line was parsed.
+    pub command: String,
+    /// The request target as sent (a leading `//` collapsed to `/`).
+    pub path: String,
+    /// `HTTP/1.1`, `HTTP/1.0`, or `default_request_version` for a
+    /// two-word request line.
+    pub request_version: String,
+    /// The request line, latin-1, without its line ending.
+    pub requestline: String,
+    /// The request line as received, with its line ending.
+    pub raw_requestline: Vec<u8>,
+    /// The request headers (empty for HTTP/0.9).
+    pub headers: Headers,
+    /// The peer's address.
+    pub client_address: SocketAddr,
+    /// Whether the connection closes after this request.
+    pub close_connection: bool,
+    /// The request body (bounded by `Content-Length`).
+    pub rfile: Rfile,
+    /// The response stream.
+    pub wfile: Wfile,
+    class: Class,
+    server: Arc<ServerInfo>,
+    headers_buffer: Vec<u8>,
+    /// Names of the headers sent since the last `flush_headers`, lower-cased
+    /// (3.15's `_default_response_headers`).
+    sent_header_names: Vec<String>,
+    in_end_headers: bool,
+    /// The status code of the last `send_response`, for logging and tests.
+    status: Option<u16>,
+}
+
+impl Request {
+    pub(crate) fn new(
+        rfile: Rfile,
+        wfile: Wfile,
+        client_address: SocketAddr,
+        class: Class,
+        server: Arc<ServerInfo>,
+    ) -> Self {
+        Request {
+            command: String::new(),
+            path: String::new(),
+            request_version: class.default_request_version.to_string(),
+            requestline: String::new(),
+            raw_requestline: Vec::new(),
+            headers: Headers::new(),
+            client_address,
+            close_connection: true,
+            rfile,
+            wfile,
+            class,
+            server,
+            headers_buffer: Vec::new(),
+            sent_header_names: Vec::new(),
+            in_end_headers: false,
+            status: None,
+        }
+    }
+
+    /// The handler's class attributes and hooks.
+    pub fn class(&self) -> &Class {
+        &self.class
+    }
+
+    /// The server this connection was accepted by (`self.server`).
+    pub fn server(&self) -> &ServerInfo {
+        &self.server
+    }
+
+    /// `protocol_version`, the version in every status line.
+    pub fn protocol_version(&self) -> &str {
+        &self.class.protocol_version
+    }
+
+    /// The code of the last `send_response` / `send_response_only` of this request.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Whether a header called `name` was sent in the response being built.
+    pub fn header_sent(&self, name: &str) -> bool {
+        self.sent_header_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    fn is_http09(&self) -> bool {
+        self.request_version == "HTTP/0.9"
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.command.clear();
+        self.path.clear();
+        self.request_version = self.class.default_request_version.to_string();
+        self.requestline.clear();
+        self.raw_requestline.clear();
+        self.headers.clear();
+        self.headers_buffer.clear();
+        self.sent_header_names.clear();
+        self.status = None;
+    }
+
+    /// `send_response(code)`: logs the request, then adds the status line
+    /// and the `Server` and `Date` headers to the header buffer.
+    ///
+    /// # Errors
+    /// Only from a `before_end_headers` hook or I/O; buffering never fails.
+    pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
+        let code = code.into_code();
+        self.log_request(code);
+        self.send_response_only(code)?;
+        self.send_default_headers()
+    }
+
+    /// `send_response(code, message)`: as [`send_response`](Self::send_response)
+    /// with a custom reason phrase.
+    ///
+    /// # Errors
+    /// As [`send_response`](Self::send_response).
+    pub fn send_response_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
+        let code = code.into_code();
+        self.log_request(code);
+        self.send_response_only_with(code, message)?;
+        self.send_default_headers()
+    }
+
+    fn send_default_headers(&mut self) -> io::Result<()> {
+        let server = self.version_string();
+        self.send_header("Server", &server)?;
+        let date = self.date_time_string();
+        self.send_header("Date", &date)
+    }
+
+    /// `send_response_only(code)`: the status line alone, not logged.
+    ///
+    /// # Errors
+    /// Never in practice (the line is buffered).
+    pub fn send_response_only(&mut self, code: impl IntoStatus) -> io::Result<()> {
+        let code = code.into_code();
+        let message = responses(code).map_or("", |(p, _)| p);
+        self.send_response_only_with(code, message)
+    }
+
+    /// `send_response_only(code, message)`.
+    ///
+    /// # Errors
+    /// Never in practice (the line is buffered).
+    pub fn send_response_only_with(
+        &mut self,
+        code: impl IntoStatus,
+        message: &str,
+    ) -> io::Result<()> {
+        let code = code.into_code();
+        self.status = Some(code);
+        if self.is_http09() {
+            return Ok(());
+        }
+        // A reason phrase cannot carry a line break; CPython would emit it.
+        let message: String = message
+            .chars()
+            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+            .collect();
+        let line = format!("{} {} {}\r\n", self.class.protocol_version, code, message);
+        self.headers_buffer.extend_from_slice(&to_latin1(&line));
+        Ok(())
+    }
+
+    /// `send_header(keyword, value)`: buffers one header; `Connection: close`
+    /// and `Connection: keep-alive` also set `close_connection`.
+    ///
+    /// # Errors
+    /// `InvalidInput` if the name or value contains CR or LF (header
+    /// injection; CPython does not check).
+    pub fn send_header(&mut self, keyword: &str, value: &str) -> io::Result<()> {
+        if keyword.contains(['\r', '\n']) || value.contains(['\r', '\n']) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "header name or value contains a line break",
+            ));
+        }
+        if !self.is_http09() {
+            let b = &mut self.headers_buffer;
+            b.extend_from_slice(&to_latin1(keyword));
+            b.extend_from_slice(b": ");
+            b.extend_from_slice(&to_latin1(value));
+            b.extend_from_slice(b"\r\n");
+            self.sent_header_names.push(keyword.to_ascii_lowercase());
+        }
+        if keyword.eq_ignore_ascii_case("connection") {
+            if value.eq_ignore_ascii_case("close") {
+                self.close_connection = true;
+            } else if value.eq_ignore_ascii_case("keep-alive") {
+                self.close_connection = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// `end_headers()`: runs the `before_end_headers` hook, adds the blank
+    /// line and flushes the header buffer into `wfile`.
+    ///
+    /// # Errors
+    /// I/O errors, or an error from the hook.
+    pub fn end_headers(&mut self) -> io::Result<()> {
+        if !self.in_end_headers {
+            self.in_end_headers = true;
+            let hook = self.class.before_end_headers;
+            let r = hook(self);
+            self.in_end_headers = false;
+            r?;
+        }
+        if !self.is_http09() {
+            self.headers_buffer.extend_from_slice(b"\r\n");
+            self.flush_headers()?;
+        }
+        Ok(())
+    }
+
+    /// `flush_headers()`: hands the buffered status line and headers to
+    /// `wfile` in one write.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn flush_headers(&mut self) -> io::Result<()> {
+        self.sent_header_names.clear();
+        if !self.headers_buffer.is_empty() {
+            let r = self.wfile.write_all(&self.headers_buffer);
+            self.headers_buffer.clear();
+            r?;
+        }
+        Ok(())
+    }
+
+    /// `send_error(code)`: an error response with CPython's HTML page.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn send_error(&mut self, code: impl IntoStatus) -> io::Result<()> {
+        self.send_error_full(code.into_code(), None, None, &[])
+    }
+
+    /// `send_error(code, message)`: the message becomes the reason phrase
+    /// and, HTML-escaped, part of the page.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn send_error_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
+        self.send_error_full(code.into_code(), Some(message), None, &[])
+    }
+
+    /// `send_error(code, message, explain)`.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn send_error_explain(
+        &mut self,
+        code: impl IntoStatus,
+        message: &str,
+        explain: &str,
+    ) -> io::Result<()> {
+        self.send_error_full(code.into_code(), Some(message), Some(explain), &[])
+    }
+
+    /// `send_error` with extra headers sent after `Connection: close` (such
+    /// as `Allow` on a 405 or 501).
+    ///
+    /// Always `Connection: close`; for 1xx, 204, 205 and 304 no body and no
+    /// `Content-Type`/`Content-Length` (RFC 9110 §15.3.5, §15.4.5); otherwise
+    /// the body is `error_message_format` with `message` and `explain`
+    /// HTML-escaped, not sent for `HEAD`.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn send_error_full(
+        &mut self,
+        code: u16,
+        message: Option<&str>,
+        explain: Option<&str>,
+        extra_headers: &[(&str, &str)],
+    ) -> io::Result<()> {
+        let (short, long) = responses(code).unwrap_or(("???", "???"));
+        let message = message.unwrap_or(short);
+        let explain = explain.unwrap_or(long);
+        self.log_error(format_args!("code {code}, message {message}"));
+        self.send_response_with(code, message)?;
+        self.send_header("Connection", "close")?;
+        for (name, value) in extra_headers {
+            self.send_header(name, value)?;
+        }
+        let mut body = Vec::new();
+        if code >= 200 && !matches!(code, 204 | 205 | 304) {
+            body = format_error_page(&self.class.error_message_format, code, message, explain)
+                .into_bytes();
+            let ctype = self.class.error_content_type.clone();
+            self.send_header("Content-Type", &ctype)?;
+            self.send_header("Content-Length", &body.len().to_string())?;
+        }
+        self.end_headers()?;
+        if self.command != "HEAD" && !body.is_empty() {
+            self.wfile.write_all(&body)?;
+        }
+        Ok(())
+    }
+
+    /// `log_request(code)`: `"GET / HTTP/1.0" 200 -`.
+    pub fn log_request(&self, code: impl fmt::Display) {
+        self.log_request_size(code, "-");
+    }
+
+    /// `log_request(code, size)`.
+    pub fn log_request_size(&self, code: impl fmt::Display, size: impl fmt::Display) {
+        let line = crate::log::log_requestline(&self.requestline);
+        self.log_message(format_args!("\"{line}\" {code} {size}"));
+    }
+
+    /// `log_error(format, *args)`: an error message through `log_message`.
+    pub fn log_error(&self, args: fmt::Arguments<'_>) {
+        self.log_message(args);
+    }
+
+    /// `log_message(format, *args)`: through the handler's `log_message`
+    /// hook (by default: escaped, one line on stderr).
+    pub fn log_message(&self, args: fmt::Arguments<'_>) {
+        let message = match args.as_str() {
+            Some(s) => s.to_owned(),
+            None => args.to_string(),
+        };
+        (self.class.log_message)(self, &message);
+    }
+
+    /// `version_string()`: the `Server` header value.
+    pub fn version_string(&self) -> String {
+        (self.class.version_string)(self)
+    }
+
+    /// `date_time_string()`: now, as an HTTP date.
+    pub fn date_time_string(&self) -> String {
+        date::date_time_string(SystemTime::now())
+    }
+
+    /// `log_date_time_string()`: now, as the access log shows it.
+    pub fn log_date_time_string(&self) -> String {
+        date::log_date_time_string(SystemTime::now())
+    }
+
+    /// `address_string()`: the client's IP address (no DNS lookup).
+    pub fn address_string(&self) -> String {
+        self.client_address.ip().to_string()
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("command", &self.command)
+            .field("path", &self.path)
+            .field("request_version", &self.request_version)
+            .field("headers", &self.headers)
+            .field("client_address", &self.client_address)
+            .field("close_connection", &self.close_connection)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with
+/// `message` and `explain` HTML-escaped; `%%` is a literal `%`.
+pub fn format_error_page(template: &str, code: u16, message: &str, explain: &str) -> String {
+    let mut out = String::with_capacity(template.len() + message.len() + explain.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let subs: [(&str, String); 5] = [
+            ("%(code)d", code.to_string()),
+            ("%(code)s", code.to_string()),
+            ("%(message)s", html_escape(message)),
+            ("%(explain)s", html_escape(explain)),
+            ("%%", "%".to_owned()),
+        ];
+        match subs.iter().find(|(k, _)| rest.starts_with(k)) {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &rest[k.len()..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::DEFAULT_ERROR_MESSAGE;
+
+    #[test]
+    fn error_page_sizes_match_cpython() {
+        let page = format_error_page(
+            DEFAULT_ERROR_MESSAGE,
+            404,
+            "File not found",
+            "Nothing matches the given URI",
+        );
+        assert_eq!(page.len(), 460);
+        let page = format_error_page(
+            DEFAULT_ERROR_MESSAGE,
+            501,
+            "Unsupported method ('FOO')",
+            "Server does not support this operation",
+        );
+        assert_eq!(page.len(), 481);
+    }
+
+    #[test]
+    fn error_page_escapes() {
+        let page = format_error_page("%(message)s|%(explain)s|%%|%x", 404, "<b>&", "<i>");
+        assert_eq!(page, "&lt;b&gt;&amp;|&lt;i&gt;|%|%x");
+    }
+}

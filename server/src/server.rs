@@ -1,0 +1,325 @@
+//! `HTTPServer` and `ThreadingHTTPServer` (CPython `http.server` on
+//! `socketserver.TCPServer`): bind, `serve_forever`, `handle_request`,
+//! `shutdown`.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crate::connection::handle_connection;
+use crate::handler::Handler;
+
+/// Settings of a server that are not HTTP semantics.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Socket read/write timeout for each connection (`StreamRequestHandler.timeout`);
+    /// `None`, CPython's default, waits forever.
+    pub timeout: Option<Duration>,
+}
+
+/// What a handler can see of its server (`self.server` in Python).
+#[derive(Debug)]
+pub struct ServerInfo {
+    server_address: SocketAddr,
+    server_name: String,
+    config: ServerConfig,
+    shutdown: Arc<ShutdownState>,
+}
+
+impl ServerInfo {
+    /// The bound address (`server_address`); the real port even if 0 was asked for.
+    pub fn server_address(&self) -> SocketAddr {
+        self.server_address
+    }
+    /// `server_name`: `localhost` for loopback, the host name for a wildcard
+    /// address, else the address itself.
+    pub fn server_name(&self) -> &str {
+        &self.server_name
+    }
+    /// `server_port`.
+    pub fn server_port(&self) -> u16 {
+        self.server_address.port()
+    }
+    /// The server's settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+    /// Asks the server to stop after the current requests; does not wait
+    /// (so a handler may call it).
+    pub fn request_shutdown(&self) {
+        self.shutdown.request(self.server_address);
+    }
+}
+
+#[derive(Debug, Default)]
+struct ShutdownState {
+    requested: AtomicBool,
+    serving: Mutex<bool>,
+    stopped: Condvar,
+}
+
+impl ShutdownState {
+    fn request(&self, addr: SocketAddr) {
+        self.requested.store(true, Ordering::SeqCst);
+        // Wake a blocked accept() with a connection of our own.
+        let mut wake = addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+    }
+}
+
+/// `HTTPServer`: serves one connection at a time, as CPython's does.
+#[doc(alias = "HTTPServer")]
+pub struct HttpServer<F> {
+    listener: TcpListener,
+    factory: Arc<F>,
+    info: Arc<ServerInfo>,
+    threading: bool,
+    active: Arc<AtomicUsize>,
+}
+
+/// `ThreadingHTTPServer`: a thread per connection (daemon threads, as in CPython).
+#[doc(alias = "ThreadingHTTPServer")]
+pub struct ThreadingHttpServer<F>(HttpServer<F>);
+
+impl<F, H> HttpServer<F>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    /// Binds `addr` (port 0 picks a free port) and listens; `factory`
+    /// makes one handler per connection.
+    ///
+    /// # Errors
+    /// Address resolution or bind errors.
+    pub fn bind(addr: impl ToSocketAddrs, factory: F) -> io::Result<Self> {
+        Self::bind_with(addr, factory, ServerConfig::default())
+    }
+
+    /// As [`bind`](Self::bind), with settings.
+    ///
+    /// # Errors
+    /// Address resolution or bind errors.
+    pub fn bind_with(
+        addr: impl ToSocketAddrs,
+        factory: F,
+        config: ServerConfig,
+    ) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        Ok(Self::from_listener(listener, factory, config)?)
+    }
+
+    /// Serves on an already bound listener.
+    ///
+    /// # Errors
+    /// If the listener's address cannot be read.
+    pub fn from_listener(
+        listener: TcpListener,
+        factory: F,
+        config: ServerConfig,
+    ) -> io::Result<Self> {
+        let server_address = listener.local_addr()?;
+        let info = ServerInfo {
+            server_address,
+            server_name: server_name_for(server_address),
+            config,
+            shutdown: Arc::default(),
+        };
+        Ok(HttpServer {
+            listener,
+            factory: Arc::new(factory),
+            info: Arc::new(info),
+            threading: false,
+            active: Arc::default(),
+        })
+    }
+
+    /// The bound address.
+    pub fn server_address(&self) -> SocketAddr {
+        self.info.server_address
+    }
+    /// `server_name`.
+    pub fn server_name(&self) -> &str {
+        &self.info.server_name
+    }
+    /// `server_port`.
+    pub fn server_port(&self) -> u16 {
+        self.info.server_address.port()
+    }
+    /// What handlers see of this server.
+    pub fn info(&self) -> &Arc<ServerInfo> {
+        &self.info
+    }
+
+    /// `serve_forever()`: accepts and serves connections until
+    /// [`shutdown`](Self::shutdown).
+    ///
+    /// # Errors
+    /// Fatal listener errors (per-connection errors are only logged).
+    pub fn serve_forever(&self) -> io::Result<()> {
+        let state = &self.info.shutdown;
+        *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        let result = loop {
+            if state.requested.load(Ordering::SeqCst) {
+                break Ok(());
+            }
+            match self.accept_one() {
+                Ok(()) => {}
+                Err(e) if is_transient_accept_error(&e) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        state.stopped.notify_all();
+        result
+    }
+
+    /// `handle_request()`: accepts and serves one connection, then returns.
+    ///
+    /// # Errors
+    /// Accept errors.
+    pub fn handle_request(&self) -> io::Result<()> {
+        self.accept_one()
+    }
+
+    /// `shutdown()`: stops `serve_forever` (running on another thread) and
+    /// waits until it has returned.
+    pub fn shutdown(&self) {
+        let state = &self.info.shutdown;
+        state.request(self.info.server_address);
+        let mut serving = state.serving.lock().unwrap_or_else(|e| e.into_inner());
+        while *serving {
+            serving = state
+                .stopped
+                .wait(serving)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Connections being served right now.
+    pub fn active_connections(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    fn accept_one(&self) -> io::Result<()> {
+        let (stream, peer) = self.listener.accept()?;
+        if self.info.shutdown.requested.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let _ = stream.set_nodelay(true);
+        let handler = (self.factory)();
+        let info = Arc::clone(&self.info);
+        let guard = ActiveGuard::new(&self.active);
+        if self.threading {
+            thread::Builder::new()
+                .name(format!("basehttp-{peer}"))
+                .spawn(move || {
+                    let _guard = guard;
+                    handle_connection(handler, Box::new(stream), peer, info);
+                })?;
+        } else {
+            let _guard = guard;
+            handle_connection(handler, Box::new(stream), peer, info);
+        }
+        Ok(())
+    }
+}
+
+struct ActiveGuard(Arc<AtomicUsize>);
+
+impl ActiveGuard {
+    fn new(c: &Arc<AtomicUsize>) -> Self {
+        c.fetch_add(1, Ordering::SeqCst);
+        ActiveGuard(Arc::clone(c))
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || e.raw_os_error().is_some_and(|c| c == 24 || c == 23) // EMFILE, ENFILE
+}
+
+impl<F, H> ThreadingHttpServer<F>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    /// Binds `addr` (port 0 picks a free port); `factory` makes one handler
+    /// per connection, each served on its own thread.
+    ///
+    /// # Errors
+    /// Address resolution or bind errors.
+    pub fn bind(addr: impl ToSocketAddrs, factory: F) -> io::Result<Self> {
+        Self::bind_with(addr, factory, ServerConfig::default())
+    }
+
+    /// As [`bind`](Self::bind), with settings.
+    ///
+    /// # Errors
+    /// Address resolution or bind errors.
+    pub fn bind_with(
+        addr: impl ToSocketAddrs,
+        factory: F,
+        config: ServerConfig,
+    ) -> io::Result<Self> {
+        let mut inner = HttpServer::bind_with(addr, factory, config)?;
+        inner.threading = true;
+        Ok(ThreadingHttpServer(inner))
+    }
+
+    /// Serves on an already bound listener.
+    ///
+    /// # Errors
+    /// If the listener's address cannot be read.
+    pub fn from_listener(
+        listener: TcpListener,
+        factory: F,
+        config: ServerConfig,
+    ) -> io::Result<Self> {
+        let mut inner = HttpServer::from_listener(listener, factory, config)?;
+        inner.threading = true;
+        Ok(ThreadingHttpServer(inner))
+    }
+}
+
+impl<F> Deref for ThreadingHttpServer<F> {
+    type Target = HttpServer<F>;
+    fn deref(&self) -> &HttpServer<F> {
+        &self.0
+    }
+}
+
+/// `socket.getfqdn(host)` for the cases that matter without DNS.
+fn server_name_for(addr: SocketAddr) -> String {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        "localhost".to_owned()
+    } else if ip.is_unspecified() {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| ip.to_string())
+    } else {
+        ip.to_string()
+    }
+}

@@ -1,0 +1,267 @@
+//! `rfile` and `wfile`: the request body reader and the response writer of a
+//! connection (CPython's `StreamRequestHandler.rfile` / `.wfile`).
+//!
+//! Both are independent of `TcpStream`: a connection is any [`Transport`], so
+//! TLS or a poller can sit underneath without changing the handler API.
+//! Unlike CPython's raw `rfile`, [`Rfile`] is bounded by the request's
+//! `Content-Length`: a handler can never read into the next request, and what
+//! it leaves unread is drained or the connection closed.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// Size of the connection's read buffer.
+pub(crate) const READ_BUFFER: usize = 16 * 1024;
+/// Size of the response write buffer: the status line, headers and a small
+/// body go out in one `write`.
+pub(crate) const WRITE_BUFFER: usize = 16 * 1024;
+
+/// A bidirectional byte stream a connection runs over.
+pub trait Transport: Read + Write + Send + 'static {
+    /// A second handle on the same stream for the other direction.
+    ///
+    /// # Errors
+    /// When the stream cannot be shared.
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>>;
+    /// The TCP socket underneath, if any (for `sendfile`, timeouts and shutdown).
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+}
+
+impl Transport for TcpStream {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(self.try_clone()?))
+    }
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(self)
+    }
+}
+
+/// The read side of a connection: the request head is read from it by the
+/// server, the body by the handler (`req.rfile.read(...)`).
+pub struct Rfile {
+    inner: Box<dyn Transport>,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    /// Bytes of the current body the handler may still read; `None` = unbounded
+    /// (a body whose end cannot be known, such as `Transfer-Encoding`).
+    remaining: Option<u64>,
+}
+
+impl Rfile {
+    pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
+        Rfile {
+            inner,
+            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            remaining: Some(0),
+        }
+    }
+
+    /// How many body bytes are left to read, if the body's length is known.
+    pub fn remaining(&self) -> Option<u64> {
+        self.remaining
+    }
+
+    pub(crate) fn set_body_limit(&mut self, limit: Option<u64>) {
+        self.remaining = limit;
+    }
+
+    /// The socket underneath, if any.
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        self.inner.tcp()
+    }
+
+    /// Sets the socket read timeout (no-op for non-TCP transports).
+    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self.inner.tcp() {
+            Some(s) => s.set_read_timeout(t),
+            None => Ok(()),
+        }
+    }
+
+    fn fill_raw(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.pos = 0;
+            self.filled = 0;
+            loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => {
+                        self.filled = n;
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    /// `readline(limit)` on the raw stream, ignoring the body bound: appends
+    /// to `out` up to and including `\n`, at most `limit` bytes. Returns the
+    /// number of bytes appended (0 at EOF).
+    pub(crate) fn read_line_raw(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+        let start = out.len();
+        while out.len() - start < limit {
+            let avail = self.fill_raw()?;
+            if avail.is_empty() {
+                break;
+            }
+            let want = (limit - (out.len() - start)).min(avail.len());
+            let chunk = &avail[..want];
+            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+                out.extend_from_slice(&chunk[..=i]);
+                self.pos += i + 1;
+                break;
+            }
+            out.extend_from_slice(chunk);
+            self.pos += want;
+        }
+        Ok(out.len() - start)
+    }
+
+    /// Reads and discards what is left of the body, up to `max` bytes.
+    /// Returns `true` if the body was fully consumed.
+    pub(crate) fn drain_body(&mut self, max: u64) -> io::Result<bool> {
+        let Some(left) = self.remaining else {
+            return Ok(false);
+        };
+        if left > max {
+            return Ok(false);
+        }
+        let mut sink = [0u8; 8192];
+        while self.remaining.is_some_and(|r| r > 0) {
+            if self.read(&mut sink)? == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Read for Rfile {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let cap = match self.remaining {
+            Some(0) => return Ok(0),
+            Some(r) => out.len().min(usize::try_from(r).unwrap_or(usize::MAX)),
+            None => out.len(),
+        };
+        let n = if self.pos >= self.filled && cap >= self.buf.len() {
+            // Large read with an empty buffer: bypass it.
+            self.inner.read(&mut out[..cap])?
+        } else {
+            let avail = self.fill_raw()?;
+            let n = avail.len().min(cap);
+            out[..n].copy_from_slice(&avail[..n]);
+            self.pos += n;
+            n
+        };
+        if let Some(r) = &mut self.remaining {
+            *r -= n as u64;
+        }
+        Ok(n)
+    }
+}
+
+impl BufRead for Rfile {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let cap = match self.remaining {
+            Some(r) => usize::try_from(r).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        if cap == 0 {
+            return Ok(&[]);
+        }
+        let avail = self.fill_raw()?;
+        let n = avail.len().min(cap);
+        Ok(&avail[..n])
+    }
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt;
+        if let Some(r) = &mut self.remaining {
+            *r -= amt as u64;
+        }
+    }
+}
+
+/// The write side of a connection (`wfile`). Writes are buffered and sent at
+/// the end of each request, so headers and a small body share one `write`.
+pub struct Wfile {
+    inner: Box<dyn Transport>,
+    buf: Vec<u8>,
+    /// Bytes written to the socket (or buffered) since the last reset.
+    written: u64,
+}
+
+impl Wfile {
+    pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
+        Wfile {
+            inner,
+            buf: Vec::with_capacity(WRITE_BUFFER),
+            written: 0,
+        }
+    }
+
+    /// The socket underneath, if any.
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        self.inner.tcp()
+    }
+
+    /// Total bytes written through this `wfile` on the connection.
+    pub fn bytes_written(&self) -> u64 {
+        self.written
+    }
+
+    /// Sends `len` bytes of `file` from its current position, with zero-copy
+    /// `sendfile` where the platform and transport allow it, else by copying.
+    /// Returns the number of bytes sent (short only if the file shrank).
+    ///
+    /// # Errors
+    /// I/O errors reading the file or writing the socket.
+    pub fn send_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        self.flush()?;
+        let n = crate::sendfile::copy_file(file, len, self)?;
+        Ok(n)
+    }
+
+    pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
+        self.inner.write_all(data)
+    }
+}
+
+impl Write for Wfile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.written += data.len() as u64;
+        if self.buf.len() + data.len() > WRITE_BUFFER {
+            self.flush_buf()?;
+            if data.len() >= WRITE_BUFFER {
+                self.inner.write_all(data)?;
+                return Ok(data.len());
+            }
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.inner.flush()
+    }
+}
+
+impl Wfile {
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let r = self.inner.write_all(&self.buf);
+            self.buf.clear();
+            r?;
+        }
+        Ok(())
+    }
+}

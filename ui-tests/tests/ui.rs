@@ -1,0 +1,6 @@
+//! Compile-fail and compile-pass tests for `#[http_handler]`.
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}
