@@ -1,1 +1,4 @@
+//! Integration tests over real sockets: one binary, one module per area.
+#![allow(missing_docs, unreachable_pub, dead_code)]
 
+mod support;
