@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(a.overrides[0].0, "server_version");
         assert_eq!(a.overrides[0].1.value(), "Spam/1.0");
         assert!(a.auto_options && a.method_not_allowed && a.auto_head);
-        assert!(a.extends.unwrap().is_ident("files") == false);
+        assert_eq!(a.extends.unwrap().segments.len(), 2);
         assert_eq!(a.krate.to_token_stream().to_string(), ":: my :: basehttp");
     }
 
