@@ -2,4 +2,7 @@
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 mod base;
+mod macro_dispatch;
+mod macro_optins;
+mod macro_overrides;
 mod support;
