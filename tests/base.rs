@@ -3,12 +3,11 @@
 //! `BaseHTTPRequestHandlerTestCase` and `RequestHandlerLoggingTestCase`,
 //! ported by name, plus the server-level guarantees CPython lacks.
 
-use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::sync::Mutex;
 
+use basehttp::HttpServer;
 use basehttp::prelude::*;
-use basehttp::{Class, HttpServer};
 
 use crate::support::{self, connect, parse, parse_all, raw, read_response, spawn};
 
@@ -40,41 +39,39 @@ fn logs_for(port: u16) -> Vec<String> {
 
 struct RequestHandler;
 
+#[http_handler(protocol_version = "HTTP/1.1", default_request_version = "HTTP/1.1")]
 impl RequestHandler {
-    #[allow(non_snake_case)]
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+    }
+
     fn do_TEST(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(204)?;
         req.send_header("Content-Type", "text/html")?;
         req.send_header("Connection", "close")?;
         req.end_headers()
     }
-    #[allow(non_snake_case)]
     fn do_KEEP(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(204)?;
         req.send_header("Content-Type", "text/html")?;
         req.send_header("Connection", "keep-alive")?;
         req.end_headers()
     }
-    #[allow(non_snake_case)]
     fn do_KEYERROR(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_error(999)
     }
-    #[allow(non_snake_case)]
     fn do_NOTFOUND(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_error(404)
     }
-    #[allow(non_snake_case)]
     fn do_EXPLAINERROR(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_error_explain(999, "Short Message", "This is a long \n explanation")
     }
-    #[allow(non_snake_case)]
     fn do_CUSTOM(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(999)?;
         req.send_header("Content-Type", "text/html")?;
         req.send_header("Connection", "close")?;
         req.end_headers()
     }
-    #[allow(non_snake_case)]
     fn do_LATINONEHEADER(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(999)?;
         req.send_header("X-Special", "Dängerous Mind")?;
@@ -87,55 +84,12 @@ impl RequestHandler {
             .to_owned();
         req.wfile.write_all(body.as_bytes())
     }
-    #[allow(non_snake_case)]
     fn do_SEND_ERROR(&mut self, req: &mut Request) -> io::Result<()> {
         let code: u16 = req.path[1..].parse().unwrap_or(500);
         req.send_error(code)
     }
-    #[allow(non_snake_case)]
     fn do_HEAD(&mut self, req: &mut Request) -> io::Result<()> {
         self.do_SEND_ERROR(req)
-    }
-}
-
-impl Handler for RequestHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(&[
-            "TEST",
-            "KEEP",
-            "KEYERROR",
-            "NOTFOUND",
-            "EXPLAINERROR",
-            "CUSTOM",
-            "LATINONEHEADER",
-            "SEND_ERROR",
-            "HEAD",
-        ])
-    }
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        match req.command.as_str() {
-            "TEST" => self.do_TEST(req),
-            "KEEP" => self.do_KEEP(req),
-            "KEYERROR" => self.do_KEYERROR(req),
-            "NOTFOUND" => self.do_NOTFOUND(req),
-            "EXPLAINERROR" => self.do_EXPLAINERROR(req),
-            "CUSTOM" => self.do_CUSTOM(req),
-            "LATINONEHEADER" => self.do_LATINONEHEADER(req),
-            "SEND_ERROR" => self.do_SEND_ERROR(req),
-            "HEAD" => self.do_HEAD(req),
-            _ => {
-                let m = self.methods();
-                basehttp::__private::unsupported_method(req, &m)
-            }
-        }
-    }
-    fn class(&self) -> Class {
-        Class {
-            protocol_version: "HTTP/1.1".into(),
-            default_request_version: "HTTP/1.1".into(),
-            log_message: capture_log,
-            ..Class::BASE
-        }
     }
 }
 
@@ -350,7 +304,6 @@ struct Http09Handler;
 
 #[http_handler]
 impl Http09Handler {
-    #[allow(non_snake_case)]
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         let body = format!("OK: here is {}\r\n", req.path);
         req.wfile.write_all(body.as_bytes())
@@ -401,33 +354,12 @@ struct SocketlessRequestHandler {
     reject_continue: bool,
 }
 
+#[http_handler(protocol_version = "HTTP/1.1")]
 impl SocketlessRequestHandler {
-    #[allow(non_snake_case)]
-    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
-        req.send_response(200)?;
-        req.send_header("Content-Type", "text/html")?;
-        req.end_headers()?;
-        req.wfile.write_all(DATA)
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
     }
-}
 
-impl Handler for SocketlessRequestHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(&["GET"])
-    }
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        match req.command.as_str() {
-            "GET" => self.do_GET(req),
-            _ => basehttp::__private::unsupported_method(req, &["GET"]),
-        }
-    }
-    fn class(&self) -> Class {
-        Class {
-            protocol_version: "HTTP/1.1".into(),
-            log_message: capture_log,
-            ..Class::BASE
-        }
-    }
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         if self.reject_continue {
             req.send_error(417)?;
@@ -436,6 +368,13 @@ impl Handler for SocketlessRequestHandler {
         req.send_response_only(100)?;
         req.end_headers()?;
         Ok(true)
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(200)?;
+        req.send_header("Content-Type", "text/html")?;
+        req.end_headers()?;
+        req.wfile.write_all(DATA)
     }
 }
 
@@ -694,43 +633,24 @@ fn test_unprintable_not_logged() {
 
 struct LoggingHandler;
 
-#[http_handler]
+#[http_handler(protocol_version = "HTTP/1.1")]
 impl LoggingHandler {
-    #[allow(non_snake_case)]
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+    }
+
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(200)?;
         req.end_headers()
     }
-    #[allow(non_snake_case)]
     fn do_ERROR(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_error_with(404, "File not found")
     }
 }
 
-/// The default `log_message` writes to stderr, which a test cannot read
-/// in-process, so this runs the same handler with the capturing hook and
-/// the default formatter.
-struct CapturedLoggingHandler(LoggingHandler);
-
-impl Handler for CapturedLoggingHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        self.0.methods()
-    }
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        self.0.dispatch(req)
-    }
-    fn class(&self) -> Class {
-        Class {
-            protocol_version: "HTTP/1.1".into(),
-            log_message: capture_log,
-            ..Class::BASE
-        }
-    }
-}
-
 #[test]
 fn test_get() {
-    let srv = spawn(|| CapturedLoggingHandler(LoggingHandler));
+    let srv = spawn(|| LoggingHandler);
     let resp = parse(&raw(
         srv.addr,
         b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
@@ -746,7 +666,7 @@ fn test_get() {
 
 #[test]
 fn test_err() {
-    let srv = spawn(|| CapturedLoggingHandler(LoggingHandler));
+    let srv = spawn(|| LoggingHandler);
     raw(srv.addr, b"ERROR / HTTP/1.1\r\n\r\n");
     let port = srv.port();
     drop(srv);
@@ -764,7 +684,6 @@ struct Echo;
 #[http_handler]
 impl Echo {
     /// Reads only the first 3 bytes of the body.
-    #[allow(non_snake_case)]
     fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
         let mut first = [0u8; 3];
         let n = req.rfile.read(&mut first)?;
@@ -773,7 +692,6 @@ impl Echo {
         req.end_headers()?;
         req.wfile.write_all(&first[..n])
     }
-    #[allow(non_snake_case)]
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         if req.path == "/panic" {
             panic!("handler bug");
@@ -789,21 +707,19 @@ impl Echo {
     }
 }
 
+/// `Echo` with `protocol_version = "HTTP/1.1"`, extending it.
 struct Echo11;
 
-impl Handler for Echo11 {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Echo.methods()
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Echo11 {
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
     }
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        Echo.dispatch(req)
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        Echo.do_POST(req)
     }
-    fn class(&self) -> Class {
-        Class {
-            protocol_version: "HTTP/1.1".into(),
-            log_message: capture_log,
-            ..Class::BASE
-        }
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        Echo.do_GET(req)
     }
 }
 
@@ -931,7 +847,6 @@ struct ServerAware;
 
 #[http_handler]
 impl ServerAware {
-    #[allow(non_snake_case)]
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         let body = format!(
             "{}:{}",
