@@ -6,7 +6,8 @@
 //! `__private` module.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Item, Path};
 
 use crate::parse::{self, Args, Errors, HandlerImpl};
@@ -115,7 +116,12 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
 
     let arms = h.methods.iter().map(|m| {
         let (cfgs, name, ident) = (&m.cfgs, &m.http_method, &m.ident);
-        quote!(#(#cfgs)* #name => return self.#ident(req),)
+        // A type error on the argument points at the user's `req: &mut X`.
+        let req = match m.sig.inputs.iter().nth(1) {
+            Some(syn::FnArg::Typed(arg)) => quote_spanned!(arg.ty.span()=> req),
+            _ => quote!(req),
+        };
+        quote!(#(#cfgs)* #name => return self.#ident(#req),)
     });
     let inherited = args.extends.as_ref().map(|t| {
         quote! {
@@ -203,7 +209,9 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
         })
         .map(|k| {
             let (cfgs, ident) = (&k.cfgs, &k.ident);
-            quote!(#(#cfgs)* { class.#ident = <Self>::#ident; })
+            // A type error points at the user's fn name.
+            let f = quote_spanned!(ident.span()=> <Self>::#ident);
+            quote!(#(#cfgs)* { class.#ident = #f; })
         })
         .collect::<Vec<_>>();
     if user_class.is_none()
