@@ -30,7 +30,7 @@ pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result
     validate::args(&args, &mut errors);
     validate::handler(&handler, &args, &mut errors);
     let user_impl = &handler.item;
-    Ok(match errors.finish() {
+    let out = match errors.finish() {
         Ok(()) => {
             let generated = handler_impl(&handler, &args);
             quote! { #user_impl #generated }
@@ -42,7 +42,12 @@ pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result
             let e = e.into_compile_error();
             quote! { #user_impl #stub #e }
         }
-    })
+    };
+    // `BASEHTTP_MACROS_DEBUG=1 cargo build` prints what was generated.
+    if std::env::var_os("BASEHTTP_MACROS_DEBUG").is_some() {
+        eprintln!("{out}");
+    }
+    Ok(out)
 }
 
 /// `impl<..> Handler for T where T: Send + 'static` header parts.
@@ -176,15 +181,16 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
                 Some(t) => quote!(<Self as #t>::base_class(self)),
                 None => quote!(#krate::Class::BASE),
             };
+            let call = quote_spanned!(k.ident.span()=> <Self>::class(self));
             if cfgs.is_empty() {
-                quote!(<Self>::class(self))
+                call
             } else {
                 let preds = cfgs
                     .iter()
                     .filter_map(|a| a.parse_args::<TokenStream>().ok());
                 quote! {{
                     #(#cfgs)*
-                    let class = <Self>::class(self);
+                    let class = #call;
                     #[cfg(not(all(#(#preds),*)))]
                     let class = #fallback;
                     class
