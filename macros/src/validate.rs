@@ -487,6 +487,21 @@ mod tests {
     }
 
     #[test]
+    fn header_values_cannot_break_lines() {
+        let errs = messages(
+            parse_quote!(impl H { fn do_GET(&mut self, r: &mut R) -> io::Result<()> { Ok(()) } }),
+            quote::quote!(
+                server_version = "a\r\nX-Evil: 1",
+                error_message_format = "a\nb"
+            ),
+        );
+        assert_eq!(
+            errs,
+            ["`server_version` is sent in a header and cannot contain a line break; remove it"]
+        );
+    }
+
+    #[test]
     fn empty_impl_needs_extends() {
         let errs = messages(parse_quote!(impl H {}), quote::quote!());
         assert_eq!(errs.len(), 1);
