@@ -1,5 +1,5 @@
 //! Handler shapes that must compile: generics, lifetimes, where clauses,
-//! `#[cfg]` on methods, `#[method]`, path spellings, `extends`.
+//! `#[cfg]` on methods and hooks, `#[method]`, path spellings, `extends`.
 use basehttp::prelude::*;
 use basehttp::{Class, Handler};
 use std::fmt::Display;
@@ -75,6 +75,30 @@ impl Base for OnlyInherited {}
 #[http_handler(extends = self::Base)]
 impl OnlyInherited {}
 
+struct CfgHooks;
+
+#[http_handler(auto_head, sys_version = "x")]
+impl CfgHooks {
+    #[cfg(not(any()))]
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(200)
+    }
+    #[cfg(not(any()))]
+    fn log_message(_req: &Request, _message: &str) {}
+    #[cfg(any())]
+    fn version_string(_req: &Request) -> String {
+        missing_function()
+    }
+    #[cfg(any())]
+    fn class(&self) -> Class {
+        missing_function()
+    }
+    #[cfg(any())]
+    fn handle_expect_100(&mut self, _req: &mut Request) -> io::Result<bool> {
+        missing_function()
+    }
+}
+
 fn assert_handler<H: Handler>(_: H) {}
 
 fn main() {
@@ -84,4 +108,5 @@ fn main() {
     Cfgd.helper();
     assert_handler(Upload);
     assert_handler(OnlyInherited);
+    assert_handler(CfgHooks);
 }
