@@ -141,7 +141,7 @@ fn test_get() {
     {
         use std::os::unix::fs::PermissionsExt;
         let sub = f.sub();
-        std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o000)).unwrap();
         // Root reads anything; CPython skips this check there too.
         if std::fs::read_dir(&sub).is_err() {
             let r = f.get(&format!("{b}/"));
