@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 mod base;
+mod files;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;

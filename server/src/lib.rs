@@ -84,9 +84,11 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod cli;
 mod connection;
 pub mod date;
 mod handler;
+pub mod handlers;
 mod headers;
 pub mod log;
 pub mod parse;
