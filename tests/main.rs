@@ -2,3 +2,5 @@
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 mod support;
+
+mod cgi;

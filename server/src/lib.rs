@@ -8,6 +8,7 @@ pub mod __private;
 mod connection;
 pub mod date;
 mod handler;
+pub mod handlers;
 mod headers;
 pub mod log;
 pub mod parse;

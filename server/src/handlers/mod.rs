@@ -1,0 +1,4 @@
+//! The stock handlers: ports of CPython's `SimpleHTTPRequestHandler` and
+//! `CGIHTTPRequestHandler`.
+
+pub mod cgi;
