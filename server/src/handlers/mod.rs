@@ -1,4 +1,8 @@
-//! The stock handlers: ports of CPython's `SimpleHTTPRequestHandler` and
-//! `CGIHTTPRequestHandler`.
+//! The stock handlers of CPython's `http.server`: [`SimpleHttpRequestHandler`]
+//! (files and directory listings) and [`CgiHttpRequestHandler`] (CGI scripts).
 
 pub mod cgi;
+pub mod files;
+
+pub use cgi::{CgiHandler, CgiHttpRequestHandler};
+pub use files::{Body, FileHandler, SimpleHttpRequestHandler};
