@@ -5,6 +5,7 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod cli;
 mod connection;
 pub mod date;
 mod handler;
