@@ -556,3 +556,81 @@ fn status_header_passes_through_by_default() {
     assert_eq!(r.status_line, "HTTP/1.0 200 Script output follows");
     assert_eq!(r.header("Status"), Some("410 Gone"));
 }
+
+/// The `CgiHandler` extension protocol: a user type that keeps every stock
+/// behaviour and adds a method.
+mod extends {
+    use std::borrow::Cow;
+    use std::io;
+
+    use basehttp::handlers::cgi::{self, CgiHandler, CgiHttpRequestHandler};
+    use basehttp::handlers::{Body, FileHandler, SimpleHttpRequestHandler};
+    use basehttp::{Class, Handler, Request};
+
+    use super::*;
+
+    struct Mine {
+        cgi: CgiHttpRequestHandler,
+    }
+
+    impl FileHandler for Mine {
+        fn file_handler(&self) -> &SimpleHttpRequestHandler {
+            &self.cgi.files
+        }
+        fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
+            cgi::send_head(self, req)
+        }
+    }
+
+    impl CgiHandler for Mine {
+        fn cgi_handler(&self) -> &CgiHttpRequestHandler {
+            &self.cgi
+        }
+    }
+
+    impl Handler for Mine {
+        fn methods(&self) -> Cow<'static, [&'static str]> {
+            Cow::Borrowed(&["GET", "HEAD", "POST", "SPAM"])
+        }
+        fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+            if req.command == "SPAM" {
+                req.send_response(200)?;
+                req.send_header("Content-Length", "5")?;
+                req.end_headers()?;
+                return req.wfile.write_all(b"spam\n");
+            }
+            match <Self as CgiHandler>::dispatch_inherited(self, req) {
+                Some(r) => r,
+                None => req.send_error(501),
+            }
+        }
+        fn class(&self) -> Class {
+            <Self as CgiHandler>::base_class(self)
+        }
+    }
+
+    #[test]
+    fn extends_cgi_handler() {
+        let dir = TempDir::new("cgi-ext");
+        script(&dir, "cgi-bin/file1.sh", FILE1);
+        script(&dir, "cgi-bin/file2.sh", FILE2);
+        dir.write("plain.txt", "plain\n");
+        let root = dir.path().to_path_buf();
+        let server = support::spawn(move || Mine {
+            cgi: CgiHttpRequestHandler::new(root.clone()),
+        });
+        assert_hello(&parse(&raw(
+            server.addr,
+            b"GET /cgi-bin/file1.sh HTTP/1.0\r\n\r\n",
+        )));
+        let r = parse(&raw(
+            server.addr,
+            &post("/cgi-bin/file2.sh", b"spam=1&eggs=2&bacon=3"),
+        ));
+        assert_eq!(body(&r), "1, 2, 3\n");
+        let r = parse(&raw(server.addr, b"GET /plain.txt HTTP/1.0\r\n\r\n"));
+        assert_eq!(body(&r), "plain\n");
+        let r = parse(&raw(server.addr, b"SPAM / HTTP/1.0\r\n\r\n"));
+        assert_eq!(body(&r), "spam\n");
+    }
+}
