@@ -13,7 +13,7 @@
 
 pub mod env;
 mod rfc3875;
-pub mod runner;
+mod runner;
 
 use std::borrow::Cow;
 use std::io::{self, Read, Write};

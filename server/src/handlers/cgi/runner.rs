@@ -22,7 +22,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// How a script run ended, for the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// The script exited by itself; `waitstatus_to_exitcode` (negative for a signal).
     Exited(i32),
     /// The timeout expired and the script's process group was killed.
@@ -32,7 +32,7 @@ pub enum Ending {
 }
 
 /// Python's `os.waitstatus_to_exitcode`.
-pub fn exit_code(status: ExitStatus) -> i32 {
+pub(crate) fn exit_code(status: ExitStatus) -> i32 {
     status
         .code()
         .or_else(|| status.signal().map(|s| -s))
@@ -43,7 +43,7 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 ///
 /// # Errors
 /// When the script cannot be started.
-pub fn spawn(mut cmd: Command) -> io::Result<Child> {
+pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -54,7 +54,12 @@ pub fn spawn(mut cmd: Command) -> io::Result<Child> {
 /// Feeds the body to the script on a second thread while `output` (on this
 /// thread) relays the script's stdout to the client, then reaps the script.
 /// `output` returns an error when the client can't be written to.
-pub fn run<F>(mut child: Child, rfile: &mut Rfile, timeout: Option<Duration>, output: F) -> Ending
+pub(crate) fn run<F>(
+    mut child: Child,
+    rfile: &mut Rfile,
+    timeout: Option<Duration>,
+    output: F,
+) -> Ending
 where
     F: FnOnce(&mut ChildStdout) -> io::Result<()>,
 {
@@ -139,7 +144,7 @@ fn feed(rfile: &mut Rfile, stdin: Option<std::process::ChildStdin>) {
 ///
 /// # Errors
 /// Errors writing to `out` (the client went away).
-pub fn pump(stdout: &mut impl Read, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn pump(stdout: &mut impl Read, out: &mut impl Write) -> io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = match stdout.read(&mut buf) {
