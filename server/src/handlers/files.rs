@@ -286,10 +286,16 @@ impl Handler for SimpleHttpRequestHandler {
     }
 }
 
-/// Sends the 3.15 `extra_response_headers` not already sent in this response.
+/// Sends the 3.15 `extra_response_headers`, skipping names the handler
+/// itself already sent in this response (extras may repeat each other).
 fn send_extra_headers(state: &SimpleHttpRequestHandler, req: &mut Request) -> io::Result<()> {
-    for (name, value) in &state.extra_response_headers {
-        if !req.header_sent(name) {
+    let keep: Vec<bool> = state
+        .extra_response_headers
+        .iter()
+        .map(|(name, _)| !req.header_sent(name))
+        .collect();
+    for ((name, value), keep) in state.extra_response_headers.iter().zip(keep) {
+        if keep {
             req.send_header(name, value)?;
         }
     }
