@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use basehttp::cli::{Args, PROG, UsageError};
-use basehttp::handlers::SimpleHttpRequestHandler;
-use basehttp::{ServerConfig, ThreadingHttpServer};
+use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
+use basehttp::{Handler, ServerConfig, ThreadingHttpServer};
 
 /// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
 /// wait for SYN retransmits under load; this is the only server-side
@@ -43,12 +43,6 @@ fn main() -> ExitCode {
 
 /// `test()`: bind, print the banner, serve until killed.
 fn run(args: Args) -> io::Result<()> {
-    if args.cgi {
-        // Hook for the CGI handler (`handlers::cgi`), which this build lacks.
-        return Err(io::Error::other(
-            "--cgi: the CGI handler is not available in this build",
-        ));
-    }
     let directory = match &args.directory {
         Some(d) => PathBuf::from(d),
         None => std::env::current_dir()?,
@@ -60,11 +54,20 @@ fn run(args: Args) -> io::Result<()> {
         files = files.with_header(name.clone(), value.clone());
     }
     let listener = bind(args.bind.as_deref(), args.port)?;
-    let server = ThreadingHttpServer::from_listener(
-        listener,
-        move || files.clone(),
-        ServerConfig::default(),
-    )?;
+    if args.cgi {
+        let cgi = CgiHttpRequestHandler::with_files(files);
+        serve(listener, move || cgi.clone())
+    } else {
+        serve(listener, move || files.clone())
+    }
+}
+
+/// Serves `factory`'s handlers on `listener` after printing the banner.
+fn serve<H: Handler>(
+    listener: TcpListener,
+    factory: impl Fn() -> H + Send + Sync + 'static,
+) -> io::Result<()> {
+    let server = ThreadingHttpServer::from_listener(listener, factory, ServerConfig::default())?;
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {

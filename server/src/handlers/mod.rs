@@ -1,6 +1,8 @@
 //! The stock handlers of CPython's `http.server`: [`SimpleHttpRequestHandler`]
-//! (files and directory listings).
+//! (files and directory listings) and [`CgiHttpRequestHandler`] (CGI scripts).
 
+pub mod cgi;
 pub mod files;
 
+pub use cgi::{CgiHandler, CgiHttpRequestHandler};
 pub use files::{Body, FileHandler, SimpleHttpRequestHandler};

@@ -1,0 +1,393 @@
+//! Port of CPython 3.14's `CGIHTTPRequestHandler` (`Lib/http/server.py`;
+//! removed from 3.15): serves files like `SimpleHTTPRequestHandler` and runs
+//! executables under `cgi_directories` as CGI/1.1 scripts.
+//!
+//! [`CgiHttpRequestHandler`] is the stock handler; [`CgiHandler`] is its
+//! overridable surface on top of [`FileHandler`], for types that extend it.
+//!
+//! Differences from CPython (see `docs/cgi.md`): a path with too many `..`
+//! is a 404 instead of a dropped connection; a hanging script is killed after
+//! [`CgiHttpRequestHandler::timeout`]; a client that goes away kills the
+//! script; the connection always closes after script output (it has no
+//! framing); and an opt-in RFC 3875 mode honours `Status:` and `Location:`.
+
+pub mod env;
+mod rfc3875;
+mod runner;
+
+use std::borrow::Cow;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
+use crate::handler::{Class, Handler};
+use crate::pystr::py_repr;
+use crate::request::Request;
+use crate::stream::{Rfile, Transport};
+use env::{CgiRequest, cgi_environ, query_argument, split_cgi_path, url_collapse_path};
+use runner::Ending;
+
+/// CPython's default `cgi_directories`.
+pub const CGI_DIRECTORIES: [&str; 2] = ["/cgi-bin", "/htbin"];
+
+/// The default script timeout: long enough for any interactive CGI script,
+/// short enough that a hung one doesn't hold a worker for long.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `server_version` of the 3.14 `SimpleHTTPRequestHandler`, which the CGI
+/// handler inherits (3.15 dropped the `/0.6` along with the CGI handler).
+pub const SERVER_VERSION: &str = "SimpleHTTP/0.6";
+
+/// CPython's `CGIHTTPRequestHandler`: files everywhere, CGI scripts under
+/// [`cgi_directories`](Self::cgi_directories).
+///
+/// Answers `GET`, `HEAD` (both run scripts, as CPython does) and `POST`
+/// (scripts only; elsewhere `501 Can only POST to CGI scripts`).
+///
+/// ```no_run
+/// use basehttp::ThreadingHttpServer;
+/// use basehttp::handlers::CgiHttpRequestHandler;
+///
+/// let cgi = CgiHttpRequestHandler::new("/srv/www");
+/// let server = ThreadingHttpServer::bind("127.0.0.1:8000", move || cgi.clone())?;
+/// server.serve_forever()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// To extend it, see [`CgiHandler`].
+///
+/// # Security
+/// As in CPython, scripts get the server's whole environment and run as
+/// `nobody` only when the server runs as root. Don't expose it to untrusted
+/// clients without reading `docs/cgi.md`.
+#[doc(alias = "CGIHTTPRequestHandler")]
+#[derive(Clone, Debug)]
+pub struct CgiHttpRequestHandler {
+    /// The file-serving state (`directory`, `index_pages`, ...).
+    pub files: SimpleHttpRequestHandler,
+    /// URL prefixes whose files are scripts (whole path segments).
+    pub cgi_directories: Vec<String>,
+    /// Wall-clock limit for one script run; `None` waits forever (CPython).
+    pub timeout: Option<Duration>,
+    /// Parse the script's `Status:` and `Location:` headers (RFC 3875 §6.3)
+    /// instead of CPython's fixed `200 Script output follows`.
+    pub rfc3875: bool,
+}
+
+impl CgiHttpRequestHandler {
+    /// A handler serving `directory` with CPython's defaults and [`DEFAULT_TIMEOUT`].
+    pub fn new(directory: impl Into<PathBuf>) -> Self {
+        Self::with_files(SimpleHttpRequestHandler::new(directory))
+    }
+
+    /// A CGI handler around configured file-serving state.
+    pub fn with_files(files: SimpleHttpRequestHandler) -> Self {
+        CgiHttpRequestHandler {
+            files,
+            cgi_directories: CGI_DIRECTORIES.iter().map(|d| (*d).to_owned()).collect(),
+            timeout: Some(DEFAULT_TIMEOUT),
+            rfc3875: false,
+        }
+    }
+}
+
+/// CPython's `cgi_info`: the CGI directory and what follows it in the
+/// collapsed path (script, `PATH_INFO` and query).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CgiInfo {
+    /// The matching `cgi_directories` entry, such as `/cgi-bin`.
+    pub dir: String,
+    /// The rest, such as `sub/script.sh/extra?q`.
+    pub rest: String,
+}
+
+/// The overridable methods `CGIHTTPRequestHandler` adds to
+/// [`FileHandler`], as a Python subclass sees them.
+///
+/// A type extending the stock CGI handler holds a [`CgiHttpRequestHandler`]
+/// and implements both traits; its [`FileHandler::send_head`] must call
+/// [`send_head`] (CPython's CGI class overrides `send_head`):
+///
+/// ```
+/// use basehttp::handlers::cgi::{self, CgiHandler, CgiHttpRequestHandler};
+/// use basehttp::handlers::{Body, FileHandler, SimpleHttpRequestHandler};
+/// use basehttp::Request;
+///
+/// struct Mine { cgi: CgiHttpRequestHandler }
+///
+/// impl FileHandler for Mine {
+///     fn file_handler(&self) -> &SimpleHttpRequestHandler { &self.cgi.files }
+///     fn send_head(&mut self, req: &mut Request) -> std::io::Result<Option<Body>> {
+///         cgi::send_head(self, req)
+///     }
+/// }
+/// impl CgiHandler for Mine {
+///     fn cgi_handler(&self) -> &CgiHttpRequestHandler { &self.cgi }
+/// }
+/// ```
+///
+/// Then either `#[http_handler(extends = basehttp::handlers::CgiHandler)]`
+/// on an impl block with more `do_*` methods, or a hand-written
+/// `impl Handler` that falls back to `<Self as CgiHandler>::dispatch_inherited`.
+/// Call the methods through the trait (`<Self as CgiHandler>::...`): the
+/// names shared with `FileHandler` are otherwise ambiguous.
+#[allow(non_snake_case)]
+pub trait CgiHandler: FileHandler {
+    /// The methods the stock CGI handler answers.
+    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD", "POST"];
+
+    /// The CGI state (`cgi_directories`, timeout, RFC 3875 mode).
+    fn cgi_handler(&self) -> &CgiHttpRequestHandler;
+
+    /// `is_cgi()`: the [`CgiInfo`] if the collapsed request path lies in a
+    /// CGI directory (CPython stores it in `self.cgi_info`).
+    ///
+    /// # Errors
+    /// [`env::EscapesRoot`] for a path with more `..` than segments
+    /// (CPython: an uncaught `IndexError`).
+    fn is_cgi(&self, req: &Request) -> Result<Option<CgiInfo>, env::EscapesRoot> {
+        let collapsed = url_collapse_path(&req.path)?;
+        Ok(
+            split_cgi_path(&collapsed, &self.cgi_handler().cgi_directories).map(|(dir, rest)| {
+                CgiInfo {
+                    dir: dir.to_owned(),
+                    rest: rest.to_owned(),
+                }
+            }),
+        )
+    }
+
+    /// `is_executable(path)`: `os.access(path, X_OK)`.
+    fn is_executable(&self, path: &Path) -> bool {
+        is_executable(path)
+    }
+
+    /// `run_cgi()`: finds, checks and runs the script `info` names.
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn run_cgi(&mut self, req: &mut Request, info: CgiInfo) -> io::Result<()> {
+        default_run_cgi(self, req, info)
+    }
+
+    /// `do_POST()`: runs a CGI script, else `501 Can only POST to CGI scripts`.
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        match <Self as CgiHandler>::is_cgi(self, req) {
+            Ok(Some(info)) => <Self as CgiHandler>::run_cgi(self, req, info),
+            Ok(None) => req.send_error_with(501, "Can only POST to CGI scripts"),
+            Err(_) => req.send_error_with(404, "File not found"),
+        }
+    }
+
+    /// Runs the inherited `do_GET`/`do_HEAD`/`do_POST` for `req.command`;
+    /// `None` for any other method.
+    fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>> {
+        match req.command.as_str() {
+            "POST" => Some(<Self as CgiHandler>::do_POST(self, req)),
+            _ => <Self as FileHandler>::dispatch_inherited(self, req),
+        }
+    }
+
+    /// The class attributes: the file handler's, with 3.14's `SimpleHTTP/0.6`.
+    fn base_class(&self) -> Class {
+        Class {
+            server_version: Cow::Borrowed(SERVER_VERSION),
+            ..<Self as FileHandler>::base_class(self)
+        }
+    }
+}
+
+/// `CGIHTTPRequestHandler.send_head`: runs the script for a CGI URL,
+/// otherwise the file logic ([`files::default_send_head`]).
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn send_head<H: CgiHandler + ?Sized>(h: &mut H, req: &mut Request) -> io::Result<Option<Body>> {
+    match <H as CgiHandler>::is_cgi(h, req) {
+        Ok(Some(info)) => <H as CgiHandler>::run_cgi(h, req, info).map(|()| None),
+        Ok(None) => files::default_send_head(h, req),
+        // CPython drops the connection here; a path above the root names nothing.
+        Err(_) => req.send_error_with(404, "File not found").map(|()| None),
+    }
+}
+
+/// The default [`CgiHandler::run_cgi`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_run_cgi<H: CgiHandler + ?Sized>(
+    h: &mut H,
+    req: &mut Request,
+    info: CgiInfo,
+) -> io::Result<()> {
+    let CgiInfo { mut dir, mut rest } = info;
+    // Nested directories: /cgi-bin/sub/script.
+    let path = format!("{dir}/{rest}");
+    let next_slash = |dir: &str| path[dir.len() + 1..].find('/').map(|i| i + dir.len() + 1);
+    let mut i = next_slash(&dir);
+    while let Some(at) = i {
+        let (nextdir, nextrest) = (&path[..at], &path[at + 1..]);
+        if !h.translate_path(nextdir).is_dir() {
+            break;
+        }
+        (dir, rest) = (nextdir.to_owned(), nextrest.to_owned());
+        i = next_slash(&dir);
+    }
+    let (rest, query) = rest.split_once('?').unwrap_or((&rest, ""));
+    let (script, rest) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let scriptname = format!("{dir}/{script}");
+    let scriptfile = h.translate_path(&scriptname);
+    let Ok(meta) = std::fs::metadata(&scriptfile) else {
+        let msg = format!("No such CGI script ({})", py_repr(&scriptname));
+        return req.send_error_with(404, &msg);
+    };
+    if !meta.is_file() {
+        let msg = format!("CGI script is not a plain file ({})", py_repr(&scriptname));
+        return req.send_error_with(403, &msg);
+    }
+    if !<H as CgiHandler>::is_executable(h, &scriptfile) {
+        let msg = format!("CGI script is not executable ({})", py_repr(&scriptname));
+        return req.send_error_with(403, &msg);
+    }
+
+    let software = req.version_string();
+    let translated = h.translate_path(&env::unquote(rest));
+    let translated = translated.to_string_lossy();
+    let remote_addr = req.client_address.ip().to_string();
+    let vars = cgi_environ(
+        &CgiRequest {
+            server_software: &software,
+            server_name: req.server().server_name(),
+            server_protocol: req.protocol_version(),
+            server_port: req.server().server_port(),
+            method: &req.command,
+            rest,
+            path_translated: &translated,
+            script_name: &scriptname,
+            query,
+            remote_addr: &remote_addr,
+            headers: &req.headers,
+        },
+        |name| std::env::var_os(name).is_some(),
+    );
+    let mut cmd = Command::new(&scriptfile);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, script);
+    cmd.args(query_argument(query)).envs(vars);
+    if rustix::process::geteuid().is_root() {
+        let (uid, gid) = nobody();
+        std::os::unix::process::CommandExt::gid(&mut cmd, gid);
+        std::os::unix::process::CommandExt::uid(&mut cmd, uid);
+    }
+    let child = match runner::spawn(cmd) {
+        Ok(child) => child,
+        Err(e) => {
+            req.log_error(format_args!("CGI script could not be started: {e}"));
+            return req.send_error_with(500, "CGI script could not be started");
+        }
+    };
+    // The script's output has no framing: the connection ends with it.
+    req.close_connection = true;
+    let cgi = h.cgi_handler();
+    let (rfc3875, timeout) = (cgi.rfc3875, cgi.timeout);
+    // The body reader moves to the feeder thread while `req` writes.
+    let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(NoTransport)));
+    let ending = runner::run(child, &mut rfile, timeout, |stdout| {
+        if rfc3875 {
+            rfc3875::relay(req, stdout)
+        } else {
+            req.send_response_with(200, "Script output follows")?;
+            req.flush_headers()?;
+            runner::pump(stdout, &mut req.wfile)
+        }
+    });
+    req.rfile = rfile;
+    match ending {
+        Ending::Exited(0) => {}
+        Ending::Exited(code) => req.log_error(format_args!("CGI script exit code {code}")),
+        Ending::TimedOut => req.log_error(format_args!(
+            "CGI script timed out after {:?} and was killed",
+            timeout.unwrap_or_default()
+        )),
+        Ending::ClientGone => req.log_error(format_args!("client went away; CGI script killed")),
+    }
+    Ok(())
+}
+
+/// `nobody_uid()` (cached, as CPython caches it), with the matching gid.
+fn nobody() -> (u32, u32) {
+    static NOBODY: OnceLock<(u32, u32)> = OnceLock::new();
+    *NOBODY.get_or_init(|| {
+        env::nobody_ids(&std::fs::read_to_string("/etc/passwd").unwrap_or_default())
+    })
+}
+
+/// `is_executable(path)`: `os.access(path, X_OK)`.
+pub fn is_executable(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::EXEC_OK).is_ok()
+}
+
+impl FileHandler for CgiHttpRequestHandler {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+    fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
+        send_head(self, req)
+    }
+}
+
+impl CgiHandler for CgiHttpRequestHandler {
+    fn cgi_handler(&self) -> &CgiHttpRequestHandler {
+        self
+    }
+}
+
+impl Handler for CgiHttpRequestHandler {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as CgiHandler>::INHERITED_METHODS)
+    }
+
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        match <Self as CgiHandler>::dispatch_inherited(self, req) {
+            Some(r) => r,
+            None => crate::__private::unsupported_method(req, &self.methods()),
+        }
+    }
+
+    fn class(&self) -> Class {
+        <Self as CgiHandler>::base_class(self)
+    }
+}
+
+/// A transport that is never read: stands in for `req.rfile` while the real
+/// one feeds the script on another thread.
+struct NoTransport;
+
+impl Read for NoTransport {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl Write for NoTransport {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for NoTransport {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(NoTransport))
+    }
+}
