@@ -223,11 +223,20 @@ fn bind_error_is_one_line_and_exit_1() {
 }
 
 #[test]
-fn cgi_without_handler_is_an_error() {
-    let out = Command::new(BIN)
-        .args(["--cgi", "-b", "127.0.0.1", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("basehttp: error: --cgi"));
+fn cgi_flag_runs_scripts() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("cgi");
+    let script = dir.0.join("cgi-bin/hello.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhi\\n'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dirarg = dir.0.to_str().unwrap();
+    let server = start(&["--cgi", "-b", "127.0.0.1", "-d", dirarg, "0"], &dir.0);
+    let resp = get(server.port, b"GET /cgi-bin/hello.sh HTTP/1.0\r\n\r\n");
+    assert!(resp.starts_with(b"HTTP/1.0 200 Script output follows\r\n"));
+    assert_eq!(body(&resp), b"hi\n");
 }
