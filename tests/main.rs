@@ -2,10 +2,9 @@
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 mod base;
+mod cgi;
 mod files;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
 mod support;
-
-mod cgi;
