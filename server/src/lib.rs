@@ -7,6 +7,7 @@ extern crate self as basehttp;
 pub mod __private;
 mod connection;
 pub mod date;
+pub mod form;
 mod handler;
 mod headers;
 pub mod log;
