@@ -217,7 +217,9 @@ fn example_post_errors() {
         basehttp::form::MAX_TOTAL_SIZE + 1
     );
     let resp = support::parse(&raw(server.addr, too_big.as_bytes()));
-    assert_eq!(resp.status_line, "HTTP/1.0 413 form body too large");
+    assert_eq!(resp.status_line, "HTTP/1.0 413 Content Too Large");
+    let body = String::from_utf8(resp.body).unwrap();
+    assert!(body.contains("413 - form body too large."), "{body}");
     let too_big = format!(
         "POST / HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         basehttp::form::MAX_FIELD_SIZE + 1

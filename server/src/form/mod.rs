@@ -70,9 +70,10 @@ impl FormError {
         }
     }
 
-    /// Answers the request with [`status`](Self::status) and this error as
-    /// the message (`send_error(code, message)`). An I/O error is returned
-    /// instead: the connection is no longer usable.
+    /// Answers the request with [`status`](Self::status), its standard
+    /// reason phrase, and this error as the explanation
+    /// (`send_error(code, None, explain)`). An I/O error is returned instead:
+    /// the connection is no longer usable.
     ///
     /// # Errors
     /// The I/O error itself, or one writing the response.
@@ -82,7 +83,7 @@ impl FormError {
             e => {
                 // The unread rest of a rejected body is not worth draining.
                 req.close_connection = true;
-                req.send_error_with(e.status(), &e.to_string())
+                req.send_error_full(e.status(), None, Some(&e.to_string()), &[])
             }
         }
     }
