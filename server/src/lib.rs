@@ -9,6 +9,7 @@ mod connection;
 pub mod date;
 pub mod form;
 mod handler;
+pub mod handlers;
 mod headers;
 pub mod log;
 pub mod parse;
