@@ -6,3 +6,5 @@ mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
 mod support;
+
+mod cgi;

@@ -1,6 +1,7 @@
-//! The stock handlers of CPython's `http.server`: [`SimpleHttpRequestHandler`]
-//! (files and directory listings).
+//! The stock handlers: ports of CPython's `SimpleHTTPRequestHandler`
+//! (files and directory listings) and `CGIHTTPRequestHandler`.
 
+pub mod cgi;
 pub mod files;
 
 pub use files::{Body, FileHandler, SimpleHttpRequestHandler};
