@@ -6,7 +6,8 @@
 //! `__private` module.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Item, Path};
 
 use crate::parse::{self, Args, Errors, HandlerImpl};
@@ -29,7 +30,7 @@ pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result
     validate::args(&args, &mut errors);
     validate::handler(&handler, &args, &mut errors);
     let user_impl = &handler.item;
-    Ok(match errors.finish() {
+    let out = match errors.finish() {
         Ok(()) => {
             let generated = handler_impl(&handler, &args);
             quote! { #user_impl #generated }
@@ -41,7 +42,12 @@ pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result
             let e = e.into_compile_error();
             quote! { #user_impl #stub #e }
         }
-    })
+    };
+    // `BASEHTTP_MACROS_DEBUG=1 cargo build` prints what was generated.
+    if std::env::var_os("BASEHTTP_MACROS_DEBUG").is_some() {
+        eprintln!("{out}");
+    }
+    Ok(out)
 }
 
 /// `impl<..> Handler for T where T: Send + 'static` header parts.
@@ -115,7 +121,12 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
 
     let arms = h.methods.iter().map(|m| {
         let (cfgs, name, ident) = (&m.cfgs, &m.http_method, &m.ident);
-        quote!(#(#cfgs)* #name => return self.#ident(req),)
+        // A type error on the argument points at the user's `req: &mut X`.
+        let req = match m.sig.inputs.iter().nth(1) {
+            Some(syn::FnArg::Typed(arg)) => quote_spanned!(arg.ty.span()=> req),
+            _ => quote!(req),
+        };
+        quote!(#(#cfgs)* #name => return self.#ident(#req),)
     });
     let inherited = args.extends.as_ref().map(|t| {
         quote! {
@@ -170,15 +181,16 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
                 Some(t) => quote!(<Self as #t>::base_class(self)),
                 None => quote!(#krate::Class::BASE),
             };
+            let call = quote_spanned!(k.ident.span()=> <Self>::class(self));
             if cfgs.is_empty() {
-                quote!(<Self>::class(self))
+                call
             } else {
                 let preds = cfgs
                     .iter()
                     .filter_map(|a| a.parse_args::<TokenStream>().ok());
                 quote! {{
                     #(#cfgs)*
-                    let class = <Self>::class(self);
+                    let class = #call;
                     #[cfg(not(all(#(#preds),*)))]
                     let class = #fallback;
                     class
@@ -203,7 +215,9 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
         })
         .map(|k| {
             let (cfgs, ident) = (&k.cfgs, &k.ident);
-            quote!(#(#cfgs)* { class.#ident = <Self>::#ident; })
+            // A type error points at the user's fn name.
+            let f = quote_spanned!(ident.span()=> <Self>::#ident);
+            quote!(#(#cfgs)* { class.#ident = #f; })
         })
         .collect::<Vec<_>>();
     if user_class.is_none()

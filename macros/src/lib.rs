@@ -82,6 +82,26 @@ use proc_macro::TokenStream;
 /// - `auto_head`: answer `HEAD` through the impl's own `do_GET`, with the body
 ///   discarded, when there is no `do_HEAD`.
 ///
+/// ```
+/// use basehttp::prelude::*;
+/// use std::io;
+///
+/// struct Api;
+///
+/// #[http_handler(server_version = "Api/1.0", protocol_version = "HTTP/1.1", auto_options)]
+/// impl Api {
+///     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+///         req.send_response(204)?;
+///         req.end_headers()
+///     }
+///
+///     // Python: `def end_headers(self): self.send_header(...); super().end_headers()`
+///     fn before_end_headers(req: &mut Request) -> io::Result<()> {
+///         req.send_header("Access-Control-Allow-Origin", "*")
+///     }
+/// }
+/// ```
+///
 /// `crate = path` names the runtime crate when it was renamed (default
 /// `::basehttp`).
 ///
@@ -99,6 +119,8 @@ use proc_macro::TokenStream;
 /// | `fn class(&self) -> Class` | the class attributes, computed at run time |
 ///
 /// `class()` is the base the attribute arguments then override.
+///
+/// Set `BASEHTTP_MACROS_DEBUG=1` while building to print the generated code.
 ///
 /// # Extending a stock handler
 ///

@@ -85,6 +85,7 @@ pub(crate) fn check_method_name(http_method: &str, explicit: bool) -> Result<(),
     }
     if http_method.chars().any(|c| c.is_ascii_lowercase()) {
         let upper = http_method.to_ascii_uppercase();
+        let upper = near_miss(&upper).map_or(upper, str::to_owned);
         return Err(format!(
             "HTTP methods are case-sensitive, so `{shown}` would only answer `{http_method}` \
              requests; did you mean `do_{upper}`?"
@@ -131,6 +132,7 @@ pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
         );
     }
     for (i, m) in h.methods.iter().enumerate() {
+        check_do_signature(&m.sig, errors);
         if let Err(msg) = check_method_name(&m.http_method, m.explicit) {
             errors.push(syn::Error::new(m.name_span, msg));
             continue;
@@ -147,7 +149,6 @@ pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
                 ),
             ));
         }
-        check_do_signature(&m.sig, errors);
     }
     for hook in &h.hooks {
         check_hook(&hook.ident.to_string(), &hook.sig, errors);
@@ -175,6 +176,12 @@ fn check_qualifiers(what: &str, sig: &Signature, errors: &mut Errors) {
         errors.spanned(
             &sig.generics,
             format!("`{what}` cannot have generic parameters; move them to the impl or type"),
+        );
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        errors.spanned(
+            u,
+            format!("`{what}` cannot be `unsafe`: the generated code calls it from safe code; remove `unsafe`"),
         );
     }
     if let Some(v) = &sig.variadic {
@@ -367,6 +374,10 @@ mod tests {
             ("Post", "did you mean `do_POST`?"),
             ("options", "did you mean `do_OPTIONS`?"),
             (
+                "gett",
+                "would only answer `gett` requests; did you mean `do_GET`?",
+            ),
+            (
                 "GETT",
                 "`do_GETT` is not a standard HTTP method; did you mean `do_GET`?",
             ),
@@ -449,6 +460,7 @@ mod tests {
                     fn do_PATCH<T>(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
                     fn do_TRACE(req: &mut Request) -> io::Result<()> { Ok(()) }
                     fn do_DELETE(&mut self, req: Request, x: u8) -> io::Result<()> { Ok(()) }
+                    unsafe fn do_CONNECT(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
                     fn version_string(&self) -> String { String::new() }
                     fn log_message(req: &Request, message: &str) -> bool { true }
                 }
@@ -464,6 +476,7 @@ mod tests {
             "`do_PATCH` cannot have generic parameters",
             "`do_TRACE` must take `&mut self` first",
             "`do_DELETE` must take `req: &mut Request`",
+            "`do_CONNECT` cannot be `unsafe`",
             "`version_string` is an associated fn without `self`",
             "`log_message` returns nothing",
         ];
@@ -471,6 +484,21 @@ mod tests {
         for (got, want) in errs.iter().zip(want) {
             assert!(got.starts_with(want), "got {got}\nwant {want}");
         }
+    }
+
+    #[test]
+    fn header_values_cannot_break_lines() {
+        let errs = messages(
+            parse_quote!(impl H { fn do_GET(&mut self, r: &mut R) -> io::Result<()> { Ok(()) } }),
+            quote::quote!(
+                server_version = "a\r\nX-Evil: 1",
+                error_message_format = "a\nb"
+            ),
+        );
+        assert_eq!(
+            errs,
+            ["`server_version` is sent in a header and cannot contain a line break; remove it"]
+        );
     }
 
     #[test]

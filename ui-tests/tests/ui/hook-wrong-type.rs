@@ -1,0 +1,15 @@
+use basehttp::prelude::*;
+
+struct H;
+
+#[http_handler]
+impl H {
+    fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
+        req.send_response(200)
+    }
+    fn version_string(_req: &Request) -> &'static str {
+        "Spam"
+    }
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use basehttp::prelude::*;
+
+struct H;
+
+#[http_handler]
+impl H {
+    fn do_get(&mut self, req: &mut Request) -> std::io::Result<()> {
+        req.send_response(200)
+    }
+    fn do_Post(&mut self, req: &mut Request) -> std::io::Result<()> {
+        req.send_response(200)
+    }
+}
+
+fn main() {}

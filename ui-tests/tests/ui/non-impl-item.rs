@@ -1,0 +1,6 @@
+use basehttp::prelude::*;
+
+#[http_handler]
+struct H;
+
+fn main() {}

@@ -1,0 +1,12 @@
+use basehttp::prelude::*;
+
+struct H;
+
+#[http_handler]
+impl H {
+    fn do_GÉT(&mut self, req: &mut Request) -> std::io::Result<()> {
+        req.send_response(200)
+    }
+}
+
+fn main() {}
