@@ -17,6 +17,8 @@ use crate::support::{self, connect, raw, read_to_close};
 mod custom_method;
 #[path = "../examples/examples/errors.rs"]
 mod errors;
+#[path = "../examples/examples/file_server.rs"]
+mod file_server;
 #[path = "../examples/examples/get.rs"]
 mod get;
 #[path = "../examples/examples/keep_alive.rs"]
@@ -59,6 +61,31 @@ const REQ_KEEP_ALIVE_0: &[u8] = b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two H
 const REQ_RUN_WHILE_TRUE_0: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
 const REQ_RUN_WHILE_TRUE_1: &[u8] = b"GET /stop HTTP/1.1\r\nHost: x\r\n\r\n";
 
+const PY_FILE_SERVER_0: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-type: application/octet-stream\r\nContent-Length: 30\r\nLast-Modified: Mon, 23 Nov 2026 15:28:12 GMT\r\n\r\nWe are the knights who say Ni!";
+const REQ_FILE_SERVER_0: &[u8] = b"GET /test HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_1: &[u8] = b"HTTP/1.0 404 File not found\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 335\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: File not found.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n";
+const REQ_FILE_SERVER_1: &[u8] = b"GET /nope HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_CORS_0: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-type: application/octet-stream\r\nContent-Length: 30\r\nLast-Modified: Mon, 23 Nov 2026 15:28:12 GMT\r\nAccess-Control-Allow-Origin: *\r\n\r\nWe are the knights who say Ni!";
+const REQ_FILE_SERVER_CORS_0: &[u8] = b"GET /test HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_CORS_1: &[u8] = b"HTTP/1.0 404 File not found\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 335\r\nAccess-Control-Allow-Origin: *\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: File not found.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n";
+const REQ_FILE_SERVER_CORS_1: &[u8] = b"GET /nope HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_UPLOAD_0: &[u8] = b"HTTP/1.0 201 Created\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 25\r\n\r\nSaved new.txt (13 bytes)\n";
+const REQ_FILE_SERVER_UPLOAD_0: &[u8] =
+    b"PUT /new.txt HTTP/1.0\r\nContent-Length: 13\r\n\r\nhello upload\n";
+const PY_FILE_SERVER_UPLOAD_1: &[u8] = b"HTTP/1.0 409 File exists\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 319\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 409</p>\n        <p>Message: File exists.</p>\n        <p>Error code explanation: 409 - Request conflict.</p>\n    </body>\n</html>\n";
+const REQ_FILE_SERVER_UPLOAD_1: &[u8] =
+    b"PUT /new.txt HTTP/1.0\r\nContent-Length: 13\r\n\r\nhello upload\n";
+const PY_FILE_SERVER_UPLOAD_2: &[u8] = b"HTTP/1.0 400 Bad file name\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 345\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 400</p>\n        <p>Message: Bad file name.</p>\n        <p>Error code explanation: 400 - Bad request syntax or unsupported method.</p>\n    </body>\n</html>\n";
+const REQ_FILE_SERVER_UPLOAD_2: &[u8] = b"PUT /..%2f.hidden HTTP/1.0\r\nContent-Length: 1\r\n\r\nx";
+const PY_FILE_SERVER_UPLOAD_3: &[u8] = b"HTTP/1.0 411 Length Required\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 341\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 411</p>\n        <p>Message: Length Required.</p>\n        <p>Error code explanation: 411 - Client must specify Content-Length.</p>\n    </body>\n</html>\n";
+const REQ_FILE_SERVER_UPLOAD_3: &[u8] = b"PUT /nolength HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_UPLOAD_4: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-type: text/plain\r\nContent-Length: 13\r\nLast-Modified: Mon, 23 Nov 2026 15:28:12 GMT\r\n\r\nhello upload\n";
+const REQ_FILE_SERVER_UPLOAD_4: &[u8] = b"GET /new.txt HTTP/1.0\r\n\r\n";
+const PY_FILE_SERVER_UPLOAD_5: &[u8] = b"HTTP/1.0 201 Created\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n\r\nSaved up.bin (5 bytes)\n";
+const REQ_FILE_SERVER_UPLOAD_5: &[u8] = b"POST /ignored HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=BB\r\nContent-Length: 193\r\n\r\n--BB\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--BB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\dir\\\\up.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\x02\r\n\r\n--BB--\r\n";
+const PY_FILE_SERVER_UPLOAD_6: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-type: application/octet-stream\r\nContent-Length: 5\r\nLast-Modified: Mon, 23 Nov 2026 15:28:12 GMT\r\n\r\n\x00\x01\x02\r\n";
+const REQ_FILE_SERVER_UPLOAD_6: &[u8] = b"GET /up.bin HTTP/1.0\r\n\r\n";
+
 /// The block CPython 3.14 added to `DEFAULT_ERROR_MESSAGE` after the
 /// `<meta charset>` line.
 const STYLE_BLOCK: &str = "        <style type=\"text/css\">\n            :root {\n                color-scheme: light dark;\n            }\n        </style>\n";
@@ -70,6 +97,7 @@ fn normalise(bytes: &[u8]) -> String {
     let text: String = bytes.iter().map(|&b| char::from(b)).collect();
     let mut text = text
         .replace("BaseHTTP/0.6", "BaseHTTP")
+        .replace("SimpleHTTP/0.6", "SimpleHTTP")
         .replace("Python/3.11.7", "<sys_version>")
         .replace(SYS_VERSION, "<sys_version>");
     for header in ["\r\nDate: ", "\r\nLast-Modified: "] {
@@ -314,4 +342,103 @@ fn example_keep_alive() {
     let server = support::spawn(|| keep_alive::KeepAliveHandler);
     // Both requests in one write, one connection, two responses.
     assert_same(&raw(server.addr, REQ_KEEP_ALIVE_0), PY_KEEP_ALIVE_0);
+}
+
+/// A served directory holding CPython's test file.
+fn served_dir() -> support::TempDir {
+    let dir = support::TempDir::new("examples-files");
+    dir.write("test", "We are the knights who say Ni!");
+    dir
+}
+
+#[test]
+fn example_file_server() {
+    let dir = served_dir();
+    let files = basehttp::handlers::SimpleHttpRequestHandler::new(dir.path());
+    let server = support::spawn(move || files.clone());
+    assert_same(&raw(server.addr, REQ_FILE_SERVER_0), PY_FILE_SERVER_0);
+    assert_same(&raw(server.addr, REQ_FILE_SERVER_1), PY_FILE_SERVER_1);
+}
+
+#[test]
+fn example_file_server_cors() {
+    let dir = served_dir();
+    let files = basehttp::handlers::SimpleHttpRequestHandler::new(dir.path());
+    let server = support::spawn(move || file_server::CorsHandler(files.clone()));
+    assert_same(
+        &raw(server.addr, REQ_FILE_SERVER_CORS_0),
+        PY_FILE_SERVER_CORS_0,
+    );
+    assert_same(
+        &raw(server.addr, REQ_FILE_SERVER_CORS_1),
+        PY_FILE_SERVER_CORS_1,
+    );
+}
+
+#[test]
+fn example_file_server_upload() {
+    let dir = served_dir();
+    let files = basehttp::handlers::SimpleHttpRequestHandler::new(dir.path());
+    let server = support::spawn(move || file_server::UploadHandler(files.clone()));
+    let exchanges = [
+        (REQ_FILE_SERVER_UPLOAD_0, PY_FILE_SERVER_UPLOAD_0),
+        (REQ_FILE_SERVER_UPLOAD_1, PY_FILE_SERVER_UPLOAD_1),
+        (REQ_FILE_SERVER_UPLOAD_2, PY_FILE_SERVER_UPLOAD_2),
+        (REQ_FILE_SERVER_UPLOAD_3, PY_FILE_SERVER_UPLOAD_3),
+        (REQ_FILE_SERVER_UPLOAD_4, PY_FILE_SERVER_UPLOAD_4),
+        (REQ_FILE_SERVER_UPLOAD_5, PY_FILE_SERVER_UPLOAD_5),
+        (REQ_FILE_SERVER_UPLOAD_6, PY_FILE_SERVER_UPLOAD_6),
+    ];
+    for (request, python) in exchanges {
+        assert_same(&raw(server.addr, request), python);
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("up.bin")).unwrap(),
+        b"\x00\x01\x02\r\n"
+    );
+    assert!(!dir.path().join(".hidden").exists());
+    // Over the limit: refused from Content-Length, nothing created.
+    let big = format!(
+        "PUT /big HTTP/1.0\r\nContent-Length: {}\r\n\r\n",
+        file_server::MAX_UPLOAD + 1
+    );
+    assert_eq!(
+        support::parse(&raw(server.addr, big.as_bytes())).status,
+        413
+    );
+    assert!(!dir.path().join("big").exists());
+    // A truncated multipart upload leaves no partial file behind.
+    let body =
+        b"--BB\r\nContent-Disposition: form-data; name=\"f\"; filename=\"part.bin\"\r\n\r\nabc";
+    let head = format!(
+        "POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=BB\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let resp = support::parse(&raw(server.addr, &[head.as_bytes(), body].concat()));
+    assert_eq!(resp.status, 400);
+    assert!(!dir.path().join("part.bin").exists());
+}
+
+#[test]
+fn example_file_server_safe_names() {
+    let table = [
+        ("/notes.txt", Some("notes.txt")),
+        ("/a/b/c.txt?x=1", Some("c.txt")),
+        ("C:\\dir\\up.bin", Some("up.bin")),
+        ("/na%C3%AFve%20file+1.txt", Some("na\u{ef}ve file+1.txt")),
+        ("/", None),
+        ("/..", None),
+        ("/..%2f..%2fetc%2fpasswd", Some("passwd")),
+        ("/.bashrc", None),
+        ("/%2e%2e", None),
+        ("/a%00b", None),
+        ("/x%0d%0a", None),
+    ];
+    for (raw_name, expected) in table {
+        assert_eq!(
+            file_server::safe_file_name(raw_name).as_deref(),
+            expected,
+            "{raw_name}"
+        );
+    }
 }
