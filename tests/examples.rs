@@ -13,6 +13,8 @@ use basehttp::{HttpServer, SYS_VERSION};
 
 use crate::support::{self, connect, raw, read_to_close};
 
+#[path = "../examples/examples/cgi_server.rs"]
+mod cgi_server;
 #[path = "../examples/examples/custom_method.rs"]
 mod custom_method;
 #[path = "../examples/examples/errors.rs"]
@@ -85,6 +87,15 @@ const PY_FILE_SERVER_UPLOAD_5: &[u8] = b"HTTP/1.0 201 Created\r\nServer: SimpleH
 const REQ_FILE_SERVER_UPLOAD_5: &[u8] = b"POST /ignored HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=BB\r\nContent-Length: 193\r\n\r\n--BB\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--BB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\dir\\\\up.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\x02\r\n\r\n--BB--\r\n";
 const PY_FILE_SERVER_UPLOAD_6: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:28:12 GMT\r\nContent-type: application/octet-stream\r\nContent-Length: 5\r\nLast-Modified: Mon, 23 Nov 2026 15:28:12 GMT\r\n\r\n\x00\x01\x02\r\n";
 const REQ_FILE_SERVER_UPLOAD_6: &[u8] = b"GET /up.bin HTTP/1.0\r\n\r\n";
+
+const PY_CGI_SERVER_0: &[u8] = b"HTTP/1.0 200 Script output follows\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:29:25 GMT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from /cgi-bin/hello.sh\nREQUEST_METHOD=GET\nQUERY_STRING=name=spam\nPATH_INFO=/extra\n";
+const REQ_CGI_SERVER_0: &[u8] = b"GET /cgi-bin/hello.sh/extra?name=spam HTTP/1.0\r\n\r\n";
+const PY_CGI_SERVER_1: &[u8] = b"HTTP/1.0 200 Script output follows\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:29:25 GMT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello from /cgi-bin/hello.sh\nREQUEST_METHOD=POST\nQUERY_STRING=\nPATH_INFO=\nbody=some data\n";
+const REQ_CGI_SERVER_1: &[u8] = b"POST /cgi-bin/hello.sh HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nsome data";
+const PY_CGI_SERVER_2: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:29:25 GMT\r\nContent-type: text/plain\r\nContent-Length: 31\r\nLast-Modified: Mon, 23 Nov 2026 15:29:24 GMT\r\n\r\nA plain file next to cgi-bin/.\n";
+const REQ_CGI_SERVER_2: &[u8] = b"GET /index.txt HTTP/1.0\r\n\r\n";
+const PY_CGI_SERVER_3: &[u8] = b"HTTP/1.0 501 Can only POST to CGI scripts\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:29:25 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 358\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 501</p>\n        <p>Message: Can only POST to CGI scripts.</p>\n        <p>Error code explanation: 501 - Server does not support this operation.</p>\n    </body>\n</html>\n";
+const REQ_CGI_SERVER_3: &[u8] = b"POST /index.txt HTTP/1.0\r\nContent-Length: 0\r\n\r\n";
 
 /// The block CPython 3.14 added to `DEFAULT_ERROR_MESSAGE` after the
 /// `<meta charset>` line.
@@ -440,5 +451,28 @@ fn example_file_server_safe_names() {
             expected,
             "{raw_name}"
         );
+    }
+}
+
+#[test]
+fn example_cgi_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = support::TempDir::new("examples-cgi");
+    let script = dir.write(
+        "cgi-bin/hello.sh",
+        include_str!("../examples/cgi/cgi-bin/hello.sh"),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.write("index.txt", include_str!("../examples/cgi/index.txt"));
+    let handler = basehttp::handlers::cgi::CgiHttpRequestHandler::new(dir.path());
+    let server = support::spawn(move || handler.clone());
+    let exchanges = [
+        (REQ_CGI_SERVER_0, PY_CGI_SERVER_0),
+        (REQ_CGI_SERVER_1, PY_CGI_SERVER_1),
+        (REQ_CGI_SERVER_2, PY_CGI_SERVER_2),
+        (REQ_CGI_SERVER_3, PY_CGI_SERVER_3),
+    ];
+    for (request, python) in exchanges {
+        assert_same(&raw(server.addr, request), python);
     }
 }
