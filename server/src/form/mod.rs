@@ -18,15 +18,17 @@
 //! }
 //! ```
 
+mod header;
 mod multipart;
 mod urlencoded;
 
 use std::fmt;
 use std::io::{self, Read};
 
+pub use header::{boundary_from_content_type, split_header_value};
 pub use multipart::{
     Limits, MAX_BOUNDARY_LEN, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE,
-    Multipart, Part, PartHeaders, boundary_from_content_type, split_header_value,
+    Multipart, Part, PartHeaders,
 };
 pub use urlencoded::{
     TooManyFields, UrlencodedOptions, parse_urlencoded, parse_urlencoded_with, unquote_plus,
