@@ -59,15 +59,19 @@ pub enum FormError {
     TooLarge,
     /// A field read into memory is larger than [`Limits::max_field_size`].
     FieldTooLarge,
-    /// Reading the body or writing a sink failed.
+    /// Reading the body failed (the connection is no longer usable).
     Io(io::Error),
+    /// Writing a part into its sink failed (a server-side error: 500).
+    Write(io::Error),
 }
 
 impl FormError {
-    /// The status to answer with: 413 for a limit on size, 400 otherwise.
+    /// The status to answer with: 413 for a limit on size, 500 when a sink
+    /// could not be written, 400 otherwise.
     pub fn status(&self) -> u16 {
         match self {
             FormError::TooLarge | FormError::FieldTooLarge | FormError::HeaderTooLarge => 413,
+            FormError::Write(_) => 500,
             _ => 400,
         }
     }
@@ -83,6 +87,9 @@ impl FormError {
         match self {
             FormError::Io(e) => Err(e),
             e => {
+                if let FormError::Write(inner) = &e {
+                    req.log_error(format_args!("cannot store the upload: {inner}"));
+                }
                 // The unread rest of a rejected body is not worth draining.
                 req.close_connection = true;
                 req.send_error_full(e.status(), None, Some(&e.to_string()), &[])
@@ -111,6 +118,7 @@ impl fmt::Display for FormError {
             FormError::TooLarge => "form body too large",
             FormError::FieldTooLarge => "form field too large",
             FormError::Io(e) => return write!(f, "reading the form body: {e}"),
+            FormError::Write(_) => "cannot store the upload",
         })
     }
 }
@@ -118,7 +126,7 @@ impl fmt::Display for FormError {
 impl std::error::Error for FormError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            FormError::Io(e) => Some(e),
+            FormError::Io(e) | FormError::Write(e) => Some(e),
             _ => None,
         }
     }

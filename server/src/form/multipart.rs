@@ -422,7 +422,8 @@ impl<R: Read> Part<'_, R> {
     /// buffering it all; returns the number of bytes copied.
     ///
     /// # Errors
-    /// Malformed input, [`FormError::TooLarge`], or an I/O error of either side.
+    /// Malformed input, [`FormError::TooLarge`], [`FormError::Io`] reading
+    /// or [`FormError::Write`] writing.
     pub fn copy_to(&mut self, sink: &mut impl Write) -> Result<u64, FormError> {
         self.copy_limited(sink, u64::MAX)
     }
@@ -444,7 +445,7 @@ impl<R: Read> Part<'_, R> {
             if total > limit {
                 return Err(FormError::TooLarge);
             }
-            sink.write_all(&buf[..n])?;
+            sink.write_all(&buf[..n]).map_err(FormError::Write)?;
         }
     }
 

@@ -419,3 +419,48 @@ fn pseudo_random_inputs_never_panic() {
         let _ = split_header_value(&String::from_utf8_lossy(&body));
     }
 }
+
+#[test]
+fn status_table() {
+    let table: Vec<(FormError, u16)> = vec![
+        (FormError::NotMultipart, 400),
+        (FormError::MissingBoundary, 400),
+        (FormError::InvalidBoundary, 400),
+        (FormError::Malformed("x"), 400),
+        (FormError::Truncated, 400),
+        (FormError::TooManyParts, 400),
+        (FormError::HeaderTooLarge, 413),
+        (FormError::TooLarge, 413),
+        (FormError::FieldTooLarge, 413),
+        (FormError::Io(io::ErrorKind::ConnectionReset.into()), 400),
+        (FormError::Write(io::ErrorKind::StorageFull.into()), 500),
+    ];
+    for (e, status) in table {
+        assert_eq!(e.status(), status, "{e:?}");
+    }
+}
+
+#[test]
+fn sink_errors_are_write_errors() {
+    struct Full;
+    impl io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::StorageFull.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let body = b"--XyZ\r\n\r\ndata\r\n--XyZ--";
+    let mut mp = Multipart::new(&body[..], "multipart/form-data; boundary=XyZ").unwrap();
+    let e = mp
+        .next_part()
+        .unwrap()
+        .unwrap()
+        .copy_to(&mut Full)
+        .unwrap_err();
+    assert!(
+        matches!(e, FormError::Write(_)) && e.status() == 500,
+        "{e:?}"
+    );
+}
