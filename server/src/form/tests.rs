@@ -464,3 +464,31 @@ fn sink_errors_are_write_errors() {
         "{e:?}"
     );
 }
+
+/// Throughput figure, not a check: `cargo test --release -p basehttp --lib
+/// form::tests::throughput -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement"]
+fn throughput() {
+    let mut body =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n".to_vec();
+    let mut state: u64 = 1;
+    body.extend((0..64 << 20).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    }));
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let start = std::time::Instant::now();
+    let mut mp = Multipart::new(&body[..], "multipart/form-data; boundary=XyZ").unwrap();
+    let n = mp
+        .next_part()
+        .unwrap()
+        .unwrap()
+        .copy_to(&mut io::sink())
+        .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(n, 64 << 20);
+    println!("multipart: {:.0} MB/s", n as f64 / secs / 1e6);
+}
