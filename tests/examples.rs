@@ -476,3 +476,76 @@ fn example_cgi_server() {
         assert_same(&raw(server.addr, request), python);
     }
 }
+
+#[test]
+fn example_keep_alive_sequential() {
+    // One connection, the second request sent only after the first answer.
+    let server = support::spawn(|| keep_alive::KeepAliveHandler);
+    let mut s = connect(server.addr);
+    s.write_all(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let first = support::read_response(&mut s, false);
+    assert_eq!(first.body, b"You asked for /one\n");
+    s.write_all(b"GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let second = support::read_response(&mut s, false);
+    assert_eq!(second.body, b"You asked for /two\n");
+    assert!(read_to_close(&mut s).is_empty());
+}
+
+/// A keep-alive handler that counts the parts of a multipart POST.
+struct PartCounter;
+
+#[basehttp::http_handler(protocol_version = "HTTP/1.1")]
+impl PartCounter {
+    fn do_POST(&mut self, req: &mut basehttp::Request) -> std::io::Result<()> {
+        let mut names = Vec::new();
+        let result = (|| {
+            let mut parts = basehttp::form::multipart(req)?;
+            while let Some(mut part) = parts.next_part()? {
+                let len = part.copy_to(&mut std::io::sink())?;
+                names.push(format!("{}:{len}", part.name()));
+            }
+            Ok::<_, basehttp::form::FormError>(())
+        })();
+        if let Err(e) = result {
+            return e.send_error(req);
+        }
+        let body = names.join(",");
+        req.send_response(200)?;
+        req.send_header("Content-Length", &body.len().to_string())?;
+        req.end_headers()?;
+        req.wfile.write_all(body.as_bytes())
+    }
+}
+
+#[test]
+fn form_multipart_keep_alive_with_epilogue() {
+    // The parser stops at the close delimiter; the unread epilogue is
+    // drained, and the next request on the connection is served.
+    let server = support::spawn(|| PartCounter);
+    let body = b"preamble\r\n--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n123\r\n--b--\r\nepilogue bytes";
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut s = connect(server.addr);
+    for _ in 0..2 {
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let resp = support::read_response(&mut s, false);
+        assert_eq!((resp.status, resp.body.as_slice()), (200, &b"a:3"[..]));
+    }
+    // A malformed body gets 400 and the connection closes.
+    let bad = b"--b\r\n\r\nno end";
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        bad.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(bad).unwrap();
+    let resp = support::read_response(&mut s, false);
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.header("Connection"), Some("close"));
+    assert!(read_to_close(&mut s).is_empty());
+}
