@@ -13,26 +13,41 @@ use basehttp::{HttpServer, SYS_VERSION};
 
 use crate::support::{self, connect, raw, read_to_close};
 
+// Each example's source compiled into this binary (their `main`s go unused).
+#[allow(dead_code)]
 #[path = "../examples/examples/cgi_server.rs"]
 mod cgi_server;
+#[allow(dead_code)]
 #[path = "../examples/examples/custom_method.rs"]
 mod custom_method;
+#[allow(dead_code)]
 #[path = "../examples/examples/errors.rs"]
 mod errors;
+#[allow(dead_code)]
 #[path = "../examples/examples/file_server.rs"]
 mod file_server;
+#[allow(dead_code)]
 #[path = "../examples/examples/get.rs"]
 mod get;
+#[allow(dead_code)]
+#[path = "../examples/examples/hello.rs"]
+mod hello;
+#[allow(dead_code)]
 #[path = "../examples/examples/keep_alive.rs"]
 mod keep_alive;
+#[allow(dead_code)]
 #[path = "../examples/examples/post.rs"]
 mod post;
+#[allow(dead_code)]
 #[path = "../examples/examples/run.rs"]
 mod run;
+#[allow(dead_code)]
 #[path = "../examples/examples/run_while_true.rs"]
 mod run_while_true;
+#[allow(dead_code)]
 #[path = "../examples/examples/send_header.rs"]
 mod send_header;
+#[allow(dead_code)]
 #[path = "../examples/examples/threads.rs"]
 mod threads;
 
@@ -548,4 +563,11 @@ fn form_multipart_keep_alive_with_epilogue() {
     assert_eq!(resp.status, 400);
     assert_eq!(resp.header("Connection"), Some("close"));
     assert!(read_to_close(&mut s).is_empty());
+}
+
+#[test]
+fn example_hello() {
+    let server = support::spawn(|| hello::Hello);
+    let resp = support::parse(&raw(server.addr, b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!((resp.status, resp.body.as_slice()), (200, &b"hello\n"[..]));
 }
