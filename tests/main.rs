@@ -3,6 +3,7 @@
 
 mod base;
 mod cgi;
+mod examples;
 mod files;
 mod macro_dispatch;
 mod macro_optins;

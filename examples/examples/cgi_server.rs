@@ -1,26 +1,31 @@
-//! `python -m http.server --cgi`: files from a directory, CGI scripts from
-//! its `cgi-bin/` and `htbin/`. Mirrors CPython 3.14's `CGIHTTPRequestHandler`.
+//! `python -m http.server --cgi`: files from a directory, and executables
+//! under `/cgi-bin` and `/htbin` run as CGI scripts (GET, HEAD and POST).
+//! `examples/cgi/cgi-bin/hello.sh` is a sample script.
 //!
-//! Run with `cargo run -p examples --example cgi_server -- 8000 --bind 127.0.0.1 --directory DIR`.
-use basehttp::ThreadingHttpServer;
-use basehttp::handlers::CgiHttpRequestHandler;
+//! Mirrors `python3 -m http.server --cgi --bind 127.0.0.1 PORT` run in
+//! `examples/cgi` (CPython 3.14 and older: 3.15 removed CGI).
+//!
+//! Run with `cargo run -p examples --example cgi_server -- 8000 examples/cgi`, then
+//! `curl -i 'http://127.0.0.1:8000/cgi-bin/hello.sh/extra?name=spam'` or
+//! `curl -d 'some data' http://127.0.0.1:8000/cgi-bin/hello.sh`.
+//!
+//! As in CPython, scripts inherit the server's environment: don't serve
+//! untrusted clients with this.
+use std::io;
+use std::path::PathBuf;
 
-fn main() -> std::io::Result<()> {
-    let mut port = 8000u16;
-    let mut bind = "127.0.0.1".to_owned();
-    let mut directory = std::env::current_dir()?;
+use basehttp::ThreadingHttpServer;
+use basehttp::handlers::cgi::CgiHttpRequestHandler;
+
+fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--bind" | "-b" => bind = args.next().unwrap_or(bind),
-            "--directory" | "-d" => directory = args.next().map_or(directory, Into::into),
-            "--cgi" => {}
-            p => port = p.parse().unwrap_or(port),
-        }
-    }
-    let cgi = CgiHttpRequestHandler::new(directory);
-    let server = ThreadingHttpServer::bind((bind.as_str(), port), move || cgi.clone())?;
+    let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8000);
+    let dir = args
+        .next()
+        .map_or_else(std::env::current_dir, |d| Ok(PathBuf::from(d)))?;
+    let handler = CgiHttpRequestHandler::new(dir);
+    let server = ThreadingHttpServer::bind(("127.0.0.1", port), move || handler.clone())?;
     let port = server.server_port();
-    println!("Serving HTTP on {bind} port {port} (http://{bind}:{port}/) ...");
+    println!("Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...");
     server.serve_forever()
 }

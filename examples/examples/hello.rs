@@ -4,7 +4,8 @@
 //! Run with `cargo run -p examples --example hello -- 8080`.
 use basehttp::prelude::*;
 
-struct Hello;
+/// The handler.
+pub struct Hello;
 
 #[http_handler]
 impl Hello {

@@ -87,6 +87,7 @@ pub mod __private;
 pub mod cli;
 mod connection;
 pub mod date;
+pub mod form;
 mod handler;
 pub mod handlers;
 mod headers;
