@@ -4,6 +4,7 @@
 mod base;
 mod cgi;
 mod examples;
+mod extend;
 mod files;
 mod macro_dispatch;
 mod macro_optins;

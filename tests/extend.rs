@@ -1,0 +1,193 @@
+//! Extending the stock handlers the way Python subclasses
+//! `SimpleHTTPRequestHandler` and `CGIHTTPRequestHandler`: keep their
+//! `do_GET`/`do_HEAD`(/`do_POST`), add methods, override `translate_path`,
+//! add a header to every response, change class attributes.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use basehttp::handlers::cgi::{self, CgiHandler, CgiHttpRequestHandler};
+use basehttp::handlers::{Body, FileHandler, SimpleHttpRequestHandler};
+use basehttp::prelude::*;
+
+use crate::support::{TempDir, parse, raw, spawn};
+
+/// An upload server: the stock file handler plus `do_POST`, with `/files/`
+/// mapped to the served directory and a CORS header on every response.
+struct Upload {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for Upload {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+
+    fn translate_path(&self, path: &str) -> PathBuf {
+        let path = path.strip_prefix("/files").unwrap_or("/nonexistent-prefix");
+        basehttp::handlers::files::path::translate_path(path, &self.files.directory)
+    }
+}
+
+#[http_handler(extends = basehttp::handlers::FileHandler, server_version = "UploadHTTP")]
+impl Upload {
+    fn before_end_headers(req: &mut Request) -> io::Result<()> {
+        req.send_header("Access-Control-Allow-Origin", "*")
+    }
+
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        let target = self.translate_path(&req.path);
+        let mut body = Vec::new();
+        req.rfile.read_to_end(&mut body)?;
+        std::fs::write(&target, &body)?;
+        req.send_response(201)?;
+        req.send_header("Content-Length", "0")?;
+        req.end_headers()
+    }
+}
+
+fn upload_server(dir: &TempDir) -> crate::support::TestServer {
+    let root = dir.path().to_owned();
+    spawn(move || Upload {
+        files: SimpleHttpRequestHandler::new(root.clone()),
+    })
+}
+
+#[test]
+fn extended_file_handler_keeps_get_and_head() {
+    let dir = TempDir::new("extend");
+    dir.write("a.txt", "hello\n");
+    let srv = upload_server(&dir);
+    let resp = parse(&raw(srv.addr, b"GET /files/a.txt HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.body, b"hello\n");
+    assert_eq!(resp.header("Content-type"), Some("text/plain"));
+    assert!(resp.header("Server").unwrap().starts_with("UploadHTTP "));
+    assert_eq!(resp.header("Access-Control-Allow-Origin"), Some("*"));
+    let resp = parse(&raw(srv.addr, b"HEAD /files/a.txt HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.header("Content-Length"), Some("6"));
+    assert!(resp.body.is_empty());
+}
+
+#[test]
+fn overridden_translate_path_is_used_by_inherited_do_get() {
+    let dir = TempDir::new("extend");
+    dir.write("a.txt", "hello\n");
+    let srv = upload_server(&dir);
+    // Without the /files prefix the override maps nowhere.
+    assert_eq!(
+        parse(&raw(srv.addr, b"GET /a.txt HTTP/1.0\r\n\r\n")).status,
+        404
+    );
+    let listing = parse(&raw(srv.addr, b"GET /files/ HTTP/1.0\r\n\r\n"));
+    assert_eq!(listing.status, 200);
+    assert!(String::from_utf8_lossy(&listing.body).contains("<a href=\"a.txt\">a.txt</a>"));
+}
+
+#[test]
+fn added_do_post_writes_the_file() {
+    let dir = TempDir::new("extend");
+    let srv = upload_server(&dir);
+    let resp = parse(&raw(
+        srv.addr,
+        b"POST /files/new.txt HTTP/1.0\r\nContent-Length: 5\r\n\r\nspam!",
+    ));
+    assert_eq!(resp.status, 201);
+    assert_eq!(std::fs::read(dir.path().join("new.txt")).unwrap(), b"spam!");
+    let resp = parse(&raw(srv.addr, b"GET /files/new.txt HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.body, b"spam!");
+}
+
+#[test]
+fn allow_lists_own_and_inherited_methods() {
+    let dir = TempDir::new("extend");
+    let srv = upload_server(&dir);
+    let resp = parse(&raw(srv.addr, b"DELETE /files/x HTTP/1.0\r\n\r\n"));
+    assert_eq!(
+        resp.status_line,
+        "HTTP/1.0 501 Unsupported method ('DELETE')"
+    );
+    assert_eq!(resp.header("Allow"), Some("POST, GET, HEAD"));
+}
+
+#[test]
+fn header_hook_applies_to_every_response() {
+    let dir = TempDir::new("extend");
+    let srv = upload_server(&dir);
+    for request in [
+        &b"GET /files/missing HTTP/1.0\r\n\r\n"[..],
+        b"PUT /files/x HTTP/1.0\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET /files/ HTTP/1.0\r\n\r\n",
+    ] {
+        let resp = parse(&raw(srv.addr, request));
+        assert_eq!(
+            resp.header("Access-Control-Allow-Origin"),
+            Some("*"),
+            "{}",
+            resp.status_line
+        );
+    }
+}
+
+/// The stock CGI handler plus `do_PUT`.
+struct MyCgi {
+    cgi: CgiHttpRequestHandler,
+}
+
+impl FileHandler for MyCgi {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.cgi.files
+    }
+    fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
+        cgi::send_head(self, req)
+    }
+}
+
+impl CgiHandler for MyCgi {
+    fn cgi_handler(&self) -> &CgiHttpRequestHandler {
+        &self.cgi
+    }
+}
+
+#[http_handler(extends = basehttp::handlers::CgiHandler)]
+impl MyCgi {
+    fn do_PUT(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(204)?;
+        req.end_headers()
+    }
+}
+
+#[test]
+fn extended_cgi_handler_runs_scripts_and_own_methods() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("extend-cgi");
+    let script = dir.write(
+        "cgi-bin/hi.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"$REQUEST_METHOD $QUERY_STRING\"\n",
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = dir.path().to_owned();
+    let srv = spawn(move || MyCgi {
+        cgi: CgiHttpRequestHandler::with_files(SimpleHttpRequestHandler::new(root.clone())),
+    });
+    let resp = parse(&raw(srv.addr, b"GET /cgi-bin/hi.sh?x=1 HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.status_line, "HTTP/1.0 200 Script output follows");
+    assert_eq!(resp.body, b"GET x=1\n");
+    let resp = parse(&raw(
+        srv.addr,
+        b"POST /cgi-bin/hi.sh HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+    ));
+    assert_eq!(resp.body, b"POST \n");
+    let resp = parse(&raw(srv.addr, b"PUT /x HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.status, 204);
+    let resp = parse(&raw(srv.addr, b"DELETE /x HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.header("Allow"), Some("PUT, GET, HEAD, POST"));
+    let mut s = crate::support::connect(srv.addr);
+    s.write_all(b"POST /plain HTTP/1.0\r\n\r\n").unwrap();
+    let resp = parse(&crate::support::read_to_close(&mut s));
+    assert_eq!(
+        resp.status_line,
+        "HTTP/1.0 501 Can only POST to CGI scripts"
+    );
+}
