@@ -792,3 +792,24 @@ fn subclass_overrides_and_adds_methods() {
     assert_eq!(r.status, 501);
     assert_eq!(r.header("Allow"), Some("POST, GET, HEAD"));
 }
+
+#[cfg(unix)]
+#[test]
+fn fifo_is_not_opened() {
+    let f = Fixture::new();
+    let fifo = f.sub().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        // CPython blocks in open() for ever; we answer 404.
+        assert_eq!(f.get("/tmpdir/pipe").status, 404);
+    }
+}
+
+#[test]
+fn nul_in_path_is_404() {
+    let f = Fixture::new();
+    assert_eq!(f.get("/tmpdir/te%00st").status, 404);
+}

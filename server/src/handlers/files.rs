@@ -164,7 +164,6 @@ impl Default for SimpleHttpRequestHandler {
 /// Extend the stock handler with more methods with
 /// `#[http_handler(extends = basehttp::handlers::FileHandler)]`, or write
 /// `impl Handler` by hand using [`dispatch_inherited`](Self::dispatch_inherited).
-#[allow(non_snake_case)]
 pub trait FileHandler: Send + 'static {
     /// The methods this trait answers, for `Allow` and dispatch.
     const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
@@ -227,6 +226,7 @@ pub trait FileHandler: Send + 'static {
     ///
     /// # Errors
     /// I/O errors.
+    #[allow(non_snake_case)]
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         match self.send_head(req)? {
             Some(body) => self.copyfile(body, req),
@@ -238,6 +238,7 @@ pub trait FileHandler: Send + 'static {
     ///
     /// # Errors
     /// I/O errors.
+    #[allow(non_snake_case)]
     fn do_HEAD(&mut self, req: &mut Request) -> io::Result<()> {
         self.send_head(req).map(drop)
     }
@@ -335,15 +336,24 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
         req.send_error_with(404, "File not found")?;
         return Ok(None);
     }
-    let opened = File::open(&path).and_then(|f| {
-        let meta = f.metadata()?;
-        if meta.is_dir() {
-            // Only reachable through a race or an index page that became a
-            // directory; Python would fail reading it.
-            return Err(io::Error::from(io::ErrorKind::IsADirectory));
-        }
-        Ok((f, meta))
-    });
+    // Only regular files: opening a FIFO would block the thread for ever
+    // (CPython hangs there), and a device has no meaningful length.
+    let opened = fs::metadata(&path)
+        .and_then(|m| {
+            if m.is_file() {
+                File::open(&path)
+            } else {
+                Err(io::Error::from(io::ErrorKind::InvalidInput))
+            }
+        })
+        .and_then(|f| {
+            let meta = f.metadata()?;
+            if meta.is_file() {
+                Ok((f, meta))
+            } else {
+                Err(io::Error::from(io::ErrorKind::InvalidInput))
+            }
+        });
     let (mut file, meta) = match opened {
         Ok(x) => x,
         Err(_) => {
@@ -443,11 +453,18 @@ pub fn default_list_directory<H: FileHandler + ?Sized>(
             req.send_error_with(404, "No permission to list directory")?;
             return Ok(None);
         };
-        let full = item.path();
+        // d_type from readdir saves a stat per entry; links are followed
+        // (`os.path.isdir`).
+        let is_link = item.file_type().is_ok_and(|t| t.is_symlink());
+        let is_dir = if is_link {
+            item.path().is_dir()
+        } else {
+            item.file_type().is_ok_and(|t| t.is_dir())
+        };
         entries.push(Entry {
             name: path::os_bytes(&item.file_name()),
-            is_dir: full.is_dir(),
-            is_link: full.is_symlink(),
+            is_dir,
+            is_link,
         });
     }
     listing::sort_entries(&mut entries);
