@@ -813,3 +813,53 @@ fn nul_in_path_is_404() {
     let f = Fixture::new();
     assert_eq!(f.get("/tmpdir/te%00st").status, 404);
 }
+
+/// Claims a longer body than the file has, as if the file shrank after
+/// `send_head` measured it.
+struct Shrunk {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for Shrunk {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+    fn send_head(&mut self, req: &mut Request) -> io::Result<Option<basehttp::handlers::Body>> {
+        let file = std::fs::File::open(self.files.directory.join("tmpdir/test"))?;
+        req.send_response(200)?;
+        req.send_header("Content-Length", "100")?;
+        req.end_headers()?;
+        Ok(Some(basehttp::handlers::Body::File { file, len: 100 }))
+    }
+}
+
+impl Handler for Shrunk {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+    }
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        self.dispatch_inherited(req)
+            .unwrap_or_else(|| basehttp::__private::unsupported_method(req, &self.methods()))
+    }
+    fn class(&self) -> Class {
+        self.base_class()
+    }
+}
+
+#[test]
+fn shrunk_file_closes_the_connection() {
+    let dir = TempDir::new("shrunk");
+    dir.write("tmpdir/test", DATA);
+    let files = SimpleHttpRequestHandler::new(dir.path()).with_protocol_version("HTTP/1.1");
+    let server = spawn(move || Shrunk {
+        files: files.clone(),
+    });
+    // HTTP/1.1 keep-alive would wait for the next request: the short body
+    // must end the connection instead (read_to_close returns).
+    let mut s = crate::support::connect(server.addr);
+    s.write_all(b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    let out = crate::support::read_to_close(&mut s);
+    let r = parse(&out);
+    assert_eq!(r.header("Content-Length"), Some("100"));
+    assert_eq!(r.body, DATA);
+}
