@@ -231,3 +231,29 @@ fn cgi_without_handler_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("basehttp: error: --cgi"));
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_cpythons_line_and_exits_0() {
+    let dir = TempDir::new("sigint");
+    let mut child = Command::new(BIN)
+        .args(["-b", "127.0.0.1", "0"])
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    out.read_line(&mut banner).unwrap();
+    assert!(banner.starts_with("Serving HTTP on 127.0.0.1 port "));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "\nKeyboard interrupt received, exiting.\n");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
