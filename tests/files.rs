@@ -863,3 +863,24 @@ fn shrunk_file_closes_the_connection() {
     assert_eq!(r.header("Content-Length"), Some("100"));
     assert_eq!(r.body, DATA);
 }
+
+#[test]
+fn file_modified_before_1970() {
+    let f = Fixture::new();
+    let p = f.sub().join("test");
+    let old = SystemTime::UNIX_EPOCH - Duration::from_secs(315_619_200);
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let r = f.get("/tmpdir/test");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("Last-Modified"),
+        Some("Fri, 01 Jan 1960 00:00:00 GMT")
+    );
+    let ims = [("If-Modified-Since", "Fri, 01 Jan 1960 00:00:00 GMT")];
+    assert_eq!(f.request("GET", "/tmpdir/test", &ims).status, 304);
+}

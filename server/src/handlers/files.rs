@@ -312,7 +312,9 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     req: &mut Request,
 ) -> io::Result<Option<Body>> {
     let mut path = h.translate_path(&req.path);
-    if path.is_dir() {
+    // One stat serves `os.path.isdir` and the regular-file check below.
+    let mut stat = fs::metadata(&path).ok();
+    if stat.as_ref().is_some_and(fs::Metadata::is_dir) {
         if let Some(location) = path::directory_redirect(&req.path) {
             req.send_response(301)?;
             req.send_header("Location", &location)?;
@@ -320,14 +322,18 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
             req.end_headers()?;
             return Ok(None);
         }
-        let index = h
-            .file_handler()
-            .index_pages
-            .iter()
-            .map(|p| path.join(p))
-            .find(|p| p.is_file());
+        let index = h.file_handler().index_pages.iter().find_map(|p| {
+            let candidate = path.join(p);
+            let meta = fs::metadata(&candidate)
+                .ok()
+                .filter(fs::Metadata::is_file)?;
+            Some((candidate, meta))
+        });
         match index {
-            Some(index) => path = index,
+            Some((index, meta)) => {
+                path = index;
+                stat = Some(meta);
+            }
             None => return h.list_directory(req, &path),
         }
     }
@@ -338,22 +344,18 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     }
     // Only regular files: opening a FIFO would block the thread for ever
     // (CPython hangs there), and a device has no meaningful length.
-    let opened = fs::metadata(&path)
-        .and_then(|m| {
-            if m.is_file() {
-                File::open(&path)
-            } else {
-                Err(io::Error::from(io::ErrorKind::InvalidInput))
-            }
-        })
-        .and_then(|f| {
+    let not_regular = || io::Error::from(io::ErrorKind::InvalidInput);
+    let opened = match stat {
+        Some(m) if m.is_file() => File::open(&path).and_then(|f| {
             let meta = f.metadata()?;
             if meta.is_file() {
                 Ok((f, meta))
             } else {
-                Err(io::Error::from(io::ErrorKind::InvalidInput))
+                Err(not_regular())
             }
-        });
+        }),
+        _ => Err(not_regular()),
+    };
     let (mut file, meta) = match opened {
         Ok(x) => x,
         Err(_) => {
@@ -400,7 +402,7 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
             range = range::parse_range(r, size);
         }
     }
-    let last_modified = crate::date::date_time_string(mtime);
+    let last_modified = conditional::last_modified(mtime);
     let (len, content_range) = match range {
         ByteRange::Ignore => {
             req.send_response(200)?;
