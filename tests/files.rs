@@ -792,3 +792,95 @@ fn subclass_overrides_and_adds_methods() {
     assert_eq!(r.status, 501);
     assert_eq!(r.header("Allow"), Some("POST, GET, HEAD"));
 }
+
+#[cfg(unix)]
+#[test]
+fn fifo_is_not_opened() {
+    let f = Fixture::new();
+    let fifo = f.sub().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        // CPython blocks in open() for ever; we answer 404.
+        assert_eq!(f.get("/tmpdir/pipe").status, 404);
+    }
+}
+
+#[test]
+fn nul_in_path_is_404() {
+    let f = Fixture::new();
+    assert_eq!(f.get("/tmpdir/te%00st").status, 404);
+}
+
+/// Claims a longer body than the file has, as if the file shrank after
+/// `send_head` measured it.
+struct Shrunk {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for Shrunk {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+    fn send_head(&mut self, req: &mut Request) -> io::Result<Option<basehttp::handlers::Body>> {
+        let file = std::fs::File::open(self.files.directory.join("tmpdir/test"))?;
+        req.send_response(200)?;
+        req.send_header("Content-Length", "100")?;
+        req.end_headers()?;
+        Ok(Some(basehttp::handlers::Body::File { file, len: 100 }))
+    }
+}
+
+impl Handler for Shrunk {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+    }
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        self.dispatch_inherited(req)
+            .unwrap_or_else(|| basehttp::__private::unsupported_method(req, &self.methods()))
+    }
+    fn class(&self) -> Class {
+        self.base_class()
+    }
+}
+
+#[test]
+fn shrunk_file_closes_the_connection() {
+    let dir = TempDir::new("shrunk");
+    dir.write("tmpdir/test", DATA);
+    let files = SimpleHttpRequestHandler::new(dir.path()).with_protocol_version("HTTP/1.1");
+    let server = spawn(move || Shrunk {
+        files: files.clone(),
+    });
+    // HTTP/1.1 keep-alive would wait for the next request: the short body
+    // must end the connection instead (read_to_close returns).
+    let mut s = crate::support::connect(server.addr);
+    s.write_all(b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    let out = crate::support::read_to_close(&mut s);
+    let r = parse(&out);
+    assert_eq!(r.header("Content-Length"), Some("100"));
+    assert_eq!(r.body, DATA);
+}
+
+#[test]
+fn file_modified_before_1970() {
+    let f = Fixture::new();
+    let p = f.sub().join("test");
+    let old = SystemTime::UNIX_EPOCH - Duration::from_secs(315_619_200);
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let r = f.get("/tmpdir/test");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("Last-Modified"),
+        Some("Fri, 01 Jan 1960 00:00:00 GMT")
+    );
+    let ims = [("If-Modified-Since", "Fri, 01 Jan 1960 00:00:00 GMT")];
+    assert_eq!(f.request("GET", "/tmpdir/test", &ims).status, 304);
+}

@@ -240,3 +240,29 @@ fn cgi_flag_runs_scripts() {
     assert!(resp.starts_with(b"HTTP/1.0 200 Script output follows\r\n"));
     assert_eq!(body(&resp), b"hi\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_cpythons_line_and_exits_0() {
+    let dir = TempDir::new("sigint");
+    let mut child = Command::new(BIN)
+        .args(["-b", "127.0.0.1", "0"])
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    out.read_line(&mut banner).unwrap();
+    assert!(banner.starts_with("Serving HTTP on 127.0.0.1 port "));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "\nKeyboard interrupt received, exiting.\n");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

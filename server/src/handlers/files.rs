@@ -164,7 +164,6 @@ impl Default for SimpleHttpRequestHandler {
 /// Extend the stock handler with more methods with
 /// `#[http_handler(extends = basehttp::handlers::FileHandler)]`, or write
 /// `impl Handler` by hand using [`dispatch_inherited`](Self::dispatch_inherited).
-#[allow(non_snake_case)]
 pub trait FileHandler: Send + 'static {
     /// The methods this trait answers, for `Allow` and dispatch.
     const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
@@ -227,6 +226,7 @@ pub trait FileHandler: Send + 'static {
     ///
     /// # Errors
     /// I/O errors.
+    #[allow(non_snake_case)]
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         match self.send_head(req)? {
             Some(body) => self.copyfile(body, req),
@@ -238,6 +238,7 @@ pub trait FileHandler: Send + 'static {
     ///
     /// # Errors
     /// I/O errors.
+    #[allow(non_snake_case)]
     fn do_HEAD(&mut self, req: &mut Request) -> io::Result<()> {
         self.send_head(req).map(drop)
     }
@@ -311,7 +312,9 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     req: &mut Request,
 ) -> io::Result<Option<Body>> {
     let mut path = h.translate_path(&req.path);
-    if path.is_dir() {
+    // One stat serves `os.path.isdir` and the regular-file check below.
+    let mut stat = fs::metadata(&path).ok();
+    if stat.as_ref().is_some_and(fs::Metadata::is_dir) {
         if let Some(location) = path::directory_redirect(&req.path) {
             req.send_response(301)?;
             req.send_header("Location", &location)?;
@@ -319,14 +322,18 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
             req.end_headers()?;
             return Ok(None);
         }
-        let index = h
-            .file_handler()
-            .index_pages
-            .iter()
-            .map(|p| path.join(p))
-            .find(|p| p.is_file());
+        let index = h.file_handler().index_pages.iter().find_map(|p| {
+            let candidate = path.join(p);
+            let meta = fs::metadata(&candidate)
+                .ok()
+                .filter(fs::Metadata::is_file)?;
+            Some((candidate, meta))
+        });
         match index {
-            Some(index) => path = index,
+            Some((index, meta)) => {
+                path = index;
+                stat = Some(meta);
+            }
             None => return h.list_directory(req, &path),
         }
     }
@@ -335,15 +342,20 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
         req.send_error_with(404, "File not found")?;
         return Ok(None);
     }
-    let opened = File::open(&path).and_then(|f| {
-        let meta = f.metadata()?;
-        if meta.is_dir() {
-            // Only reachable through a race or an index page that became a
-            // directory; Python would fail reading it.
-            return Err(io::Error::from(io::ErrorKind::IsADirectory));
-        }
-        Ok((f, meta))
-    });
+    // Only regular files: opening a FIFO would block the thread for ever
+    // (CPython hangs there), and a device has no meaningful length.
+    let not_regular = || io::Error::from(io::ErrorKind::InvalidInput);
+    let opened = match stat {
+        Some(m) if m.is_file() => File::open(&path).and_then(|f| {
+            let meta = f.metadata()?;
+            if meta.is_file() {
+                Ok((f, meta))
+            } else {
+                Err(not_regular())
+            }
+        }),
+        _ => Err(not_regular()),
+    };
     let (mut file, meta) = match opened {
         Ok(x) => x,
         Err(_) => {
@@ -390,7 +402,7 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
             range = range::parse_range(r, size);
         }
     }
-    let last_modified = crate::date::date_time_string(mtime);
+    let last_modified = conditional::last_modified(mtime);
     let (len, content_range) = match range {
         ByteRange::Ignore => {
             req.send_response(200)?;
@@ -443,11 +455,18 @@ pub fn default_list_directory<H: FileHandler + ?Sized>(
             req.send_error_with(404, "No permission to list directory")?;
             return Ok(None);
         };
-        let full = item.path();
+        // d_type from readdir saves a stat per entry; links are followed
+        // (`os.path.isdir`).
+        let is_link = item.file_type().is_ok_and(|t| t.is_symlink());
+        let is_dir = if is_link {
+            item.path().is_dir()
+        } else {
+            item.file_type().is_ok_and(|t| t.is_dir())
+        };
         entries.push(Entry {
             name: path::os_bytes(&item.file_name()),
-            is_dir: full.is_dir(),
-            is_link: full.is_symlink(),
+            is_dir,
+            is_link,
         });
     }
     listing::sort_entries(&mut entries);

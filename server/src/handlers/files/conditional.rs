@@ -246,6 +246,38 @@ pub fn mtime_secs(mtime: SystemTime) -> i64 {
     }
 }
 
+/// `email.utils.formatdate(mtime, usegmt=True)` (`Last-Modified`), also for
+/// times before 1970, which `httpdate` cannot format.
+pub fn last_modified(mtime: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = mtime_secs(mtime);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        d,
+        MONTHS[(m - 1) as usize],
+        y,
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    )
+}
+
 /// CPython's `send_head` rule: `true` (answer 304) if `If-Modified-Since`
 /// parses, is UTC or zone-less, and is not older than the file's mtime
 /// truncated to seconds.
@@ -334,6 +366,30 @@ mod tests {
         assert_eq!(plus.offset, Some(3600));
         let est = parsedate_to_datetime("14 Nov 2023 22:13:20 EST").unwrap();
         assert_eq!(est.offset, Some(-18000));
+    }
+
+    #[test]
+    fn last_modified_format() {
+        let at = |s: i64| {
+            if s >= 0 {
+                UNIX_EPOCH + Duration::from_secs(s as u64)
+            } else {
+                UNIX_EPOCH - Duration::from_secs((-s) as u64)
+            }
+        };
+        let cases = [
+            (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+            (1_700_000_000, "Tue, 14 Nov 2023 22:13:20 GMT"),
+            (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),
+            (-315_619_200, "Fri, 01 Jan 1960 00:00:00 GMT"),
+            (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(last_modified(at(s)), want, "{s}");
+        }
+        let frac = UNIX_EPOCH - Duration::from_millis(500);
+        assert_eq!(last_modified(frac), "Wed, 31 Dec 1969 23:59:59 GMT");
     }
 
     #[test]
