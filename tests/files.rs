@@ -884,3 +884,24 @@ fn file_modified_before_1970() {
     let ims = [("If-Modified-Since", "Fri, 01 Jan 1960 00:00:00 GMT")];
     assert_eq!(f.request("GET", "/tmpdir/test", &ims).status, 304);
 }
+
+#[test]
+fn backslash_redirect_stays_on_site() {
+    // Browsers read `\` as `/`: `Location: /\evil.com/...` would be
+    // protocol-relative. CPython sends it; we escape the backslash.
+    let dir = TempDir::new("files-bs");
+    std::fs::create_dir(dir.path().join("subdir")).unwrap();
+    let root = dir.path().to_owned();
+    let srv = spawn(move || SimpleHttpRequestHandler::new(root.clone()));
+    for (target, want) in [
+        ("/\\evil.com/..%2fsubdir", "/%5Cevil.com/..%2fsubdir/"),
+        ("\\\\evil.com/..%2fsubdir", "%5C%5Cevil.com/..%2fsubdir/"),
+    ] {
+        let resp = parse(&raw(
+            srv.addr,
+            format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes(),
+        ));
+        assert_eq!(resp.status, 301, "{target}");
+        assert_eq!(resp.header("Location"), Some(want), "{target}");
+    }
+}

@@ -358,12 +358,15 @@ pub fn urlunsplit(p: &SplitUrl<'_>, path: &str) -> String {
 /// For a directory requested without a trailing slash: the 301 `Location`
 /// (`urlunsplit` of the target with `/` appended to its path), or `None`
 /// if the path already ends with `/`, `%2f` or `%2F` (gh-134098).
+///
+/// Unlike CPython, a `\` in the path is sent as `%5C`: browsers read `\` as
+/// `/` (WHATWG URL), so `Location: /\evil.com/x/` would leave the site.
 pub fn directory_redirect(target: &str) -> Option<String> {
     let parts = urlsplit(target);
     if parts.path.ends_with('/') || parts.path.ends_with("%2f") || parts.path.ends_with("%2F") {
         return None;
     }
-    let path = format!("{}/", parts.path);
+    let path = format!("{}/", parts.path.replace('\\', "%5C"));
     Some(urlunsplit(&parts, &path))
 }
 
@@ -488,6 +491,11 @@ mod tests {
             ("tmpX?hi=1", Some("tmpX/?hi=1")),
             ("https://pypi.org/x", Some("https://pypi.org/x/")),
             ("/evil.com/%2e%2e/subdir", Some("/evil.com/%2e%2e/subdir/")),
+            ("/\\evil.com/..%2fsubdir", Some("/%5Cevil.com/..%2fsubdir/")),
+            (
+                "\\\\evil.com/..%2fsubdir",
+                Some("%5C%5Cevil.com/..%2fsubdir/"),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(directory_redirect(input).as_deref(), want, "{input:?}");
