@@ -7,14 +7,17 @@ extern crate self as basehttp;
 pub mod __private;
 mod connection;
 pub mod date;
+mod engine;
 mod handler;
 mod headers;
+pub mod limits;
 pub mod log;
 pub mod parse;
 pub mod pystr;
 mod request;
 mod sendfile;
 mod server;
+pub mod signal;
 mod status;
 mod stream;
 
