@@ -1,4 +1,8 @@
 //! Integration tests over real sockets: one binary, one module per area.
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
+mod base;
+mod macro_dispatch;
+mod macro_optins;
+mod macro_overrides;
 mod support;

@@ -1,15 +1,18 @@
 //! `#[http_handler]`: turns an `impl` block with `do_*` methods into a
-//! `basehttp::Handler`, as CPython dispatches `do_` + command.
+//! `basehttp::Handler`, as CPython's `BaseHTTPRequestHandler` dispatches
+//! `do_` + command.
 //!
-//! First version: dispatch, the 501 fallback and the method list; the full
-//! diagnostics live in `validate.rs` as they grow.
+//! `parse` builds the IR, `validate` runs every check (all errors at once),
+//! `expand` generates the glue that calls into `basehttp::__private`.
+
+mod expand;
+mod parse;
+mod validate;
 
 use proc_macro::TokenStream;
-use proc_macro2::TokenStream as TokenStream2;
-use quote::quote;
-use syn::{ImplItem, ItemImpl, parse_quote};
 
-/// Makes the annotated `impl` block a request handler.
+/// Makes the annotated inherent `impl` block a request handler: what a
+/// `BaseHTTPRequestHandler` subclass is in Python.
 ///
 /// ```
 /// use basehttp::prelude::*;
@@ -20,74 +23,96 @@ use syn::{ImplItem, ItemImpl, parse_quote};
 /// impl Hello {
 ///     fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
 ///         req.send_response(200)?;
+///         req.send_header("Content-Type", "text/plain")?;
+///         req.send_header("Content-Length", "6")?;
 ///         req.end_headers()?;
 ///         req.wfile.write_all(b"hello\n")
 ///     }
 /// }
+///
+/// let server = HttpServer::bind("127.0.0.1:0", || Hello)?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Methods
+///
+/// Every `fn do_<METHOD>(&mut self, req: &mut Request) -> io::Result<()>`
+/// answers requests whose method is exactly `<METHOD>` (case-sensitive, as in
+/// CPython). Any RFC 9110 token works: `do_SPAM`, `do_MKCOL`, `do_M_SEARCH`
+/// (answers `M_SEARCH`). For a token that is not an identifier, put
+/// `#[method("M-SEARCH")]` on any fn with that signature. Other requests get
+/// CPython's `501 Unsupported method ('X')` plus an `Allow` header listing
+/// the handler's methods in the order they appear in the impl, then the
+/// inherited ones. `#[cfg]` on a method applies to its dispatch arm and its
+/// `Allow` entry too. Generic and lifetime-parameterised types work
+/// (`Handler` is implemented where `Self: Send + 'static`).
+///
+/// Mistakes are compile errors, all reported at once: a lowercase name
+/// (`do_get`), a near miss of a standard method (`do_PSOT`), `do_` alone,
+/// non-token characters, a wrong signature, `async`, generics.
+///
+/// ```compile_fail
+/// use basehttp::prelude::*;
+///
+/// struct Hello;
+///
+/// #[http_handler]
+/// impl Hello {
+///     // error: HTTP methods are case-sensitive ...; did you mean `do_GET`?
+///     fn do_get(&mut self, req: &mut Request) -> std::io::Result<()> {
+///         req.send_response(200)
+///     }
+/// }
+/// ```
+///
+/// # Arguments: class attributes and opt-ins
+///
+/// `#[http_handler(server_version = "Spam/1.0", protocol_version = "HTTP/1.1")]`
+/// overrides `BaseHTTPRequestHandler` class attributes (the fields of
+/// `basehttp::Class`): `server_version`, `sys_version`, `protocol_version`
+/// (`"HTTP/1.0"` or `"HTTP/1.1"`, checked), `error_message_format`,
+/// `error_content_type`, `default_request_version`.
+///
+/// Opt-in behaviours beyond CPython, off by default:
+/// - `auto_options`: answer `OPTIONS` with `200`, `Allow` and
+///   `Content-Length: 0` (unless the impl has `do_OPTIONS`);
+/// - `method_not_allowed`: `405` + `Allow` instead of `501` for standard
+///   methods (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH) the
+///   handler lacks;
+/// - `auto_head`: answer `HEAD` through the impl's own `do_GET`, with the body
+///   discarded, when there is no `do_HEAD`.
+///
+/// `crate = path` names the runtime crate when it was renamed (default
+/// `::basehttp`).
+///
+/// # Hooks
+///
+/// Inherent fns with these names are wired in when present (Python's
+/// overridden methods):
+///
+/// | fn | Python |
+/// | --- | --- |
+/// | `fn log_message(req: &Request, message: &str)` | `log_message` |
+/// | `fn version_string(req: &Request) -> String` | `version_string` |
+/// | `fn before_end_headers(req: &mut Request) -> io::Result<()>` | an `end_headers` override that adds headers |
+/// | `fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>` | `handle_expect_100` |
+/// | `fn class(&self) -> Class` | the class attributes, computed at run time |
+///
+/// `class()` is the base the attribute arguments then override.
+///
+/// # Extending a stock handler
+///
+/// `extends = path::Trait` inherits methods, as subclassing
+/// `SimpleHTTPRequestHandler` does. The trait provides
+/// `const INHERITED_METHODS: &'static [&'static str]`,
+/// `fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>>`
+/// (`None`: no such method) and `fn base_class(&self) -> Class`. Own `do_*`
+/// methods win; then inherited ones; `Allow` lists own methods followed by
+/// the inherited ones not already present. An impl with `extends` may have no
+/// `do_*` method of its own.
 #[proc_macro_attribute]
 pub fn http_handler(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand(args.into(), input.into())
+    expand::http_handler(args.into(), input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
-}
-
-fn expand(_args: TokenStream2, input: TokenStream2) -> syn::Result<TokenStream2> {
-    let mut item: ItemImpl = syn::parse2(input)?;
-    let mut errors: Option<syn::Error> = None;
-    let mut methods = Vec::new();
-    for it in &mut item.items {
-        let ImplItem::Fn(f) = it else { continue };
-        let name = f.sig.ident.to_string();
-        let Some(method) = name.strip_prefix("do_") else {
-            continue;
-        };
-        if method.chars().any(|c| c.is_ascii_lowercase()) {
-            let e = syn::Error::new_spanned(
-                &f.sig.ident,
-                format!(
-                    "HTTP method names are case-sensitive; did you mean `do_{}`?",
-                    method.to_ascii_uppercase()
-                ),
-            );
-            match &mut errors {
-                Some(all) => all.combine(e),
-                None => errors = Some(e),
-            }
-            continue;
-        }
-        f.attrs.push(parse_quote!(#[allow(non_snake_case)]));
-        let cfgs: Vec<_> = f
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect();
-        methods.push((method.to_owned(), f.sig.ident.clone(), cfgs));
-    }
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let arms = methods.iter().map(|(m, ident, cfgs)| {
-        quote! { #(#cfgs)* #m => self.#ident(req), }
-    });
-    let names = methods.iter().map(|(m, _, cfgs)| quote! { #(#cfgs)* #m, });
-    let generated = quote! {
-        #[automatically_derived]
-        impl #impl_generics ::basehttp::Handler for #self_ty #where_clause {
-            fn methods(&self) -> ::basehttp::__private::Cow<'static, [&'static str]> {
-                ::basehttp::__private::Cow::Borrowed(&[#(#names)*])
-            }
-            fn dispatch(&mut self, req: &mut ::basehttp::Request) -> ::std::io::Result<()> {
-                match req.command.as_str() {
-                    #(#arms)*
-                    _ => {
-                        let methods = ::basehttp::Handler::methods(self);
-                        ::basehttp::__private::unsupported_method(req, &methods)
-                    }
-                }
-            }
-        }
-    };
-    let errors = errors.map(syn::Error::into_compile_error);
-    Ok(quote! { #item #generated #errors })
 }

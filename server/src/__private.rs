@@ -1,4 +1,8 @@
 //! Items only `#[http_handler]`'s generated code calls. Not public API.
+//!
+//! The generated `dispatch` is a `match` on the method name; everything after
+//! it (the 501/405 answers with `Allow`, automatic `OPTIONS` and `HEAD`, the
+//! inherited method list) lives here as ordinary, tested functions.
 
 use std::io;
 
@@ -7,8 +11,43 @@ use crate::request::Request;
 
 pub use std::borrow::Cow;
 
-/// The fallback for a command without a `do_*` method: CPython's
-/// `501 Unsupported method ('X')`, plus an `Allow` header.
+/// Methods defined by RFC 9110 §9 and RFC 5789: `method_not_allowed`
+/// answers these with 405; any other unknown token still gets 501.
+pub const STANDARD_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The fallback for a command without a `do_*` method.
+///
+/// - `auto_options` and `OPTIONS`: `200`, `Allow`, `Content-Length: 0`;
+/// - `method_not_allowed` and a standard method: `405` + `Allow`;
+/// - otherwise CPython's `501 Unsupported method ('X')`, plus `Allow`.
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn fallback(
+    req: &mut Request,
+    methods: &[&str],
+    auto_options: bool,
+    method_not_allowed: bool,
+) -> io::Result<()> {
+    let allow = methods.join(", ");
+    if auto_options && req.command == "OPTIONS" {
+        req.send_response(200)?;
+        req.send_header("Allow", &allow)?;
+        req.send_header("Content-Length", "0")?;
+        return req.end_headers();
+    }
+    if method_not_allowed && STANDARD_METHODS.contains(&req.command.as_str()) {
+        return req.send_error_full(405, None, None, &[("Allow", &allow)]);
+    }
+    unsupported_method(req, methods)
+}
+
+/// CPython's `501 Unsupported method ('X')`, plus an `Allow` header.
+///
+/// # Errors
+/// I/O errors writing the response.
 pub fn unsupported_method(req: &mut Request, methods: &[&str]) -> io::Result<()> {
     let message = format!("Unsupported method ({})", py_repr(&req.command));
     let allow = methods.join(", ");
@@ -18,4 +57,61 @@ pub fn unsupported_method(req: &mut Request, methods: &[&str]) -> io::Result<()>
         &[("Allow", &allow)]
     };
     req.send_error_full(501, Some(&message), None, extra)
+}
+
+/// `auto_head`: runs `get` (the handler's `do_GET`) for a `HEAD` request with
+/// everything written after the headers discarded. The command stays `HEAD`.
+///
+/// # Errors
+/// Whatever `get` returns.
+pub fn head_via_get(
+    req: &mut Request,
+    get: impl FnOnce(&mut Request) -> io::Result<()>,
+) -> io::Result<()> {
+    req.wfile.set_discard_body(true);
+    let r = get(req);
+    req.wfile.set_discard_body(false);
+    r
+}
+
+/// The `Allow` list of an `extends` handler: own methods, then the
+/// inherited ones not already present.
+pub fn merge_methods(
+    own: &'static [&'static str],
+    inherited: &'static [&'static str],
+) -> Cow<'static, [&'static str]> {
+    if inherited.iter().all(|m| own.contains(m)) {
+        return Cow::Borrowed(own);
+    }
+    if own.is_empty() {
+        return Cow::Borrowed(inherited);
+    }
+    let mut all = own.to_vec();
+    for m in inherited {
+        if !all.contains(m) {
+            all.push(m);
+        }
+    }
+    Cow::Owned(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_own_order_then_new_inherited() {
+        assert_eq!(
+            &*merge_methods(&["POST", "GET"], &["GET", "HEAD"]),
+            ["POST", "GET", "HEAD"]
+        );
+        assert!(matches!(
+            merge_methods(&["GET", "HEAD"], &["HEAD"]),
+            Cow::Borrowed(["GET", "HEAD"])
+        ));
+        assert!(matches!(
+            merge_methods(&[], &["GET"]),
+            Cow::Borrowed(["GET"])
+        ));
+    }
 }

@@ -1,4 +1,83 @@
-//! basehttp: Python's `http.server` rebuilt in Rust.
+//! Python's `http.server` rebuilt in Rust: `BaseHTTPRequestHandler`,
+//! `SimpleHTTPRequestHandler`, `CGIHTTPRequestHandler`, `HTTPServer`,
+//! `ThreadingHTTPServer` and `python -m http.server`, with the same names and,
+//! where a client can see it, the same bytes. A handler is a type whose
+//! `impl` block has `do_GET`/`do_POST`/`do_SPAM` methods; [`http_handler`]
+//! generates the dispatch, CPython's `501 Unsupported method` fallback and an
+//! `Allow` list.
+//!
+//! # Example
+//!
+//! ```
+//! use basehttp::prelude::*;
+//! use std::io::{Read, Write};
+//!
+//! struct Hello;
+//!
+//! #[http_handler]
+//! impl Hello {
+//!     fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
+//!         req.send_response(200)?;
+//!         req.send_header("Content-Type", "text/plain")?;
+//!         req.end_headers()?;
+//!         req.wfile.write_all(b"hello\n")
+//!     }
+//! }
+//!
+//! let server = HttpServer::bind("127.0.0.1:0", || Hello)?;
+//! let addr = server.server_address();
+//! let client = std::thread::spawn(move || -> std::io::Result<String> {
+//!     let mut s = std::net::TcpStream::connect(addr)?;
+//!     s.write_all(b"GET / HTTP/1.0\r\n\r\n")?;
+//!     let mut out = String::new();
+//!     s.read_to_string(&mut out)?;
+//!     Ok(out)
+//! });
+//! server.handle_request()?;
+//! let response = client.join().unwrap()?;
+//! assert!(response.starts_with("HTTP/1.0 200 OK\r\n"));
+//! assert!(response.ends_with("\r\n\r\nhello\n"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Serving until stopped, one thread per connection:
+//!
+//! ```no_run
+//! # use basehttp::prelude::*;
+//! # struct Hello;
+//! # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> { req.send_response(204)?; req.end_headers() } }
+//! ThreadingHttpServer::bind(("127.0.0.1", 8080), || Hello)?.serve_forever()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Python equivalents
+//!
+//! | Python | basehttp |
+//! | --- | --- |
+//! | `class H(BaseHTTPRequestHandler)` with `def do_GET(self)` | `#[http_handler] impl H { fn do_GET(&mut self, req: &mut Request) -> io::Result<()> }` |
+//! | `self.path`, `self.command`, `self.headers`, `self.rfile`, `self.wfile` | `req.path`, `req.command`, `req.headers`, `req.rfile`, `req.wfile` |
+//! | `self.send_response(200)`, `self.send_header(k, v)`, `self.end_headers()` | `req.send_response(200)?`, `req.send_header(k, v)?`, `req.end_headers()?` |
+//! | `self.send_error(404)`, `self.send_error(404, msg)`, `self.send_error(404, msg, explain)` | `req.send_error(404)`, `req.send_error_with(404, msg)`, `req.send_error_explain(404, msg, explain)` |
+//! | `self.log_message(fmt, *args)` | `req.log_message(format_args!(...))` |
+//! | `protocol_version = "HTTP/1.1"` (class attribute) | [`Class::protocol_version`] via [`Handler::class`] |
+//! | `HTTPServer(addr, H).serve_forever()` | `HttpServer::bind(addr, \|\| H)?.serve_forever()` |
+//! | `ThreadingHTTPServer`, `server.shutdown()`, `server.handle_request()` | [`ThreadingHttpServer`], `shutdown()`, `handle_request()` |
+//! | `http.HTTPStatus.NOT_FOUND`, `responses[404]` | [`StatusCode::NOT_FOUND`], [`responses`]`(404)` |
+//!
+//! # Differences from CPython
+//!
+//! The request body reader [`Rfile`] stops at `Content-Length`, and what a
+//! handler leaves unread is drained (up to 1 MiB) or the connection closed:
+//! CPython would parse an unread body as the next request. A malformed
+//! `Content-Length` is a 400. `send_header` refuses CR and LF. A `501` lists
+//! the handler's methods in `Allow`. A handler panic or error is logged in
+//! CPython's `handle_error` format and closes only its connection.
+//!
+//! # Security
+//!
+//! Like CPython's, this is a small server for development and trusted
+//! networks. Request data reaches the log only after control characters are
+//! escaped, and error pages HTML-escape what they echo.
 #![forbid(unsafe_code)]
 
 extern crate self as basehttp;

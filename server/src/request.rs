@@ -250,7 +250,7 @@ impl Request {
     pub fn flush_headers(&mut self) -> io::Result<()> {
         self.sent_header_names.clear();
         if !self.headers_buffer.is_empty() {
-            let r = self.wfile.write_all(&self.headers_buffer);
+            let r = self.wfile.write_head(&self.headers_buffer);
             self.headers_buffer.clear();
             r?;
         }

@@ -175,7 +175,7 @@ where
         config: ServerConfig,
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr)?;
-        Ok(Self::from_listener(listener, factory, config)?)
+        Self::from_listener(listener, factory, config)
     }
 
     /// Serves on an already bound listener.

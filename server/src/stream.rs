@@ -335,6 +335,8 @@ pub struct Wfile {
     buf: Vec<u8>,
     /// Bytes written to the socket (or buffered) since the last reset.
     written: u64,
+    /// `auto_head`: drop body bytes (headers go through `write_head`).
+    discard_body: bool,
 }
 
 impl Wfile {
@@ -343,6 +345,7 @@ impl Wfile {
             inner,
             buf: Vec::new(),
             written: 0,
+            discard_body: false,
         }
     }
 
@@ -370,6 +373,9 @@ impl Wfile {
     /// # Errors
     /// I/O errors reading the file or writing the socket.
     pub fn send_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        if self.discard_body {
+            return Ok(len);
+        }
         self.flush()?;
         let n = crate::sendfile::copy_file(file, len, self)?;
         Ok(n)
@@ -380,8 +386,28 @@ impl Wfile {
     }
 }
 
+impl Wfile {
+    /// `auto_head` support: while set, body bytes written are dropped; the
+    /// response head still goes out (through [`Wfile::write_head`]).
+    #[doc(hidden)]
+    pub fn set_discard_body(&mut self, on: bool) {
+        self.discard_body = on;
+    }
+
+    /// Writes the status line and headers, even while the body is discarded.
+    pub(crate) fn write_head(&mut self, data: &[u8]) -> io::Result<()> {
+        let discard = std::mem::replace(&mut self.discard_body, false);
+        let r = self.write_all(data);
+        self.discard_body = discard;
+        r
+    }
+}
+
 impl Write for Wfile {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.discard_body {
+            return Ok(data.len());
+        }
         self.written += data.len() as u64;
         if self.buf.len() + data.len() > WRITE_BUFFER {
             self.flush_buf()?;

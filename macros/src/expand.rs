@@ -1,0 +1,225 @@
+//! Code generation for `#[http_handler]`: re-emits the user's impl and adds
+//! `impl Handler` (dispatch `match`, method list, class overrides, hooks).
+//!
+//! The generated code is glue: every behaviour (the 501/405 answers, `Allow`,
+//! automatic `OPTIONS` and `HEAD`) is a tested function in the runtime's
+//! `__private` module.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, Path};
+
+use crate::parse::{self, Args, Errors, HandlerImpl};
+use crate::validate;
+
+/// The attribute's expansion; `Err` only when the input is not an item.
+pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let args = parse::args(args, &mut errors);
+    let item: Item = syn::parse2(input)?;
+    let item = match item {
+        Item::Impl(i) if i.trait_.is_none() => i,
+        other => {
+            errors.push(validate::misplaced(&other));
+            let e = errors.finish().err().map(syn::Error::into_compile_error);
+            return Ok(quote! { #other #e });
+        }
+    };
+    let handler = parse::handler(item, &mut errors);
+    validate::args(&args, &mut errors);
+    validate::handler(&handler, &args, &mut errors);
+    let user_impl = &handler.item;
+    Ok(match errors.finish() {
+        Ok(()) => {
+            let generated = handler_impl(&handler, &args);
+            quote! { #user_impl #generated }
+        }
+        Err(e) => {
+            // Keep the user's impl and a stub `Handler` impl, so the only
+            // errors shown are ours (thiserror's fallback).
+            let stub = stub_impl(&handler, &args.krate);
+            let e = e.into_compile_error();
+            quote! { #user_impl #stub #e }
+        }
+    })
+}
+
+/// `impl<..> Handler for T where T: Send + 'static` header parts.
+fn impl_header(h: &HandlerImpl, krate: &Path) -> TokenStream {
+    let self_ty = &h.item.self_ty;
+    let (impl_generics, _, where_clause) = h.item.generics.split_for_impl();
+    let mut preds = where_clause
+        .map(|w| w.predicates.clone())
+        .unwrap_or_default();
+    preds.push(syn::parse_quote!(#self_ty: ::core::marker::Send + 'static));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Handler for #self_ty where #preds
+    }
+}
+
+fn stub_impl(h: &HandlerImpl, krate: &Path) -> TokenStream {
+    let header = impl_header(h, krate);
+    quote! {
+        #header {
+            fn methods(&self) -> #krate::__private::Cow<'static, [&'static str]> {
+                #krate::__private::Cow::Borrowed(&[])
+            }
+            fn dispatch(&mut self, _: &mut #krate::Request) -> ::std::io::Result<()> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
+
+fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
+    let krate = &args.krate;
+    let p = quote!(#krate::__private);
+    let header = impl_header(h, krate);
+    let has = |m: &str| h.methods.iter().any(|d| d.http_method == m);
+
+    // The own method list, in impl order, then the opt-ins' implied methods.
+    let mut names: Vec<TokenStream> = h
+        .methods
+        .iter()
+        .map(|m| {
+            let (cfgs, name) = (&m.cfgs, &m.http_method);
+            quote!(#(#cfgs)* #name,)
+        })
+        .collect();
+    // `auto_head` answers HEAD through an own `do_GET` (with its cfgs).
+    let get = h.methods.iter().find(|m| m.http_method == "GET");
+    let auto_head = match get {
+        Some(get) if args.auto_head && !has("HEAD") => {
+            let (cfgs, ident) = (&get.cfgs, &get.ident);
+            names.push(quote!(#(#cfgs)* "HEAD",));
+            quote! {
+                #(#cfgs)*
+                {
+                    if req.command == "HEAD" {
+                        return #p::head_via_get(req, |req| self.#ident(req));
+                    }
+                }
+            }
+        }
+        _ => quote!(),
+    };
+    if args.auto_options && !has("OPTIONS") {
+        names.push(quote!("OPTIONS",));
+    }
+    let own = quote!(&[#(#names)*]);
+    let methods = match &args.extends {
+        Some(t) => quote!(#p::merge_methods(#own, <Self as #t>::INHERITED_METHODS)),
+        None => quote!(#p::Cow::Borrowed(#own)),
+    };
+
+    let arms = h.methods.iter().map(|m| {
+        let (cfgs, name, ident) = (&m.cfgs, &m.http_method, &m.ident);
+        quote!(#(#cfgs)* #name => return self.#ident(req),)
+    });
+    let inherited = args.extends.as_ref().map(|t| {
+        quote! {
+            if let ::core::option::Option::Some(r) = <Self as #t>::dispatch_inherited(self, req) {
+                return r;
+            }
+        }
+    });
+    let (auto_options, not_allowed) = (args.auto_options, args.method_not_allowed);
+
+    let class = class_fn(h, args);
+    let expect_100 = h.hooks.iter().find(|k| k.ident == "handle_expect_100").map(|k| {
+        let cfgs = &k.cfgs;
+        quote! {
+            #(#cfgs)*
+            fn handle_expect_100(&mut self, req: &mut #krate::Request) -> ::std::io::Result<bool> {
+                <Self>::handle_expect_100(self, req)
+            }
+        }
+    });
+
+    quote! {
+        #header {
+            fn methods(&self) -> #p::Cow<'static, [&'static str]> {
+                #methods
+            }
+            fn dispatch(&mut self, req: &mut #krate::Request) -> ::std::io::Result<()> {
+                match req.command.as_str() {
+                    #(#arms)*
+                    _ => {}
+                }
+                #inherited
+                #auto_head
+                let methods = #krate::Handler::methods(self);
+                #p::fallback(req, &methods, #auto_options, #not_allowed)
+            }
+            #class
+            #expect_100
+        }
+    }
+}
+
+/// `Handler::class()`: the base class with attribute overrides and hook
+/// fn pointers applied; `None` when nothing differs from the default.
+fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
+    let krate = &args.krate;
+    let user_class = h.hooks.iter().find(|k| k.ident == "class");
+    let base = match (user_class, &args.extends) {
+        (Some(k), _) => {
+            let cfgs = &k.cfgs;
+            let fallback = match &args.extends {
+                Some(t) => quote!(<Self as #t>::base_class(self)),
+                None => quote!(#krate::Class::BASE),
+            };
+            if cfgs.is_empty() {
+                quote!(<Self>::class(self))
+            } else {
+                let preds = cfgs
+                    .iter()
+                    .filter_map(|a| a.parse_args::<TokenStream>().ok());
+                quote! {{
+                    #(#cfgs)*
+                    let class = <Self>::class(self);
+                    #[cfg(not(all(#(#preds),*)))]
+                    let class = #fallback;
+                    class
+                }}
+            }
+        }
+        (None, Some(t)) => quote!(<Self as #t>::base_class(self)),
+        (None, None) => quote!(#krate::Class::BASE),
+    };
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|(field, value)| quote!(class.#field = #krate::__private::Cow::Borrowed(#value);));
+    let hooks = h
+        .hooks
+        .iter()
+        .filter(|k| {
+            matches!(
+                k.ident.to_string().as_str(),
+                "log_message" | "version_string" | "before_end_headers"
+            )
+        })
+        .map(|k| {
+            let (cfgs, ident) = (&k.cfgs, &k.ident);
+            quote!(#(#cfgs)* { class.#ident = <Self>::#ident; })
+        })
+        .collect::<Vec<_>>();
+    if user_class.is_none()
+        && args.extends.is_none()
+        && args.overrides.is_empty()
+        && hooks.is_empty()
+    {
+        return None;
+    }
+    Some(quote! {
+        #[allow(unused_mut)]
+        fn class(&self) -> #krate::Class {
+            let mut class: #krate::Class = #base;
+            #(#overrides)*
+            #(#hooks)*
+            class
+        }
+    })
+}

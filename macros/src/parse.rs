@@ -1,0 +1,376 @@
+//! Parsing for `#[http_handler]`: the attribute arguments into [`Args`] and
+//! the `impl` block into [`HandlerImpl`], the IR `validate` and `expand` use.
+//!
+//! Parsing never stops at the first problem: errors go to an [`Errors`]
+//! collector (serde's `Ctxt`) so the user sees all of them at once.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::{
+    Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr, Meta, Path, Signature, Token,
+    parse_quote,
+};
+
+/// Collects every error; combined into one `syn::Error` at the end.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+    pub(crate) fn spanned(&mut self, tokens: impl ToTokens, msg: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, msg));
+    }
+    pub(crate) fn finish(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// The class attributes settable as `name = "..."` (the runtime `Class` field
+/// of the same name).
+pub(crate) const STRING_ARGS: &[&str] = &[
+    "server_version",
+    "sys_version",
+    "protocol_version",
+    "error_message_format",
+    "error_content_type",
+    "default_request_version",
+];
+/// The opt-in behaviours, given as bare words.
+pub(crate) const FLAG_ARGS: &[&str] = &["auto_options", "method_not_allowed", "auto_head"];
+
+/// The accepted arguments, for error messages.
+const ACCEPTED: &str = "`server_version = \"..\"`, `sys_version = \"..\"`, \
+    `protocol_version = \"HTTP/1.0\"|\"HTTP/1.1\"`, `error_message_format = \"..\"`, \
+    `error_content_type = \"..\"`, `default_request_version = \"..\"`, `auto_options`, \
+    `method_not_allowed`, `auto_head`, `extends = path::Trait`, `crate = path`";
+
+/// `#[http_handler(...)]` arguments.
+pub(crate) struct Args {
+    /// Path of the runtime crate (`crate = ...`, default `::basehttp`).
+    pub(crate) krate: Path,
+    /// Class attribute overrides: (`Class` field, value).
+    pub(crate) overrides: Vec<(Ident, LitStr)>,
+    pub(crate) auto_options: bool,
+    pub(crate) method_not_allowed: bool,
+    pub(crate) auto_head: bool,
+    /// `extends = path::Trait`: the stock handler protocol trait.
+    pub(crate) extends: Option<Path>,
+}
+
+/// Parses the attribute's argument list, reporting unknown, duplicate and
+/// malformed arguments.
+pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
+    let mut args = Args {
+        krate: parse_quote!(::basehttp),
+        overrides: Vec::new(),
+        auto_options: false,
+        method_not_allowed: false,
+        auto_head: false,
+        extends: None,
+    };
+    let metas = match syn::parse::Parser::parse2(
+        Punctuated::<Meta, Token![,]>::parse_terminated,
+        tokens,
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(syn::Error::new(
+                e.span(),
+                format!("malformed `#[http_handler]` arguments ({e}); expected a comma-separated list of {ACCEPTED}"),
+            ));
+            return args;
+        }
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for meta in metas {
+        let path = meta.path();
+        let name = match path.get_ident() {
+            Some(i) => i.to_string(),
+            None => path.to_token_stream().to_string().replace(' ', ""),
+        };
+        if seen.contains(&name) {
+            errors.spanned(
+                path,
+                format!("duplicate `#[http_handler]` argument `{name}`; remove one"),
+            );
+            continue;
+        }
+        seen.push(name.clone());
+        let known = STRING_ARGS.contains(&name.as_str())
+            || FLAG_ARGS.contains(&name.as_str())
+            || name == "extends"
+            || name == "crate";
+        if !known {
+            errors.spanned(
+                path,
+                format!("unknown `#[http_handler]` argument `{name}`; expected one of {ACCEPTED}"),
+            );
+            continue;
+        }
+        if FLAG_ARGS.contains(&name.as_str()) {
+            match meta {
+                Meta::Path(_) => match name.as_str() {
+                    "auto_options" => args.auto_options = true,
+                    "method_not_allowed" => args.method_not_allowed = true,
+                    _ => args.auto_head = true,
+                },
+                other => errors.spanned(
+                    other,
+                    format!("`{name}` takes no value; write `#[http_handler({name})]`"),
+                ),
+            }
+            continue;
+        }
+        let value = match meta {
+            Meta::NameValue(nv) => nv.value,
+            other => {
+                let hint = if STRING_ARGS.contains(&name.as_str()) {
+                    "\"...\""
+                } else {
+                    "path::to::Item"
+                };
+                errors.spanned(
+                    other,
+                    format!("`{name}` needs a value; write `{name} = {hint}`"),
+                );
+                continue;
+            }
+        };
+        match name.as_str() {
+            "crate" | "extends" => match value {
+                Expr::Path(p) if p.qself.is_none() => {
+                    if name == "crate" {
+                        args.krate = p.path;
+                    } else {
+                        args.extends = Some(p.path);
+                    }
+                }
+                other => errors.spanned(
+                    other,
+                    format!("`{name}` takes a path; write `{name} = path::to::Item`"),
+                ),
+            },
+            _ => match value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => args.overrides.push((Ident::new(&name, s.span()), s)),
+                other => errors.spanned(
+                    other,
+                    format!("`{name}` takes a string literal; write `{name} = \"...\"`"),
+                ),
+            },
+        }
+    }
+    args
+}
+
+/// The annotated impl block with its `do_*` methods and hooks found.
+pub(crate) struct HandlerImpl {
+    /// The user's impl, with `#[method]` removed and
+    /// `#[allow(non_snake_case)]` added to each `do_*` method.
+    pub(crate) item: ItemImpl,
+    pub(crate) methods: Vec<DoMethod>,
+    pub(crate) hooks: Vec<Hook>,
+}
+
+/// One `do_*` method (or `#[method("TOKEN")]` fn).
+pub(crate) struct DoMethod {
+    pub(crate) ident: Ident,
+    /// The HTTP method it answers: the suffix after `do_` or the
+    /// `#[method]` token.
+    pub(crate) http_method: String,
+    /// Where the method name was written (the ident or the `#[method]` string).
+    pub(crate) name_span: Span,
+    /// Given by `#[method("...")]` rather than the fn name.
+    pub(crate) explicit: bool,
+    pub(crate) sig: Signature,
+    /// The method's `#[cfg]`s, copied onto every generated fragment.
+    pub(crate) cfgs: Vec<Attribute>,
+}
+
+/// The hooks wired into `Handler` / `Class` when defined in the impl.
+pub(crate) const HOOKS: &[&str] = &[
+    "log_message",
+    "version_string",
+    "before_end_headers",
+    "handle_expect_100",
+    "class",
+];
+
+/// An inherent fn named like one of [`HOOKS`].
+pub(crate) struct Hook {
+    pub(crate) ident: Ident,
+    pub(crate) sig: Signature,
+    pub(crate) cfgs: Vec<Attribute>,
+}
+
+/// Finds the `do_*` methods and hooks. Takes `#[method("...")]` off the fns
+/// it is on.
+pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
+    let mut methods = Vec::new();
+    let mut hooks = Vec::new();
+    for it in &mut item.items {
+        let ImplItem::Fn(f) = it else { continue };
+        let cfgs: Vec<Attribute> = f
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        let name = f.sig.ident.to_string();
+        let mut explicit = None;
+        let mut rest = Vec::new();
+        for attr in f.attrs.drain(..) {
+            if attr.path().is_ident("method") {
+                match attr.parse_args::<LitStr>() {
+                    Ok(s) if explicit.is_none() => explicit = Some(s),
+                    Ok(s) => errors.spanned(
+                        s,
+                        "duplicate `#[method]` attribute; give each fn one method",
+                    ),
+                    Err(_) => errors.spanned(
+                        &attr,
+                        "malformed `#[method]` attribute; write `#[method(\"M-SEARCH\")]`",
+                    ),
+                }
+            } else {
+                rest.push(attr);
+            }
+        }
+        f.attrs = rest;
+        if let Some(lit) = explicit {
+            methods.push(DoMethod {
+                ident: f.sig.ident.clone(),
+                http_method: lit.value(),
+                name_span: lit.span(),
+                explicit: true,
+                sig: f.sig.clone(),
+                cfgs,
+            });
+        } else if let Some(m) = name.strip_prefix("do_") {
+            f.attrs.push(parse_quote!(#[allow(non_snake_case)]));
+            methods.push(DoMethod {
+                ident: f.sig.ident.clone(),
+                http_method: m.to_owned(),
+                name_span: f.sig.ident.span(),
+                explicit: false,
+                sig: f.sig.clone(),
+                cfgs,
+            });
+        } else if HOOKS.contains(&name.as_str()) {
+            hooks.push(Hook {
+                ident: f.sig.ident.clone(),
+                sig: f.sig.clone(),
+                cfgs,
+            });
+        }
+    }
+    HandlerImpl {
+        item,
+        methods,
+        hooks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse_args(tokens: TokenStream) -> (Args, Vec<String>) {
+        let mut errors = Errors::default();
+        let a = args(tokens, &mut errors);
+        let msgs = match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (a, msgs)
+    }
+
+    #[test]
+    fn accepted_args() {
+        let (a, errs) = parse_args(quote! {
+            server_version = "Spam/1.0", protocol_version = "HTTP/1.1", auto_options,
+            method_not_allowed, auto_head, extends = files::Base, crate = ::my::basehttp
+        });
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(a.overrides.len(), 2);
+        assert_eq!(a.overrides[0].0, "server_version");
+        assert_eq!(a.overrides[0].1.value(), "Spam/1.0");
+        assert!(a.auto_options && a.method_not_allowed && a.auto_head);
+        assert_eq!(a.extends.unwrap().segments.len(), 2);
+        assert_eq!(a.krate.to_token_stream().to_string(), ":: my :: basehttp");
+    }
+
+    #[test]
+    fn every_bad_arg_is_reported() {
+        let cases: &[(TokenStream, &str)] = &[
+            (
+                quote!(spam = "x"),
+                "unknown `#[http_handler]` argument `spam`; expected one of `server_version",
+            ),
+            (
+                quote!(server_version),
+                "`server_version` needs a value; write `server_version = \"...\"`",
+            ),
+            (
+                quote!(server_version = 1),
+                "`server_version` takes a string literal",
+            ),
+            (quote!(auto_head = true), "`auto_head` takes no value"),
+            (quote!(extends = "x"), "`extends` takes a path"),
+            (
+                quote!(auto_head, auto_head),
+                "duplicate `#[http_handler]` argument `auto_head`",
+            ),
+            (quote!(=), "malformed `#[http_handler]` arguments"),
+        ];
+        for (tokens, want) in cases {
+            let (_, errs) = parse_args(tokens.clone());
+            assert_eq!(errs.len(), 1, "{tokens}: {errs:?}");
+            assert!(errs[0].starts_with(want), "{tokens}: {}", errs[0]);
+        }
+        let (_, errs) = parse_args(quote!(spam, eggs = 1, auto_options));
+        assert_eq!(errs.len(), 2, "errors are combined: {errs:?}");
+    }
+
+    #[test]
+    fn finds_methods_hooks_and_cfgs() {
+        let mut errors = Errors::default();
+        let h = handler(
+            parse_quote! {
+                impl H {
+                    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    #[cfg(unix)]
+                    fn do_SPAM(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    #[method("M-SEARCH")]
+                    fn msearch(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn log_message(req: &Request, msg: &str) {}
+                    fn helper(&self) {}
+                    const X: u8 = 1;
+                }
+            },
+            &mut errors,
+        );
+        assert!(errors.finish().is_ok());
+        let names: Vec<_> = h.methods.iter().map(|m| m.http_method.as_str()).collect();
+        assert_eq!(names, ["GET", "SPAM", "M-SEARCH"]);
+        assert_eq!(h.methods[1].cfgs.len(), 1);
+        assert!(h.methods[2].explicit);
+        assert_eq!(h.hooks.len(), 1);
+        let ImplItem::Fn(f) = &h.item.items[2] else {
+            panic!()
+        };
+        assert!(f.attrs.is_empty(), "#[method] is removed");
+        let ImplItem::Fn(f) = &h.item.items[0] else {
+            panic!()
+        };
+        assert!(f.attrs[0].path().is_ident("allow"));
+    }
+}

@@ -1,0 +1,496 @@
+//! Every compile-time check of `#[http_handler]`: method names (RFC 9110
+//! tokens, case, near misses of standard methods), `do_*` and hook
+//! signatures, and argument values. Each problem is one spanned error on the
+//! offending tokens; all are collected, none stops the others.
+
+use proc_macro2::Span;
+use syn::{FnArg, ReceiverKind, ReturnType, Signature, Type};
+
+use crate::parse::{Args, Errors, HandlerImpl};
+
+/// Methods defined by RFC 9110 §9 and RFC 5789 (PATCH): the near-miss
+/// suggestions and the `method_not_allowed` set.
+pub(crate) const STANDARD_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The signature every `do_*` method must have.
+const DO_SIGNATURE: &str = "fn do_X(&mut self, req: &mut Request) -> io::Result<()>";
+
+/// RFC 9110 §5.6.2 `tchar`.
+pub(crate) fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent
+/// transpositions), so `PSOT` is one edit from `POST`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The standard method `name` is a one-edit typo of, if any.
+pub(crate) fn near_miss(name: &str) -> Option<&'static str> {
+    if name.len() < 3 || STANDARD_METHODS.contains(&name) {
+        return None;
+    }
+    STANDARD_METHODS
+        .iter()
+        .copied()
+        .find(|m| edit_distance(name, m) == 1)
+}
+
+/// Checks an HTTP method name; `Err` is the message.
+pub(crate) fn check_method_name(http_method: &str, explicit: bool) -> Result<(), String> {
+    let shown = if explicit {
+        format!("#[method(\"{http_method}\")]")
+    } else {
+        format!("do_{http_method}")
+    };
+    if http_method.is_empty() {
+        return Err(if explicit {
+            "`#[method(\"\")]` names no method; write the HTTP method, e.g. `#[method(\"M-SEARCH\")]`".into()
+        } else {
+            "`do_` names no HTTP method; add the method after `do_`, e.g. `do_GET`".into()
+        });
+    }
+    if let Some(bad) = http_method.chars().find(|&c| !is_tchar(c)) {
+        return Err(format!(
+            "`{shown}` is not an HTTP method: `{bad}` is not an HTTP token character \
+             (RFC 9110 §5.6.2); use ASCII letters, digits or one of !#$%&'*+-.^_`|~"
+        ));
+    }
+    if explicit {
+        return Ok(());
+    }
+    if http_method.chars().any(|c| c.is_ascii_lowercase()) {
+        let upper = http_method.to_ascii_uppercase();
+        return Err(format!(
+            "HTTP methods are case-sensitive, so `{shown}` would only answer `{http_method}` \
+             requests; did you mean `do_{upper}`?"
+        ));
+    }
+    if let Some(m) = near_miss(http_method) {
+        return Err(format!(
+            "`{shown}` is not a standard HTTP method; did you mean `do_{m}`? \
+             (for a custom method of this name write `#[method(\"{http_method}\")]` on the fn)"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the attribute arguments' values.
+pub(crate) fn args(args: &Args, errors: &mut Errors) {
+    for (name, value) in &args.overrides {
+        let v = value.value();
+        let ok = match name.to_string().as_str() {
+            "protocol_version" => v == "HTTP/1.0" || v == "HTTP/1.1",
+            "server_version" | "sys_version" | "error_content_type" => !v.contains(['\r', '\n']),
+            _ => true,
+        };
+        if !ok {
+            let msg = if name == "protocol_version" {
+                format!(
+                    "`protocol_version` must be \"HTTP/1.0\" or \"HTTP/1.1\", not {v:?}; use one of those"
+                )
+            } else {
+                format!("`{name}` is sent in a header and cannot contain a line break; remove it")
+            };
+            errors.spanned(value, msg);
+        }
+    }
+}
+
+/// Checks the impl block: method names, duplicates, signatures, hooks.
+pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
+    if h.methods.is_empty() && args.extends.is_none() {
+        errors.spanned(
+            &h.item.self_ty,
+            "`#[http_handler]` impl has no `do_*` method; add one such as \
+             `fn do_GET(&mut self, req: &mut Request) -> io::Result<()>` (or inherit them with `extends = Trait`)",
+        );
+    }
+    for (i, m) in h.methods.iter().enumerate() {
+        if let Err(msg) = check_method_name(&m.http_method, m.explicit) {
+            errors.push(syn::Error::new(m.name_span, msg));
+            continue;
+        }
+        let dup = h.methods[..i]
+            .iter()
+            .any(|o| o.http_method == m.http_method && o.cfgs.is_empty() && m.cfgs.is_empty());
+        if dup && m.explicit {
+            errors.push(syn::Error::new(
+                m.name_span,
+                format!(
+                    "method `{}` is already handled by another fn; remove one",
+                    m.http_method
+                ),
+            ));
+        }
+        check_do_signature(&m.sig, errors);
+    }
+    for hook in &h.hooks {
+        check_hook(&hook.ident.to_string(), &hook.sig, errors);
+    }
+}
+
+/// Receiver shapes a signature can require.
+#[derive(PartialEq)]
+enum Recv {
+    None,
+    Ref,
+    RefMut,
+}
+
+/// `async`, generics, `const`/`unsafe`/`extern` qualifiers: never allowed on
+/// a fn the generated code calls or takes a pointer to.
+fn check_qualifiers(what: &str, sig: &Signature, errors: &mut Errors) {
+    if let Some(a) = &sig.asyncness {
+        errors.spanned(
+            a,
+            format!("`{what}` cannot be `async`: handlers run on blocking I/O; remove `async`"),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(
+            &sig.generics,
+            format!("`{what}` cannot have generic parameters; move them to the impl or type"),
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.spanned(v, format!("`{what}` cannot be variadic; remove `...`"));
+    }
+}
+
+/// Checks the receiver, the argument shapes (`&_` / `&mut _`) and whether
+/// a return type is present. Types themselves are left to rustc.
+fn check_shape(
+    what: &str,
+    sig: &Signature,
+    recv: Recv,
+    args: &[(bool, &str)],
+    returns: Option<&str>,
+    expected: &str,
+    errors: &mut Errors,
+) {
+    let mut inputs = sig.inputs.iter().peekable();
+    let mut stray_self = false;
+    let want_recv = match recv {
+        Recv::None => None,
+        Recv::Ref => Some("&self"),
+        Recv::RefMut => Some("&mut self"),
+    };
+    match (inputs.peek(), want_recv) {
+        (Some(FnArg::Receiver(r)), Some(want)) => {
+            let ok = match &r.kind {
+                ReceiverKind::Reference(_, _, m) => m.is_some() == (recv == Recv::RefMut),
+                _ => false,
+            };
+            if !ok {
+                errors.spanned(
+                    r,
+                    format!("`{what}` must take `{want}`; the signature is `{expected}`"),
+                );
+            }
+            inputs.next();
+        }
+        (Some(FnArg::Receiver(r)), None) => {
+            errors.spanned(
+                r,
+                format!(
+                    "`{what}` is an associated fn without `self`; the signature is `{expected}`"
+                ),
+            );
+            stray_self = true;
+            inputs.next();
+        }
+        (_, Some(want)) => {
+            let span = sig.paren_token.span.join();
+            errors.push(syn::Error::new(
+                span,
+                format!("`{what}` must take `{want}` first; the signature is `{expected}`"),
+            ));
+        }
+        (_, None) => {}
+    }
+    let rest: Vec<&FnArg> = inputs.collect();
+    let shape_ok = rest.len() == args.len()
+        && rest.iter().zip(args).all(|(arg, (mutable, _))| match arg {
+            FnArg::Typed(pt) => {
+                matches!(&*pt.ty, Type::Reference(r) if r.mutability.is_some() == *mutable)
+            }
+            FnArg::Receiver(_) => false,
+        });
+    if !shape_ok && !stray_self {
+        let wanted: Vec<&str> = args.iter().map(|(_, t)| *t).collect();
+        let msg = format!(
+            "`{what}` must take {}; the signature is `{expected}`",
+            if wanted.is_empty() {
+                "no other arguments".to_owned()
+            } else {
+                format!("`{}`", wanted.join(", "))
+            }
+        );
+        if rest.is_empty() {
+            errors.push(syn::Error::new(sig.paren_token.span.join(), msg));
+        } else {
+            errors.spanned(quote::quote!(#(#rest)*), msg);
+        }
+    }
+    match (&sig.output, returns) {
+        (ReturnType::Default, Some(ret)) => errors.push(syn::Error::new(
+            sig.paren_token.span.close(),
+            format!("`{what}` must return `{ret}`; add `-> {ret}`"),
+        )),
+        (ReturnType::Type(arrow, ty), None) if !is_unit(ty) => errors.spanned(
+            quote::quote!(#arrow #ty),
+            format!("`{what}` returns nothing; the signature is `{expected}`"),
+        ),
+        _ => {}
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+/// `fn do_X(&mut self, req: &mut Request) -> io::Result<()>`.
+fn check_do_signature(sig: &Signature, errors: &mut Errors) {
+    let what = sig.ident.to_string();
+    check_qualifiers(&what, sig, errors);
+    let expected = DO_SIGNATURE.replace("do_X", &what);
+    check_shape(
+        &what,
+        sig,
+        Recv::RefMut,
+        &[(true, "req: &mut Request")],
+        Some("io::Result<()>"),
+        &expected,
+        errors,
+    );
+}
+
+/// The hooks' signatures, as `Class` and `Handler` declare them.
+fn check_hook(name: &str, sig: &Signature, errors: &mut Errors) {
+    check_qualifiers(name, sig, errors);
+    let (recv, args, ret, expected): (Recv, &[(bool, &str)], Option<&str>, &str) = match name {
+        "log_message" => (
+            Recv::None,
+            &[(false, "req: &Request"), (false, "message: &str")],
+            None,
+            "fn log_message(req: &Request, message: &str)",
+        ),
+        "version_string" => (
+            Recv::None,
+            &[(false, "req: &Request")],
+            Some("String"),
+            "fn version_string(req: &Request) -> String",
+        ),
+        "before_end_headers" => (
+            Recv::None,
+            &[(true, "req: &mut Request")],
+            Some("io::Result<()>"),
+            "fn before_end_headers(req: &mut Request) -> io::Result<()>",
+        ),
+        "handle_expect_100" => (
+            Recv::RefMut,
+            &[(true, "req: &mut Request")],
+            Some("io::Result<bool>"),
+            "fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>",
+        ),
+        _ => (Recv::Ref, &[], Some("Class"), "fn class(&self) -> Class"),
+    };
+    check_shape(name, sig, recv, args, ret, expected, errors);
+}
+
+/// The `#[http_handler]` placed on something that is not an inherent impl.
+pub(crate) fn misplaced(item: &syn::Item) -> syn::Error {
+    let msg = "`#[http_handler]` goes on an inherent `impl` block with `do_*` methods; \
+               write `#[http_handler] impl MyHandler { fn do_GET(..) }`";
+    match item {
+        syn::Item::Impl(i) => match &i.trait_ {
+            Some((path, for_)) => syn::Error::new_spanned(
+                quote::quote!(#path #for_),
+                "`#[http_handler]` cannot go on a trait impl; put it on an inherent \
+                 `impl MyHandler { .. }` block (it implements `Handler` for you)",
+            ),
+            None => syn::Error::new(Span::call_site(), msg),
+        },
+        syn::Item::Struct(s) => syn::Error::new_spanned(&s.ident, msg),
+        syn::Item::Enum(e) => syn::Error::new_spanned(&e.ident, msg),
+        syn::Item::Fn(f) => syn::Error::new_spanned(&f.sig.ident, msg),
+        syn::Item::Trait(t) => syn::Error::new_spanned(&t.ident, msg),
+        syn::Item::Mod(m) => syn::Error::new_spanned(&m.ident, msg),
+        other => syn::Error::new_spanned(other, msg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+    use syn::parse_quote;
+
+    #[test]
+    fn method_names() {
+        let ok = [
+            "GET", "SPAM", "MKCOL", "M_SEARCH", "TEST", "CUSTOM", "X", "PROPFIND",
+        ];
+        for m in ok {
+            assert_eq!(check_method_name(m, false), Ok(()), "{m}");
+        }
+        let bad: &[(&str, &str)] = &[
+            (
+                "get",
+                "HTTP methods are case-sensitive, so `do_get` would only answer `get` requests; did you mean `do_GET`?",
+            ),
+            ("Post", "did you mean `do_POST`?"),
+            ("options", "did you mean `do_OPTIONS`?"),
+            (
+                "GETT",
+                "`do_GETT` is not a standard HTTP method; did you mean `do_GET`?",
+            ),
+            ("PSOT", "did you mean `do_POST`?"),
+            ("DELET", "did you mean `do_DELETE`?"),
+            (
+                "",
+                "`do_` names no HTTP method; add the method after `do_`, e.g. `do_GET`",
+            ),
+            (
+                "GÉT",
+                "`do_GÉT` is not an HTTP method: `É` is not an HTTP token character",
+            ),
+        ];
+        for (m, want) in bad {
+            let got = check_method_name(m, false).unwrap_err();
+            assert!(got.contains(want), "{m}: {got}");
+        }
+        assert_eq!(check_method_name("M-SEARCH", true), Ok(()));
+        assert_eq!(
+            check_method_name("GETT", true),
+            Ok(()),
+            "#[method] skips near-miss"
+        );
+        assert!(
+            check_method_name("A B", true)
+                .unwrap_err()
+                .contains("` ` is not an HTTP token")
+        );
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("PSOT", "POST"), 1);
+        assert_eq!(edit_distance("GETT", "GET"), 1);
+        assert_eq!(edit_distance("TEST", "POST"), 2);
+        assert_eq!(near_miss("HEAD"), None);
+        assert_eq!(near_miss("PTACH"), Some("PATCH"));
+    }
+
+    fn messages(item: syn::ItemImpl, args: proc_macro2::TokenStream) -> Vec<String> {
+        let mut errors = parse::Errors::default();
+        let args = parse::args(args, &mut errors);
+        let h = parse::handler(item, &mut errors);
+        super::args(&args, &mut errors);
+        handler(&h, &args, &mut errors);
+        match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn good_impl_has_no_errors() {
+        let errs = messages(
+            parse_quote! {
+                impl<'a, T: Send> H<'a, T> {
+                    fn do_GET(&mut self, req: &mut basehttp::Request) -> std::io::Result<()> { Ok(()) }
+                    fn log_message(req: &Request, message: &str) {}
+                    fn version_string(req: &Request) -> String { String::new() }
+                    fn before_end_headers(req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> { Ok(true) }
+                    fn class(&self) -> Class { Class::BASE }
+                }
+            },
+            quote::quote!(protocol_version = "HTTP/1.1"),
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+    }
+
+    #[test]
+    fn signature_errors_all_reported() {
+        let errs = messages(
+            parse_quote! {
+                impl H {
+                    async fn do_GET(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn do_POST(&self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn do_PUT(&mut self) -> io::Result<()> { Ok(()) }
+                    fn do_HEAD(&mut self, req: &mut Request) {}
+                    fn do_PATCH<T>(&mut self, req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn do_TRACE(req: &mut Request) -> io::Result<()> { Ok(()) }
+                    fn do_DELETE(&mut self, req: Request, x: u8) -> io::Result<()> { Ok(()) }
+                    fn version_string(&self) -> String { String::new() }
+                    fn log_message(req: &Request, message: &str) -> bool { true }
+                }
+            },
+            quote::quote!(protocol_version = "HTTP/2"),
+        );
+        let want = [
+            "`protocol_version` must be \"HTTP/1.0\" or \"HTTP/1.1\", not \"HTTP/2\"",
+            "`do_GET` cannot be `async`",
+            "`do_POST` must take `&mut self`; the signature is `fn do_POST(&mut self, req: &mut Request) -> io::Result<()>`",
+            "`do_PUT` must take `req: &mut Request`",
+            "`do_HEAD` must return `io::Result<()>`; add `-> io::Result<()>`",
+            "`do_PATCH` cannot have generic parameters",
+            "`do_TRACE` must take `&mut self` first",
+            "`do_DELETE` must take `req: &mut Request`",
+            "`version_string` is an associated fn without `self`",
+            "`log_message` returns nothing",
+        ];
+        assert_eq!(errs.len(), want.len(), "{errs:#?}");
+        for (got, want) in errs.iter().zip(want) {
+            assert!(got.starts_with(want), "got {got}\nwant {want}");
+        }
+    }
+
+    #[test]
+    fn empty_impl_needs_extends() {
+        let errs = messages(parse_quote!(impl H {}), quote::quote!());
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].starts_with("`#[http_handler]` impl has no `do_*` method"));
+        assert!(messages(parse_quote!(impl H {}), quote::quote!(extends = Base)).is_empty());
+    }
+
+    #[test]
+    fn misplaced_items() {
+        let e = misplaced(&parse_quote!(impl Handler for H {}));
+        assert!(
+            e.to_string()
+                .starts_with("`#[http_handler]` cannot go on a trait impl")
+        );
+        let e = misplaced(&parse_quote!(
+            struct H;
+        ));
+        assert!(e.to_string().contains("goes on an inherent `impl` block"));
+    }
+}
