@@ -2,6 +2,7 @@
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
 mod base;
+mod engine;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;

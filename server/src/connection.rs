@@ -101,12 +101,19 @@ fn wait_keepalive(req: &mut Request) -> bool {
     ok
 }
 
-/// Flushes what is left and half-closes the connection.
+/// Most unread request bytes discarded (without waiting) before a close, so
+/// that the close does not turn into a reset that destroys the response
+/// still on its way to the client.
+const MAX_LINGER_DISCARD: usize = 256 * 1024;
+
+/// Flushes what is left, half-closes the connection and discards request
+/// bytes that already arrived unread.
 pub(crate) fn finish(req: &mut Request) {
     let _ = req.wfile.flush();
     if let Some(s) = req.wfile.tcp() {
         let _ = s.shutdown(std::net::Shutdown::Write);
     }
+    req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
 }
 
 /// One request (`handle_one_request()` plus CPython's `handle_error`).

@@ -22,7 +22,7 @@
 //!   remaining sockets down and joins the workers.
 
 use std::collections::{HashMap, VecDeque};
-use std::io;
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -95,17 +95,21 @@ struct Shared<H> {
 
 impl<H: Handler> Shared<H> {
     fn close(&self, mut conn: Conn<H>) {
-        finish(&mut conn.req);
+        let _ = conn.req.wfile.flush();
         let _ = self
             .registry
             .deregister(&mut SourceFd(&conn.sock.as_raw_fd()));
-        let mut live = lock(&self.live);
-        if live.remove(&conn.token).is_some() {
-            self.active.fetch_sub(1, Ordering::SeqCst);
+        {
+            let mut live = lock(&self.live);
+            if live.remove(&conn.token).is_some() {
+                self.active.fetch_sub(1, Ordering::SeqCst);
+            }
+            if live.is_empty() {
+                self.drained.notify_all();
+            }
         }
-        if live.is_empty() {
-            self.drained.notify_all();
-        }
+        // The peer sees the end only after the connection stopped counting.
+        finish(&mut conn.req);
     }
 
     fn dispatch(&self, conn: Conn<H>) {
@@ -325,10 +329,10 @@ where
             }
             let now = Instant::now();
             let wait = next_scan.saturating_duration_since(now);
-            if let Err(e) = poll.poll(&mut events, Some(wait)) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
+            if let Err(e) = poll.poll(&mut events, Some(wait))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(e);
             }
             for ev in &events {
                 match ev.token() {

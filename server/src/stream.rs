@@ -161,6 +161,23 @@ impl Rfile {
         }
     }
 
+    /// Reads and drops up to `max` bytes the socket already has, without
+    /// waiting.
+    pub(crate) fn discard_nonblocking(&mut self, max: usize) {
+        let Some(sock) = self.inner.tcp() else {
+            return;
+        };
+        let mut sink = [0u8; 8192];
+        let mut left = max;
+        while left > 0 {
+            let want = left.min(sink.len());
+            match rustix::net::recv(sock, &mut sink[..want], rustix::net::RecvFlags::DONTWAIT) {
+                Ok((0, _)) | Err(_) => return,
+                Ok((n, _)) => left = left.saturating_sub(n),
+            }
+        }
+    }
+
     /// Sets the socket read timeouts used while a request head is read and
     /// while its body is read; the head one applies now.
     pub(crate) fn set_phase_timeouts(
