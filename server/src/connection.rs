@@ -146,18 +146,19 @@ pub(crate) fn head_ready(req: &Request) -> bool {
     let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
         return false;
     };
-    let text = parse::request_line_text(&buf[..=nl]);
-    match parse::parse_request_line(
-        &text,
-        req.protocol_version(),
-        &req.class().default_request_version,
-    ) {
-        LineOutcome::Ok(line) if !line.http09 => {
-            let rest = &buf[nl..];
-            rest.windows(2).any(|w| w == b"\n\n") || rest.windows(3).any(|w| w == b"\n\r\n")
-        }
-        _ => true,
+    let rest = &buf[nl..];
+    if rest.windows(2).any(|w| w == b"\n\n") || rest.windows(3).any(|w| w == b"\n\r\n") {
+        return true;
     }
+    let text = parse::request_line_text(&buf[..=nl]);
+    !matches!(
+        parse::parse_request_line(
+            &text,
+            req.protocol_version(),
+            &req.class().default_request_version,
+        ),
+        LineOutcome::Ok(line) if !line.http09
+    )
 }
 
 /// The request head did not arrive in time: log it, answer 408 with

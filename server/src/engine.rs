@@ -48,6 +48,9 @@ const RESERVED_FDS: usize = 64;
 const MAX_TICK: Duration = Duration::from_secs(1);
 /// Shortest wait between deadline scans.
 const MIN_TICK: Duration = Duration::from_millis(5);
+/// With fewer open connections than this, parked connections keep their
+/// read and write buffers (32 KiB) instead of freeing them.
+const KEEP_BUFFERS_BELOW: usize = 256;
 /// How long the 503 for a connection over the cap may take to write.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -96,9 +99,8 @@ struct Shared<H> {
 impl<H: Handler> Shared<H> {
     fn close(&self, mut conn: Conn<H>) {
         let _ = conn.req.wfile.flush();
-        let _ = self
-            .registry
-            .deregister(&mut SourceFd(&conn.sock.as_raw_fd()));
+        // No `deregister`: the socket has one descriptor, and closing it
+        // removes it from the epoll set.
         {
             let mut live = lock(&self.live);
             if live.remove(&conn.token).is_some() {
@@ -119,8 +121,10 @@ impl<H: Handler> Shared<H> {
 
     /// Hands a connection back to the poller until its next request.
     fn park(&self, mut conn: Conn<H>) {
-        conn.req.rfile.release_idle_buffer();
-        conn.req.wfile.release_idle_buffer();
+        if self.active.load(Ordering::Relaxed) > KEEP_BUFFERS_BELOW {
+            conn.req.rfile.release_idle_buffer();
+            conn.req.wfile.release_idle_buffer();
+        }
         let now = Instant::now();
         if conn.req.rfile.buffered().is_empty() {
             conn.state = State::Idle;
