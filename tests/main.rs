@@ -3,6 +3,7 @@
 
 mod base;
 mod engine;
+mod files;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;

@@ -84,10 +84,12 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod cli;
 mod connection;
 pub mod date;
 mod engine;
 mod handler;
+pub mod handlers;
 mod headers;
 pub mod limits;
 pub mod log;

@@ -1,6 +1,143 @@
-//! The `basehttp` command: a drop-in `python -m http.server`.
+//! The `basehttp` command: a drop-in `python -m http.server` (CPython 3.15
+//! `http.server._main` / `test()`), serving files with a thread per
+//! connection.
+//!
+//! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+//! [--content-type CONTENT_TYPE] [-H HEADER VALUE] [port]`
 
-fn main() {
-    eprintln!("basehttp: the command-line server is not built yet");
-    std::process::exit(2);
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use basehttp::cli::{Args, PROG, UsageError};
+use basehttp::handlers::SimpleHttpRequestHandler;
+use basehttp::{ServerConfig, ThreadingHttpServer};
+
+/// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
+/// wait for SYN retransmits under load; this is the only server-side
+/// difference, and no client sees it except as fewer stalls.
+const BACKLOG: i32 = 1024;
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args_os().skip(1)) {
+        Ok(a) => a,
+        Err(e @ UsageError::Help) => {
+            print!("{e}");
+            let _ = io::stdout().flush();
+            return ExitCode::from(e.exit_code());
+        }
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{PROG}: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `test()`: bind, print the banner, serve until killed.
+fn run(args: Args) -> io::Result<()> {
+    if args.cgi {
+        // Hook for the CGI handler (`handlers::cgi`), which this build lacks.
+        return Err(io::Error::other(
+            "--cgi: the CGI handler is not available in this build",
+        ));
+    }
+    let directory = match &args.directory {
+        Some(d) => PathBuf::from(d),
+        None => std::env::current_dir()?,
+    };
+    let mut files = SimpleHttpRequestHandler::new(directory)
+        .with_protocol_version(args.protocol.clone())
+        .with_default_content_type(args.content_type.clone());
+    for (name, value) in &args.headers {
+        files = files.with_header(name.clone(), value.clone());
+    }
+    let listener = bind(args.bind.as_deref(), args.port)?;
+    let server = ThreadingHttpServer::from_listener(
+        listener,
+        move || files.clone(),
+        ServerConfig::default(),
+    )?;
+    let addr = server.server_address();
+    let host = addr.ip().to_string();
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
+    let port = addr.port();
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "Serving HTTP on {host} port {port} (http://{url_host}:{port}/) ..."
+    )?;
+    out.flush()?;
+    drop(out);
+    server.serve_forever()
+}
+
+/// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no
+/// address, `::` with `IPV6_V6ONLY` off (IPv4 too), else `0.0.0.0`; with an
+/// address or host name, its first resolved address.
+fn bind(host: Option<&str>, port: u16) -> io::Result<TcpListener> {
+    let addr = match host {
+        None => {
+            let any6 = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
+            match listen_on(any6) {
+                Ok(l) => return Ok(l),
+                Err(e) if ipv6_unavailable(&e) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+                Err(e) => return Err(bind_error(any6, e)),
+            }
+        }
+        Some(h) => {
+            let h = h
+                .strip_prefix('[')
+                .and_then(|x| x.strip_suffix(']'))
+                .unwrap_or(h);
+            (h, port)
+                .to_socket_addrs()
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve {h:?}: {e}")))?
+                .next()
+                .ok_or_else(|| io::Error::other(format!("cannot resolve {h:?}")))?
+        }
+    };
+    listen_on(addr).map_err(|e| bind_error(addr, e))
+}
+
+fn bind_error(addr: SocketAddr, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot bind to {addr}: {e}"))
+}
+
+fn ipv6_unavailable(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == rustix::io::Errno::AFNOSUPPORT.raw_os_error()
+            || c == rustix::io::Errno::ADDRNOTAVAIL.raw_os_error()
+    )
+}
+
+/// A listening socket with `SO_REUSEADDR` (`allow_reuse_address`) and, for
+/// IPv6, `IPV6_V6ONLY` off.
+fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    use rustix::net::{AddressFamily, SocketType, sockopt};
+    let family = if addr.is_ipv6() {
+        AddressFamily::INET6
+    } else {
+        AddressFamily::INET
+    };
+    let fd = rustix::net::socket(family, SocketType::STREAM, None)?;
+    sockopt::set_socket_reuseaddr(&fd, true)?;
+    if addr.is_ipv6() {
+        let _ = sockopt::set_ipv6_v6only(&fd, false);
+    }
+    rustix::net::bind(&fd, &addr)?;
+    rustix::net::listen(&fd, BACKLOG)?;
+    Ok(TcpListener::from(fd))
 }

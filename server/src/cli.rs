@@ -1,0 +1,497 @@
+//! The `basehttp` command line: a port of the argparse parser of
+//! `python -m http.server` (CPython 3.15 `http.server._main`, plus 3.14's
+//! `--cgi`; no TLS options). Pure: [`Args::parse`] takes the arguments and
+//! returns a value or a [`UsageError`], so tests feed it vectors.
+
+use std::ffi::OsString;
+use std::fmt;
+
+/// The program name shown in usage and error lines.
+pub const PROG: &str = "basehttp";
+
+/// argparse's usage line for this parser (prog `basehttp`, 80 columns).
+pub const USAGE: &str = "\
+usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+                [--content-type CONTENT_TYPE] [-H HEADER VALUE]
+                [port]
+";
+
+/// argparse's `--help` output (3.13+ layout, 80 columns).
+pub const HELP: &str = "\
+usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+                [--content-type CONTENT_TYPE] [-H HEADER VALUE]
+                [port]
+
+positional arguments:
+  port                  bind to this port (default: 8000)
+
+options:
+  -h, --help            show this help message and exit
+  -b, --bind ADDRESS    bind to this address (default: all interfaces)
+  -d, --directory DIRECTORY
+                        serve this directory (default: current directory)
+  -p, --protocol VERSION
+                        conform to this HTTP version (default: HTTP/1.0)
+  --cgi                 run as CGI server
+  --content-type CONTENT_TYPE
+                        default content type for unknown extensions (default:
+                        application/octet-stream)
+  -H, --header HEADER VALUE
+                        Add a custom response header (can be specified
+                        multiple times)
+";
+
+/// CPython's default port.
+pub const DEFAULT_PORT: u16 = 8000;
+
+/// The parsed command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Args {
+    /// `port` (default 8000; 0 picks a free port).
+    pub port: u16,
+    /// `-b/--bind`: `None` ⇒ all interfaces (`::` dual-stack, else `0.0.0.0`).
+    pub bind: Option<String>,
+    /// `-d/--directory`: `None` ⇒ the current directory.
+    pub directory: Option<OsString>,
+    /// `-p/--protocol`, verbatim (`HTTP/1.0` by default).
+    pub protocol: String,
+    /// `--cgi`: serve with the CGI handler.
+    pub cgi: bool,
+    /// `--content-type` (`default_content_type`).
+    pub content_type: String,
+    /// `-H/--header NAME VALUE`, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            port: DEFAULT_PORT,
+            bind: None,
+            directory: None,
+            protocol: "HTTP/1.0".to_owned(),
+            cgi: false,
+            content_type: "application/octet-stream".to_owned(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Why the arguments did not give an [`Args`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UsageError {
+    /// `-h/--help`: print [`HELP`] to stdout, exit 0.
+    Help,
+    /// A usage error: print [`USAGE`] and `basehttp: error: <message>` to
+    /// stderr, exit 2.
+    Invalid(String),
+}
+
+impl UsageError {
+    /// The process exit status argparse uses.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            UsageError::Help => 0,
+            UsageError::Invalid(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    /// The full text to print (help, or usage + error line).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::Help => f.write_str(HELP),
+            UsageError::Invalid(msg) => writeln!(f, "{USAGE}{PROG}: error: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    Help,
+    Bind,
+    Directory,
+    Protocol,
+    Cgi,
+    ContentType,
+    Header,
+}
+
+const LONG: &[(&str, Opt)] = &[
+    ("--help", Opt::Help),
+    ("--bind", Opt::Bind),
+    ("--directory", Opt::Directory),
+    ("--protocol", Opt::Protocol),
+    ("--cgi", Opt::Cgi),
+    ("--content-type", Opt::ContentType),
+    ("--header", Opt::Header),
+];
+
+impl Opt {
+    fn short(c: char) -> Option<Opt> {
+        Some(match c {
+            'h' => Opt::Help,
+            'b' => Opt::Bind,
+            'd' => Opt::Directory,
+            'p' => Opt::Protocol,
+            'H' => Opt::Header,
+            _ => return None,
+        })
+    }
+    fn display(self) -> &'static str {
+        match self {
+            Opt::Help => "-h/--help",
+            Opt::Bind => "-b/--bind",
+            Opt::Directory => "-d/--directory",
+            Opt::Protocol => "-p/--protocol",
+            Opt::Cgi => "--cgi",
+            Opt::ContentType => "--content-type",
+            Opt::Header => "-H/--header",
+        }
+    }
+    fn nargs(self) -> usize {
+        match self {
+            Opt::Help | Opt::Cgi => 0,
+            Opt::Header => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A long option by exact name or unique prefix (argparse `allow_abbrev`).
+fn long_opt(name: &str) -> Result<Option<Opt>, UsageError> {
+    if let Some((_, o)) = LONG.iter().find(|(n, _)| *n == name) {
+        return Ok(Some(*o));
+    }
+    let hits: Vec<&(&str, Opt)> = LONG.iter().filter(|(n, _)| n.starts_with(name)).collect();
+    match hits.as_slice() {
+        [] => Ok(None),
+        [(_, o)] => Ok(Some(*o)),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(n, _)| *n).collect();
+            Err(UsageError::Invalid(format!(
+                "ambiguous option: {name} could match {}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// argparse's test for an argument that looks like an option (a negative
+/// number does not, since no option looks like one).
+fn looks_like_option(s: &str) -> bool {
+    s.starts_with('-') && s.len() > 1 && s[1..].parse::<f64>().is_err()
+}
+
+/// Python's `int(s)` for a port (surrounding whitespace, sign and `_` allowed).
+fn parse_int(s: &str) -> Option<i128> {
+    let t = s.trim();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        return None;
+    }
+    let n: i128 = digits.replace('_', "").parse().ok()?;
+    Some(if neg { -n } else { n })
+}
+
+fn utf8(arg: OsString) -> Result<String, UsageError> {
+    arg.into_string().map_err(|a| {
+        UsageError::Invalid(format!(
+            "argument is not valid UTF-8: {}",
+            a.to_string_lossy()
+        ))
+    })
+}
+
+impl Args {
+    /// Parses the arguments after the program name.
+    ///
+    /// # Errors
+    /// [`UsageError::Help`] for `-h/--help`, [`UsageError::Invalid`] for
+    /// anything argparse would reject (exit status 2).
+    pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, UsageError> {
+        let mut out = Args::default();
+        let mut queue: std::collections::VecDeque<OsString> = args.into_iter().collect();
+        let mut positionals: Vec<String> = Vec::new();
+        let mut only_positional = false;
+        while let Some(arg) = queue.pop_front() {
+            let text = arg.to_string_lossy().into_owned();
+            if only_positional || !looks_like_option(&text) {
+                positionals.push(utf8(arg)?);
+                continue;
+            }
+            if text == "--" {
+                only_positional = true;
+                continue;
+            }
+            let (opt, inline): (Opt, Option<OsString>) = if text.starts_with("--") {
+                let (name, value) = match text.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), Some(OsString::from(v))),
+                    None => (text.clone(), None),
+                };
+                match long_opt(&name)? {
+                    Some(o) => (o, value),
+                    None => {
+                        positionals.push(format!("\0{text}"));
+                        continue;
+                    }
+                }
+            } else {
+                let mut chars = text[1..].chars();
+                let c = chars.next().unwrap_or('-');
+                let rest: String = chars.collect();
+                match Opt::short(c) {
+                    Some(o) if o.nargs() == 0 && !rest.is_empty() => {
+                        // `-hx`: argparse would try `-x` next; treat as help.
+                        (o, None)
+                    }
+                    Some(o) => (o, (!rest.is_empty()).then(|| OsString::from(rest))),
+                    None => {
+                        positionals.push(format!("\0{text}"));
+                        continue;
+                    }
+                }
+            };
+            let mut values: Vec<OsString> = Vec::new();
+            if let Some(v) = inline {
+                if opt.nargs() == 0 {
+                    return Err(UsageError::Invalid(format!(
+                        "argument {}: ignored explicit argument '{}'",
+                        opt.display(),
+                        v.to_string_lossy()
+                    )));
+                }
+                values.push(v);
+            }
+            while values.len() < opt.nargs() {
+                match queue.front() {
+                    Some(next) if !looks_like_option(&next.to_string_lossy()) => {
+                        values.extend(queue.pop_front());
+                    }
+                    _ => {
+                        let want = if opt.nargs() == 1 {
+                            "expected one argument".to_owned()
+                        } else {
+                            format!("expected {} arguments", opt.nargs())
+                        };
+                        return Err(UsageError::Invalid(format!(
+                            "argument {}: {want}",
+                            opt.display()
+                        )));
+                    }
+                }
+            }
+            let mut values = values.into_iter();
+            let mut next = || values.next().unwrap_or_default();
+            match opt {
+                Opt::Help => return Err(UsageError::Help),
+                Opt::Cgi => out.cgi = true,
+                Opt::Bind => out.bind = Some(utf8(next())?),
+                Opt::Directory => out.directory = Some(next()),
+                Opt::Protocol => out.protocol = utf8(next())?,
+                Opt::ContentType => out.content_type = utf8(next())?,
+                Opt::Header => {
+                    let name = utf8(next())?;
+                    let value = utf8(next())?;
+                    out.headers.push((name, value));
+                }
+            }
+        }
+        let mut extras: Vec<String> = Vec::new();
+        let mut port_seen = false;
+        for p in positionals {
+            if let Some(unknown) = p.strip_prefix('\0') {
+                extras.push(unknown.to_owned());
+            } else if !port_seen {
+                port_seen = true;
+                let n = parse_int(&p).ok_or_else(|| {
+                    UsageError::Invalid(format!("argument port: invalid int value: '{p}'"))
+                })?;
+                out.port = u16::try_from(n).map_err(|_| {
+                    UsageError::Invalid(format!("argument port: port must be 0-65535: {n}"))
+                })?;
+            } else {
+                extras.push(p);
+            }
+        }
+        if !extras.is_empty() {
+            return Err(UsageError::Invalid(format!(
+                "unrecognized arguments: {}",
+                extras.join(" ")
+            )));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, UsageError> {
+        Args::parse(args.iter().map(OsString::from))
+    }
+
+    fn err(args: &[&str]) -> String {
+        match parse(args) {
+            Err(UsageError::Invalid(m)) => m,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn test_no_arguments() {
+        assert_eq!(parse(&[]).unwrap(), Args::default());
+    }
+
+    #[test]
+    fn test_port_flag() {
+        for (arg, port) in [
+            ("8000", 8000),
+            ("65535", 65535),
+            ("0", 0),
+            ("+80", 80),
+            ("8_0", 80),
+        ] {
+            assert_eq!(parse(&[arg]).unwrap().port, port);
+        }
+        assert_eq!(err(&["abc"]), "argument port: invalid int value: 'abc'");
+        assert!(err(&["70000"]).starts_with("argument port"));
+    }
+
+    #[test]
+    fn test_directory_flag() {
+        for d in [".", "/foo", "\\bar", "/", "C:\\"] {
+            for flag in ["-d", "--directory"] {
+                assert_eq!(parse(&[flag, d]).unwrap().directory, Some(d.into()));
+            }
+        }
+        assert_eq!(parse(&["--dir=/x"]).unwrap().directory, Some("/x".into()));
+        assert_eq!(parse(&["-d/x"]).unwrap().directory, Some("/x".into()));
+    }
+
+    #[test]
+    fn test_bind_flag() {
+        for b in ["localhost", "127.0.0.1", "::1", "0.0.0.0", "8.8.8.8"] {
+            for flag in ["-b", "--bind"] {
+                assert_eq!(parse(&[flag, b]).unwrap().bind.as_deref(), Some(b));
+            }
+        }
+    }
+
+    #[test]
+    fn test_protocol_flag() {
+        for p in ["HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "HTTP/3.0"] {
+            assert_eq!(parse(&["-p", p]).unwrap().protocol, p);
+            assert_eq!(parse(&["--protocol", p]).unwrap().protocol, p);
+        }
+    }
+
+    #[test]
+    fn test_content_type_flag() {
+        for t in ["text/html", "text/plain", "application/json"] {
+            assert_eq!(parse(&["--content-type", t]).unwrap().content_type, t);
+        }
+    }
+
+    #[test]
+    fn test_header_flag() {
+        let a = parse(&["--header", "h1", "v1", "-H", "h2", "v2"]).unwrap();
+        assert_eq!(
+            a.headers,
+            [("h1".into(), "v1".into()), ("h2".into(), "v2".into())]
+        );
+    }
+
+    #[test]
+    fn test_extra_header_flag_too_few_args() {
+        assert_eq!(
+            err(&["--header", "h1"]),
+            "argument -H/--header: expected 2 arguments"
+        );
+    }
+
+    #[test]
+    fn test_extra_header_flag_too_many_args() {
+        assert_eq!(
+            err(&["--header", "h1", "v1", "h2"]),
+            "argument port: invalid int value: 'h2'"
+        );
+        assert_eq!(
+            err(&["--header", "h1", "v1", "h2", "8000"]),
+            "argument port: invalid int value: 'h2'"
+        );
+    }
+
+    #[test]
+    fn test_extra_response_headers_arg() {
+        let a = parse(&[
+            "-H",
+            "Set-Cookie",
+            "k=v",
+            "-H",
+            "Set-Cookie",
+            "k2=v2:v3 v4",
+            "8080",
+        ])
+        .unwrap();
+        assert_eq!(a.port, 8080);
+        assert_eq!(
+            a.headers,
+            [
+                ("Set-Cookie".into(), "k=v".into()),
+                ("Set-Cookie".into(), "k2=v2:v3 v4".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn test_help_flag() {
+        assert_eq!(parse(&["-h"]), Err(UsageError::Help));
+        assert_eq!(parse(&["--help"]), Err(UsageError::Help));
+        assert_eq!(parse(&["8000", "--he"]).unwrap_err().exit_code(), 2);
+        assert_eq!(UsageError::Help.to_string(), HELP);
+    }
+
+    #[test]
+    fn test_unknown_flag() {
+        let e = parse(&["--unknown-flag"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            format!("{USAGE}basehttp: error: unrecognized arguments: --unknown-flag\n")
+        );
+    }
+
+    #[test]
+    fn usage_errors() {
+        assert_eq!(err(&["-b"]), "argument -b/--bind: expected one argument");
+        assert_eq!(
+            err(&["-d", "-b", "x"]),
+            "argument -d/--directory: expected one argument"
+        );
+        assert_eq!(
+            err(&["--he"]),
+            "ambiguous option: --he could match --help, --header"
+        );
+        assert_eq!(
+            err(&["--cgi=1"]),
+            "argument --cgi: ignored explicit argument '1'"
+        );
+        assert_eq!(err(&["1", "2"]), "unrecognized arguments: 2");
+        assert!(parse(&["--cgi"]).unwrap().cgi);
+        assert_eq!(parse(&["--", "9000"]).unwrap().port, 9000);
+    }
+}

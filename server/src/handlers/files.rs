@@ -1,0 +1,462 @@
+//! Port of `SimpleHTTPRequestHandler` (CPython 3.15 `Lib/http/server.py`):
+//! serves files and directory listings from a directory with GET and HEAD.
+//!
+//! [`SimpleHttpRequestHandler`] holds what a Python subclass would set as
+//! class attributes (`directory`, `index_pages`, `extensions_map`, ...).
+//! [`FileHandler`] is the overridable surface: implement it on your own
+//! type (returning the state from [`FileHandler::file_handler`]) and
+//! override `translate_path`, `guess_type`, `list_directory`, `send_head`
+//! or `do_GET`, as a Python subclass would.
+//!
+//! Beyond CPython, and only when a client asks: `Range` (one range, 206 /
+//! 416) and `If-Range`; opt-in strong `ETag`s with `If-None-Match`, and
+//! `Accept-Ranges: bytes`.
+
+pub mod conditional;
+pub mod listing;
+pub mod mime;
+pub mod path;
+pub mod range;
+
+use std::borrow::Cow;
+use std::fs::{self, File};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::handler::{Class, Handler};
+use crate::request::Request;
+
+use self::listing::Entry;
+use self::range::ByteRange;
+
+/// What `send_head` hands to `do_GET`: the response body still to be sent
+/// (Python returns an open file object).
+#[derive(Debug)]
+pub enum Body {
+    /// `len` bytes of an open file, from its current position.
+    File {
+        /// The open file, positioned at the first byte to send.
+        file: File,
+        /// How many bytes to send (the `Content-Length` already sent).
+        len: u64,
+    },
+    /// An in-memory body, such as a directory listing.
+    Bytes(Vec<u8>),
+}
+
+/// The stock file handler: CPython's `SimpleHTTPRequestHandler` and its
+/// class attributes.
+///
+/// ```no_run
+/// use basehttp::ThreadingHttpServer;
+/// use basehttp::handlers::SimpleHttpRequestHandler;
+///
+/// let files = SimpleHttpRequestHandler::new("/srv/www").with_protocol_version("HTTP/1.1");
+/// let server = ThreadingHttpServer::bind("127.0.0.1:8000", move || files.clone())?;
+/// server.serve_forever()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[doc(alias = "SimpleHTTPRequestHandler")]
+#[derive(Clone, Debug)]
+pub struct SimpleHttpRequestHandler {
+    /// The served directory (`directory`).
+    pub directory: PathBuf,
+    /// File names served for a directory instead of a listing (`index_pages`).
+    pub index_pages: Vec<String>,
+    /// Extension → type overrides, looked up before `mimetypes` (`extensions_map`).
+    pub extensions_map: Vec<(String, String)>,
+    /// The type of files with no known extension (`default_content_type`, 3.15).
+    pub default_content_type: String,
+    /// Headers added to every 200 (and 206) response (`extra_response_headers`, 3.15).
+    pub extra_response_headers: Vec<(String, String)>,
+    /// `protocol_version` (`HTTP/1.0` or `HTTP/1.1`).
+    pub protocol_version: String,
+    /// Send a strong `ETag` with files and honour `If-None-Match` (off, as
+    /// in CPython; `If-None-Match` then only disables `If-Modified-Since`).
+    pub etag: bool,
+    /// Send `Accept-Ranges: bytes` with files (off, as in CPython; `Range`
+    /// requests are honoured either way).
+    pub accept_ranges: bool,
+}
+
+impl SimpleHttpRequestHandler {
+    /// Serves `directory`, with CPython's defaults for everything else.
+    pub fn new(directory: impl Into<PathBuf>) -> Self {
+        SimpleHttpRequestHandler {
+            directory: directory.into(),
+            index_pages: vec!["index.html".to_owned(), "index.htm".to_owned()],
+            extensions_map: mime::DEFAULT_EXTENSIONS_MAP
+                .iter()
+                .map(|(e, t)| ((*e).to_owned(), (*t).to_owned()))
+                .collect(),
+            default_content_type: "application/octet-stream".to_owned(),
+            extra_response_headers: Vec::new(),
+            protocol_version: "HTTP/1.0".to_owned(),
+            etag: false,
+            accept_ranges: false,
+        }
+    }
+
+    /// Sets `protocol_version` (`-p/--protocol`).
+    #[must_use]
+    pub fn with_protocol_version(mut self, version: impl Into<String>) -> Self {
+        self.protocol_version = version.into();
+        self
+    }
+
+    /// Sets `default_content_type` (`--content-type`).
+    #[must_use]
+    pub fn with_default_content_type(mut self, ctype: impl Into<String>) -> Self {
+        self.default_content_type = ctype.into();
+        self
+    }
+
+    /// Adds an extra response header (`-H/--header NAME VALUE`).
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_response_headers
+            .push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the index pages.
+    #[must_use]
+    pub fn with_index_pages<S: Into<String>>(mut self, pages: impl IntoIterator<Item = S>) -> Self {
+        self.index_pages = pages.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds or replaces an `extensions_map` entry (`".wasm"` → `"application/wasm"`).
+    #[must_use]
+    pub fn with_extension(mut self, ext: impl Into<String>, ctype: impl Into<String>) -> Self {
+        let ext = ext.into();
+        self.extensions_map.retain(|(e, _)| *e != ext);
+        self.extensions_map.push((ext, ctype.into()));
+        self
+    }
+
+    /// Turns strong `ETag`s (+ `If-None-Match`) on or off.
+    #[must_use]
+    pub fn with_etag(mut self, on: bool) -> Self {
+        self.etag = on;
+        self
+    }
+
+    /// Turns `Accept-Ranges: bytes` on or off.
+    #[must_use]
+    pub fn with_accept_ranges(mut self, on: bool) -> Self {
+        self.accept_ranges = on;
+        self
+    }
+}
+
+impl Default for SimpleHttpRequestHandler {
+    /// Serves the current directory (`directory=None` ⇒ `os.getcwd()`).
+    fn default() -> Self {
+        SimpleHttpRequestHandler::new(std::env::current_dir().unwrap_or_else(|_| ".".into()))
+    }
+}
+
+/// The overridable methods of `SimpleHTTPRequestHandler`, as a Python
+/// subclass sees them. Every method has CPython's behaviour by default.
+///
+/// Extend the stock handler with more methods with
+/// `#[http_handler(extends = basehttp::handlers::FileHandler)]`, or write
+/// `impl Handler` by hand using [`dispatch_inherited`](Self::dispatch_inherited).
+#[allow(non_snake_case)]
+pub trait FileHandler: Send + 'static {
+    /// The methods this trait answers, for `Allow` and dispatch.
+    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
+
+    /// The handler's state (class attributes).
+    fn file_handler(&self) -> &SimpleHttpRequestHandler;
+
+    /// `translate_path(path)`: the file-system path for a request target.
+    fn translate_path(&self, path: &str) -> PathBuf {
+        path::translate_path(path, &self.file_handler().directory)
+    }
+
+    /// `guess_type(path)`: the `Content-type` of a file.
+    fn guess_type(&self, path: &Path) -> String {
+        let s = self.file_handler();
+        mime::guess_type(path, &s.extensions_map, &s.default_content_type)
+    }
+
+    /// `list_directory(path)`: sends the headers of a listing of `path` and
+    /// returns its body, or answers 404 and returns `None`.
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn list_directory(&mut self, req: &mut Request, path: &Path) -> io::Result<Option<Body>> {
+        default_list_directory(self, req, path)
+    }
+
+    /// `send_head()`: everything GET and HEAD share. Sends the status line
+    /// and headers and returns the body GET should send, if any.
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
+        default_send_head(self, req)
+    }
+
+    /// `copyfile(source, outputfile)`: sends a body. A file is sent with
+    /// `sendfile` where possible; if it shrank meanwhile, the connection is
+    /// closed after the short body.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn copyfile(&mut self, body: Body, req: &mut Request) -> io::Result<()> {
+        match body {
+            Body::Bytes(b) => req.wfile.write_all(&b),
+            Body::File { mut file, len } => {
+                let sent = req.wfile.send_file(&mut file, len)?;
+                if sent < len {
+                    req.log_error(format_args!(
+                        "file shrank while being sent ({sent} of {len} bytes)"
+                    ));
+                    req.close_connection = true;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `do_GET()`: `send_head`, then the body.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        match self.send_head(req)? {
+            Some(body) => self.copyfile(body, req),
+            None => Ok(()),
+        }
+    }
+
+    /// `do_HEAD()`: `send_head` without the body.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn do_HEAD(&mut self, req: &mut Request) -> io::Result<()> {
+        self.send_head(req).map(drop)
+    }
+
+    /// Runs the inherited `do_GET`/`do_HEAD` for `req.command`; `None` for
+    /// any other method.
+    fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>> {
+        match req.command.as_str() {
+            "GET" => Some(self.do_GET(req)),
+            "HEAD" => Some(self.do_HEAD(req)),
+            _ => None,
+        }
+    }
+
+    /// The class attributes: `server_version = "SimpleHTTP"` and the
+    /// configured `protocol_version`.
+    fn base_class(&self) -> Class {
+        Class {
+            server_version: Cow::Borrowed("SimpleHTTP"),
+            protocol_version: Cow::Owned(self.file_handler().protocol_version.clone()),
+            ..Class::BASE
+        }
+    }
+}
+
+impl FileHandler for SimpleHttpRequestHandler {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        self
+    }
+}
+
+impl Handler for SimpleHttpRequestHandler {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+    }
+
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        match self.dispatch_inherited(req) {
+            Some(r) => r,
+            None => crate::__private::unsupported_method(req, &self.methods()),
+        }
+    }
+
+    fn class(&self) -> Class {
+        self.base_class()
+    }
+}
+
+/// Sends the 3.15 `extra_response_headers`, skipping names the handler
+/// itself already sent in this response (extras may repeat each other).
+fn send_extra_headers(state: &SimpleHttpRequestHandler, req: &mut Request) -> io::Result<()> {
+    let keep: Vec<bool> = state
+        .extra_response_headers
+        .iter()
+        .map(|(name, _)| !req.header_sent(name))
+        .collect();
+    for ((name, value), keep) in state.extra_response_headers.iter().zip(keep) {
+        if keep {
+            req.send_header(name, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The default [`FileHandler::send_head`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_send_head<H: FileHandler + ?Sized>(
+    h: &mut H,
+    req: &mut Request,
+) -> io::Result<Option<Body>> {
+    let mut path = h.translate_path(&req.path);
+    if path.is_dir() {
+        if let Some(location) = path::directory_redirect(&req.path) {
+            req.send_response(301)?;
+            req.send_header("Location", &location)?;
+            req.send_header("Content-Length", "0")?;
+            req.end_headers()?;
+            return Ok(None);
+        }
+        let index = h
+            .file_handler()
+            .index_pages
+            .iter()
+            .map(|p| path.join(p))
+            .find(|p| p.is_file());
+        match index {
+            Some(index) => path = index,
+            None => return h.list_directory(req, &path),
+        }
+    }
+    let ctype = h.guess_type(&path);
+    if path::os_bytes(path.as_os_str()).ends_with(b"/") {
+        req.send_error_with(404, "File not found")?;
+        return Ok(None);
+    }
+    let opened = File::open(&path).and_then(|f| {
+        let meta = f.metadata()?;
+        if meta.is_dir() {
+            // Only reachable through a race or an index page that became a
+            // directory; Python would fail reading it.
+            return Err(io::Error::from(io::ErrorKind::IsADirectory));
+        }
+        Ok((f, meta))
+    });
+    let (mut file, meta) = match opened {
+        Ok(x) => x,
+        Err(_) => {
+            req.send_error_with(404, "File not found")?;
+            return Ok(None);
+        }
+    };
+    let size = meta.len();
+    let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let state = h.file_handler();
+    let etag = conditional::etag(mtime, size);
+    let inm = req.headers.get("If-None-Match").map(str::to_owned);
+    if state.etag
+        && let Some(inm) = &inm
+    {
+        // RFC 9110 §13.2.2: If-None-Match takes precedence over If-Modified-Since.
+        if conditional::none_match_hits(inm, &etag) {
+            req.send_response(304)?;
+            req.send_header("ETag", &etag)?;
+            req.end_headers()?;
+            return Ok(None);
+        }
+    } else if inm.is_none()
+        && let Some(ims) = req.headers.get("If-Modified-Since")
+        && conditional::not_modified_since(ims, mtime)
+    {
+        req.send_response(304)?;
+        if state.etag {
+            req.send_header("ETag", &etag)?;
+        }
+        req.end_headers()?;
+        return Ok(None);
+    }
+
+    let mut range = ByteRange::Ignore;
+    if req.command == "GET"
+        && let Some(r) = req.headers.get("Range")
+    {
+        let if_range_ok = req
+            .headers
+            .get("If-Range")
+            .is_none_or(|v| conditional::if_range_matches(v, &etag, mtime));
+        if if_range_ok {
+            range = range::parse_range(r, size);
+        }
+    }
+    let last_modified = crate::date::date_time_string(mtime);
+    let (len, content_range) = match range {
+        ByteRange::Ignore => {
+            req.send_response(200)?;
+            (size, None)
+        }
+        ByteRange::Unsatisfiable => {
+            let cr = format!("bytes */{size}");
+            req.send_error_full(416, None, None, &[("Content-Range", &cr)])?;
+            return Ok(None);
+        }
+        ByteRange::Satisfiable { start, end } => {
+            file.seek(SeekFrom::Start(start))?;
+            req.send_response(206)?;
+            (end - start + 1, Some(format!("bytes {start}-{end}/{size}")))
+        }
+    };
+    req.send_header("Content-type", &ctype)?;
+    if let Some(cr) = &content_range {
+        req.send_header("Content-Range", cr)?;
+    }
+    req.send_header("Content-Length", &len.to_string())?;
+    req.send_header("Last-Modified", &last_modified)?;
+    if state.etag {
+        req.send_header("ETag", &etag)?;
+    }
+    if state.accept_ranges {
+        req.send_header("Accept-Ranges", "bytes")?;
+    }
+    send_extra_headers(state, req)?;
+    req.end_headers()?;
+    Ok(Some(Body::File { file, len }))
+}
+
+/// The default [`FileHandler::list_directory`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_list_directory<H: FileHandler + ?Sized>(
+    h: &mut H,
+    req: &mut Request,
+    dir: &Path,
+) -> io::Result<Option<Body>> {
+    let Ok(read) = fs::read_dir(dir) else {
+        req.send_error_with(404, "No permission to list directory")?;
+        return Ok(None);
+    };
+    let mut entries = Vec::new();
+    for item in read {
+        let Ok(item) = item else {
+            req.send_error_with(404, "No permission to list directory")?;
+            return Ok(None);
+        };
+        let full = item.path();
+        entries.push(Entry {
+            name: path::os_bytes(&item.file_name()),
+            is_dir: full.is_dir(),
+            is_link: full.is_symlink(),
+        });
+    }
+    listing::sort_entries(&mut entries);
+    let displaypath = path::unquote_fs(path::strip_query(&req.path));
+    let page = listing::render_listing(&displaypath, &entries);
+    req.send_response(200)?;
+    req.send_header("Content-type", "text/html; charset=utf-8")?;
+    req.send_header("Content-Length", &page.len().to_string())?;
+    send_extra_headers(h.file_handler(), req)?;
+    req.end_headers()?;
+    Ok(Some(Body::Bytes(page)))
+}

@@ -1,0 +1,6 @@
+//! The stock handlers of CPython's `http.server`: [`SimpleHttpRequestHandler`]
+//! (files and directory listings).
+
+pub mod files;
+
+pub use files::{Body, FileHandler, SimpleHttpRequestHandler};

@@ -1,0 +1,233 @@
+//! The `basehttp` binary as a child process: CPython's
+//! `CommandLineRunTimeTestCase` and the command-line behaviours a terminal
+//! sees (banner, help, usage errors, bind errors, access log).
+//!
+//! These live in the `basehttp` package because only its own tests get
+//! `CARGO_BIN_EXE_basehttp`.
+#![allow(missing_docs)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_basehttp");
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "basehttp-cli-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `basehttp`; killed on drop.
+struct Running {
+    child: Child,
+    banner: String,
+    port: u16,
+    stderr: BufReader<ChildStderr>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `basehttp` with `args` in `cwd` and waits for its banner line.
+fn start(args: &[&str], cwd: &std::path::Path) -> Running {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn basehttp");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    out.read_line(&mut banner).expect("read banner");
+    let port = banner
+        .split(" port ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in banner {banner:?}"));
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    Running {
+        child,
+        banner,
+        port,
+        stderr,
+    }
+}
+
+fn get(port: u16, request: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request).unwrap();
+    let _ = s.shutdown(Shutdown::Write);
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    out
+}
+
+fn body(resp: &[u8]) -> &[u8] {
+    let i = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    &resp[i + 4..]
+}
+
+#[test]
+fn test_http_client() {
+    let dir = TempDir::new("client");
+    let data: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(97).wrapping_add(13))
+        .collect();
+    std::fs::write(dir.0.join("random.bin"), &data).unwrap();
+    let d = dir.0.to_str().unwrap();
+    let mut run = start(
+        &["0", "-b", "127.0.0.1", "-d", d],
+        std::path::Path::new("/"),
+    );
+    let port = run.port;
+    assert_eq!(
+        run.banner,
+        format!("Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...\n")
+    );
+    let resp = get(port, b"GET /random.bin HTTP/1.0\r\n\r\n");
+    assert!(resp.starts_with(b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP "));
+    assert_eq!(body(&resp), data);
+    // The access log goes to stderr.
+    let mut line = String::new();
+    run.stderr.read_line(&mut line).unwrap();
+    assert!(line.starts_with("127.0.0.1 - - ["), "{line:?}");
+    assert!(
+        line.ends_with("] \"GET /random.bin HTTP/1.0\" 200 -\n"),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn serves_the_current_directory_by_default_on_all_interfaces() {
+    let dir = TempDir::new("cwd");
+    std::fs::write(dir.0.join("here.txt"), "here\n").unwrap();
+    let run = start(&["0"], &dir.0);
+    let port = run.port;
+    let dual = format!("Serving HTTP on :: port {port} (http://[::]:{port}/) ...\n");
+    let v4 = format!("Serving HTTP on 0.0.0.0 port {port} (http://0.0.0.0:{port}/) ...\n");
+    assert!(run.banner == dual || run.banner == v4, "{:?}", run.banner);
+    // Reachable over IPv4 even when bound to `::` (dual-stack).
+    assert_eq!(
+        body(&get(port, b"GET /here.txt HTTP/1.0\r\n\r\n")),
+        b"here\n"
+    );
+}
+
+#[test]
+fn protocol_content_type_and_header_flags() {
+    let dir = TempDir::new("flags");
+    std::fs::write(dir.0.join("noext"), "x").unwrap();
+    let d = dir.0.to_str().unwrap();
+    let run = start(
+        &[
+            "-b",
+            "127.0.0.1",
+            "-d",
+            d,
+            "-p",
+            "HTTP/1.1",
+            "--content-type",
+            "text/plain",
+            "-H",
+            "X-Test",
+            "a: b c",
+            "0",
+        ],
+        std::path::Path::new("/"),
+    );
+    let resp = get(
+        run.port,
+        b"GET /noext HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    let text = String::from_utf8_lossy(&resp);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("\r\nContent-type: text/plain\r\n"));
+    assert!(text.contains("\r\nX-Test: a: b c\r\n"));
+}
+
+#[test]
+fn test_help_flag() {
+    for flag in ["-h", "--help"] {
+        let out = Command::new(BIN).arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), basehttp::cli::HELP);
+        assert!(out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn test_unknown_flag() {
+    let out = Command::new(BIN).arg("--unknown-flag").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{}basehttp: error: unrecognized arguments: --unknown-flag\n",
+            basehttp::cli::USAGE
+        )
+    );
+}
+
+#[test]
+fn test_extra_header_flag_too_few_args() {
+    let out = Command::new(BIN).args(["--header", "h1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("error: argument -H/--header: expected 2 arguments\n")
+    );
+}
+
+#[test]
+fn bind_error_is_one_line_and_exit_1() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(BIN)
+        .args(["-b", "127.0.0.1", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("basehttp: error: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn cgi_without_handler_is_an_error() {
+    let out = Command::new(BIN)
+        .args(["--cgi", "-b", "127.0.0.1", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("basehttp: error: --cgi"));
+}
