@@ -393,9 +393,38 @@ impl Wfile {
         if self.discard_body {
             return Ok(len);
         }
+        if let Ok(small) = usize::try_from(len)
+            && self.buf.len() + small <= WRITE_BUFFER
+        {
+            // A small file joins the buffered headers: one write, no sendfile.
+            return self.buffer_file(file, small);
+        }
         self.flush()?;
         let n = crate::sendfile::copy_file(file, len, self)?;
         Ok(n)
+    }
+
+    fn buffer_file(&mut self, file: &mut File, len: usize) -> io::Result<u64> {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(WRITE_BUFFER);
+        }
+        let start = self.buf.len();
+        self.buf.resize(start + len, 0);
+        let mut got = 0;
+        let result = loop {
+            if got == len {
+                break Ok(());
+            }
+            match file.read(&mut self.buf[start + got..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.buf.truncate(start + got);
+        self.written += got as u64;
+        result.map(|()| got as u64)
     }
 
     pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
