@@ -42,7 +42,9 @@ if [[ $parts == *static* ]]; then
   "$PERF/bench.sh" -d "$DUR" -w 1 -r "$ROUNDS" -o "$OUT/static" \
     -s static_ka,static_close,big,dirlist,c1000 \
     "python-http.server|static|python3 -m http.server --bind 127.0.0.1 --directory {root} {port}" \
+    "python-http.server-1.1|static|python3 -m http.server --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
     "basehttp|static|$BIN --bind 127.0.0.1 --directory {root} {port}" \
+    "basehttp-1.1|static|$BIN --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
     "nginx|static|{here}/run-nginx.sh {port} {root} {tmp} static" \
     "${peers[@]}"
 fi
