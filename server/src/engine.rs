@@ -461,7 +461,12 @@ where
         let Some(mut conn) = lock(&self.shared.parked).remove(&token) else {
             return;
         };
-        let fill = conn.req.rfile.fill_nonblocking(self.preread);
+        let mut fill = conn.req.rfile.fill_nonblocking(self.preread);
+        if matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
+            // A short read says the queue was empty; before parking a
+            // partial head, read once more to see an end of stream.
+            fill = conn.req.rfile.fill_nonblocking(self.preread);
+        }
         let fill = match fill {
             Ok(f) => f,
             Err(_) => {

@@ -147,12 +147,19 @@ impl Rfile {
                 let size = (self.buf.len() * 2).clamp(READ_BUFFER, max.max(READ_BUFFER));
                 self.buf.resize(size, 0);
             }
+            let space = self.buf.len() - self.filled;
             match rustix::net::recv(
                 sock,
                 &mut self.buf[self.filled..],
                 rustix::net::RecvFlags::DONTWAIT,
             ) {
                 Ok((0, _)) => return Ok(Fill::Eof),
+                Ok((n, _)) if n < space => {
+                    // TCP hands over all it has queued: the queue is empty
+                    // now, and new data raises a new (edge-triggered) event.
+                    self.filled += n;
+                    return Ok(Fill::Pending);
+                }
                 Ok((n, _)) => self.filled += n,
                 Err(rustix::io::Errno::AGAIN) => return Ok(Fill::Pending),
                 Err(rustix::io::Errno::INTR) => {}
