@@ -294,7 +294,7 @@ fn example_threads() {
         String::from_utf8(resp.body).unwrap()
     };
     assert!(
-        name(&ours).starts_with("basehttp-127.0.0.1:"),
+        name(&ours).starts_with(&format!("bh-{}-w", server.addr.port())),
         "{}",
         name(&ours)
     );

@@ -3,6 +3,7 @@
 
 mod base;
 mod cgi;
+mod engine;
 mod examples;
 mod extend;
 mod files;

@@ -1,9 +1,9 @@
-//! `ThreadingHttpServer`: each connection runs on its own thread, and the
-//! handler answers with that thread's name.
+//! `ThreadingHttpServer`: requests run on the server's worker threads, and
+//! the handler answers with that thread's name.
 //!
 //! Mirrors PyMOTW's `http_server_threads.py` (`examples/python/threads.py`),
-//! which prints `Thread-N (process_request_thread)`; here the names are
-//! `basehttp-<peer address>`.
+//! which prints `Thread-N (process_request_thread)`; here the workers are
+//! named `bh-<port>-w<N>`.
 //!
 //! Run with `cargo run -p examples --example threads -- 8080`, then
 //! `curl http://127.0.0.1:8080/` a few times.

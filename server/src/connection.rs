@@ -1,7 +1,8 @@
 //! One connection's life: CPython's `handle()` / `handle_one_request()` /
 //! `parse_request()` loop, plus what CPython lacks: the unread part of a
 //! request body is drained (bounded) or the connection closed, so a body can
-//! never be parsed as the next request.
+//! never be parsed as the next request, and the head, body and write
+//! deadlines of [`crate::ServerConfig`] apply (a head that times out gets 408).
 
 use std::any::Any;
 use std::io::{self, Write};
@@ -21,64 +22,163 @@ use crate::stream::{Rfile, Transport, Wfile};
 /// unread body closes the connection instead.
 pub(crate) const MAX_DRAIN: u64 = 1 << 20;
 
+/// Builds the per-connection [`Request`] over `stream` (one descriptor,
+/// shared by `rfile` and `wfile`) with the configured socket timeouts.
+pub(crate) fn new_request<H: Handler>(
+    handler: &H,
+    stream: Box<dyn Transport>,
+    client_address: SocketAddr,
+    server: Arc<ServerInfo>,
+) -> io::Result<Request> {
+    let write_half = stream.try_clone_box()?;
+    let config = server.config().clone();
+    let mut rfile = Rfile::new(stream);
+    rfile.set_phase_timeouts(
+        config.timeout.or(config.head_timeout),
+        config.timeout.or(config.body_timeout),
+    )?;
+    let wfile = Wfile::new(write_half);
+    if let Some(s) = wfile.tcp() {
+        s.set_write_timeout(config.timeout.or(config.write_timeout))?;
+    }
+    Ok(Request::new(
+        rfile,
+        wfile,
+        client_address,
+        handler.class(),
+        server,
+    ))
+}
+
 /// Serves every request on `stream` with `handler` until the connection
-/// closes (`handle()`). Errors and panics are logged like CPython's
-/// `handle_error` and end only this connection.
+/// closes (`handle()`), blocking: `HttpServer`'s one-at-a-time mode. Errors
+/// and panics are logged like CPython's `handle_error` and end only this
+/// connection.
 pub(crate) fn handle_connection<H: Handler>(
     mut handler: H,
     stream: Box<dyn Transport>,
     client_address: SocketAddr,
     server: Arc<ServerInfo>,
 ) {
-    let write_half = match stream.try_clone_box() {
-        Ok(w) => w,
+    let mut req = match new_request(&handler, stream, client_address, server) {
+        Ok(r) => r,
         Err(e) => {
             report_error(client_address, &e.to_string());
             return;
         }
     };
-    let class = handler.class();
-    let mut req = Request::new(
-        Rfile::new(stream),
-        Wfile::new(write_half),
-        client_address,
-        class,
-        server,
-    );
-    if let Some(t) = req.server().config().timeout {
-        let _ = req.rfile.set_read_timeout(Some(t));
-        if let Some(s) = req.wfile.tcp() {
-            let _ = s.set_write_timeout(Some(t));
-        }
-    }
+    let mut first = true;
     loop {
-        req.close_connection = true;
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            handle_one_request(&mut handler, &mut req)
-        }));
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock {
-                    req.log_error(format_args!("Request timed out: {e}"));
-                } else if !is_disconnect(&e) {
-                    report_error(client_address, &format!("{}: {e}", kind_name(&e)));
-                }
-                break;
-            }
-            Err(panic) => {
-                report_error(client_address, &panic_message(&panic));
-                break;
-            }
+        if !first && !wait_keepalive(&mut req) {
+            break;
         }
-        if req.close_connection {
+        first = false;
+        if !serve_one(&mut handler, &mut req) {
             break;
         }
     }
+    finish(&mut req);
+}
+
+/// Waits (up to the keep-alive timeout) for the first byte of the next
+/// request on a blocking connection; `false` closes it silently.
+fn wait_keepalive(req: &mut Request) -> bool {
+    if !req.rfile.buffered().is_empty() {
+        return true;
+    }
+    let config = req.server().config();
+    let (idle, head) = (
+        config.timeout.or(config.keepalive_timeout),
+        config.timeout.or(config.head_timeout),
+    );
+    if idle != head && req.rfile.set_read_timeout(idle).is_err() {
+        return false;
+    }
+    let ok = matches!(req.rfile.fill_raw_any(), Ok(n) if n > 0);
+    if idle != head && req.rfile.set_read_timeout(head).is_err() {
+        return false;
+    }
+    ok
+}
+
+/// Most unread request bytes discarded (without waiting) before a close, so
+/// that the close does not turn into a reset that destroys the response
+/// still on its way to the client.
+const MAX_LINGER_DISCARD: usize = 256 * 1024;
+
+/// Flushes what is left, half-closes the connection and discards request
+/// bytes that already arrived unread.
+pub(crate) fn finish(req: &mut Request) {
     let _ = req.wfile.flush();
     if let Some(s) = req.wfile.tcp() {
         let _ = s.shutdown(std::net::Shutdown::Write);
     }
+    req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
+}
+
+/// One request (`handle_one_request()` plus CPython's `handle_error`).
+/// Returns whether the connection stays open for another request.
+pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool {
+    req.close_connection = true;
+    let outcome = catch_unwind(AssertUnwindSafe(|| handle_one_request(handler, req)));
+    match outcome {
+        Ok(Ok(())) => !req.close_connection,
+        Ok(Err(e)) => {
+            if is_timeout(&e) {
+                req.log_error(format_args!("Request timed out: {e}"));
+            } else if !is_disconnect(&e) {
+                report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
+            }
+            false
+        }
+        Err(panic) => {
+            report_error(req.client_address, &panic_message(&panic));
+            false
+        }
+    }
+}
+
+/// Whether the read buffer holds a whole request head: a request line that
+/// needs no headers (HTTP/0.9, or one answered with an error at once), or a
+/// request line and headers up to the blank line.
+pub(crate) fn head_ready(req: &Request) -> bool {
+    let buf = req.rfile.buffered();
+    let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let rest = &buf[nl..];
+    if rest.windows(2).any(|w| w == b"\n\n") || rest.windows(3).any(|w| w == b"\n\r\n") {
+        return true;
+    }
+    let text = parse::request_line_text(&buf[..=nl]);
+    !matches!(
+        parse::parse_request_line(
+            &text,
+            req.protocol_version(),
+            &req.class().default_request_version,
+        ),
+        LineOutcome::Ok(line) if !line.http09
+    )
+}
+
+/// The request head did not arrive in time: log it, answer 408 with
+/// `Connection: close` (best effort) and close.
+pub(crate) fn send_head_timeout(req: &mut Request) {
+    req.reset();
+    req.request_version.clear();
+    req.close_connection = true;
+    req.log_error(format_args!(
+        "Request timed out: request head incomplete after the head deadline"
+    ));
+    let _ = req.send_error(408);
+    let _ = req.wfile.flush();
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
 }
 
 fn is_disconnect(e: &io::Error) -> bool {
@@ -120,8 +220,20 @@ fn report_error(client: SocketAddr, what: &str) {
 fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Result<()> {
     req.reset();
     req.rfile.set_body_limit(Some(0));
+    req.rfile.enter_body_phase(false)?;
     let mut raw = Vec::new();
-    let n = req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1)?;
+    let n = match req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1) {
+        Err(e) if is_timeout(&e) && raw.is_empty() => {
+            // Nothing of a request arrived: close without a word.
+            req.close_connection = true;
+            return Ok(());
+        }
+        Err(e) if is_timeout(&e) => {
+            send_head_timeout(req);
+            return Ok(());
+        }
+        r => r?,
+    };
     if n > MAX_REQUEST_LINE {
         req.requestline.clear();
         req.request_version.clear();
@@ -180,12 +292,19 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         return Ok(true);
     }
     if let Err(e) = read_headers(req) {
-        if let Some(pe) = e.get_ref().and_then(|i| i.downcast_ref::<HeaderError>()) {
-            let pe = pe.0.clone();
-            send_parse_error(req, &pe)?;
-            return Ok(false);
+        match e.get_ref().and_then(|i| i.downcast_ref::<HeaderError>()) {
+            Some(HeaderError::Parse(pe)) => {
+                let pe = pe.clone();
+                send_parse_error(req, &pe)?;
+            }
+            Some(HeaderError::TooLarge(max)) => {
+                let explain = format!("got more than {max} bytes of header lines");
+                req.send_error_full(431, None, Some(&explain), &[])?;
+            }
+            None if is_timeout(&e) => send_head_timeout(req),
+            None => return Err(e),
         }
-        return Err(e);
+        return Ok(false);
     }
     match parse::body_length(&req.headers) {
         Ok(BodyLength::Known(n)) => req.rfile.set_body_limit(Some(n)),
@@ -207,6 +326,9 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         // A body we cannot delimit: never reuse the connection after it.
         req.close_connection = true;
     }
+    if req.rfile.remaining() != Some(0) {
+        req.rfile.enter_body_phase(true)?;
+    }
     let expect = req.headers.get("Expect").unwrap_or("");
     if expect.eq_ignore_ascii_case("100-continue")
         && req.protocol_version() >= "HTTP/1.1"
@@ -222,19 +344,26 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
 }
 
 #[derive(Debug)]
-struct HeaderError(ParseError);
+enum HeaderError {
+    Parse(ParseError),
+    /// The header lines together exceed `max_head_bytes` (431).
+    TooLarge(usize),
+}
 
 impl std::fmt::Display for HeaderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0)
+        write!(f, "{self:?}")
     }
 }
 
 impl std::error::Error for HeaderError {}
 
 /// `http.client.parse_headers`: lines up to a blank line or EOF, each at most
-/// [`MAX_HEADER_LINE`] bytes, at most [`MAX_HEADERS`] of them.
+/// [`MAX_HEADER_LINE`] bytes, at most [`MAX_HEADERS`] of them, and (beyond
+/// CPython) at most `max_head_bytes` bytes together.
 fn read_headers(req: &mut Request) -> io::Result<()> {
+    let max_total = req.server().config().max_head_bytes;
+    let mut total = 0usize;
     let mut count = 0;
     let mut parsing = true;
     let mut line = Vec::with_capacity(128);
@@ -242,14 +371,22 @@ fn read_headers(req: &mut Request) -> io::Result<()> {
         line.clear();
         let n = req.rfile.read_line_raw(&mut line, MAX_HEADER_LINE + 1)?;
         if n > MAX_HEADER_LINE {
-            return Err(io::Error::other(HeaderError(ParseError::HeaderLineTooLong)));
+            return Err(io::Error::other(HeaderError::Parse(
+                ParseError::HeaderLineTooLong,
+            )));
+        }
+        total += n;
+        if total > max_total {
+            return Err(io::Error::other(HeaderError::TooLarge(max_total)));
         }
         if parse::is_end_of_headers(&line) {
             return Ok(());
         }
         count += 1;
         if count > MAX_HEADERS {
-            return Err(io::Error::other(HeaderError(ParseError::TooManyHeaders)));
+            return Err(io::Error::other(HeaderError::Parse(
+                ParseError::TooManyHeaders,
+            )));
         }
         if parsing {
             parsing = parse::push_header_line(&mut req.headers, &line);

@@ -76,7 +76,7 @@ fn serve<H: Handler>(
         host.clone()
     };
     let port = addr.port();
-    exit_on_ctrl_c();
+    basehttp::signal::shutdown_on_signals(server.info())?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -85,24 +85,6 @@ fn serve<H: Handler>(
     out.flush()?;
     drop(out);
     server.serve_forever()
-}
-
-/// CPython's `KeyboardInterrupt` branch: on SIGINT print
-/// `\nKeyboard interrupt received, exiting.` to stdout and exit 0 (the
-/// connection threads are daemons, as `daemon_threads = True`).
-fn exit_on_ctrl_c() {
-    use signal_hook::consts::SIGINT;
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT]) else {
-        return; // Without a handler, SIGINT still ends the process.
-    };
-    std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(b"\nKeyboard interrupt received, exiting.\n");
-            let _ = out.flush();
-            std::process::exit(0);
-        }
-    });
 }
 
 /// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no

@@ -12,14 +12,64 @@ use std::time::Duration;
 
 use crate::connection::handle_connection;
 use crate::handler::Handler;
+use crate::limits;
 
-/// Settings of a server that are not HTTP semantics.
-#[derive(Clone, Debug, Default)]
+/// Settings of a server that are not HTTP semantics: the engine's pool,
+/// limits and deadlines (defaults and their sources in [`crate::limits`]).
+///
+/// Build one with `ServerConfig::default()` and set fields. A deadline of
+/// `None` waits forever (CPython's behaviour).
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ServerConfig {
-    /// Socket read/write timeout for each connection (`StreamRequestHandler.timeout`);
-    /// `None`, CPython's default, waits forever.
+    /// `StreamRequestHandler.timeout`: when set, the socket read/write
+    /// timeout for every phase, replacing the head, keep-alive, body and
+    /// write deadlines below. `None` (CPython's default) uses those.
     pub timeout: Option<Duration>,
+    /// Total time to receive a request head (from accept, or from the first
+    /// byte of a keep-alive request); then 408 and close.
+    pub head_timeout: Option<Duration>,
+    /// How long an idle keep-alive connection is kept; then it is closed
+    /// without a response.
+    pub keepalive_timeout: Option<Duration>,
+    /// Longest wait for more request-body bytes (per read); then the
+    /// connection is closed and the time-out logged.
+    pub body_timeout: Option<Duration>,
+    /// Longest wait for the client to take more response bytes (per write);
+    /// then the connection is closed and the time-out logged.
+    pub write_timeout: Option<Duration>,
+    /// Worker threads running handlers (`ThreadingHttpServer`); 0 picks
+    /// [`crate::limits::default_workers`].
+    pub workers: usize,
+    /// Most simultaneous connections (`ThreadingHttpServer`); a connection
+    /// beyond it is answered 503 with `Connection: close`.
+    pub max_connections: usize,
+    /// Most bytes of header lines in one request head; more gets 431.
+    pub max_head_bytes: usize,
+    /// Largest request body the stock handlers (files, CGI) accept; larger
+    /// is their 413. `None` = unlimited. The server itself never reads a
+    /// body a handler did not ask for beyond a small drain.
+    pub max_body: Option<u64>,
+    /// How long `shutdown()` lets requests in flight finish before their
+    /// connections are cut.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            timeout: None,
+            head_timeout: Some(limits::HEAD_TIMEOUT),
+            keepalive_timeout: Some(limits::KEEPALIVE_TIMEOUT),
+            body_timeout: Some(limits::BODY_TIMEOUT),
+            write_timeout: Some(limits::WRITE_TIMEOUT),
+            workers: 0,
+            max_connections: limits::MAX_CONNECTIONS,
+            max_head_bytes: limits::MAX_HEAD_BYTES,
+            max_body: Some(limits::MAX_BODY),
+            shutdown_grace: limits::SHUTDOWN_GRACE,
+        }
+    }
 }
 
 /// What a handler can see of its server (`self.server` in Python).
@@ -28,7 +78,7 @@ pub struct ServerInfo {
     server_address: SocketAddr,
     server_name: String,
     config: ServerConfig,
-    shutdown: Arc<ShutdownState>,
+    pub(crate) shutdown: Arc<ShutdownState>,
 }
 
 impl ServerInfo {
@@ -57,15 +107,21 @@ impl ServerInfo {
 }
 
 #[derive(Debug, Default)]
-struct ShutdownState {
-    requested: AtomicBool,
+pub(crate) struct ShutdownState {
+    pub(crate) requested: AtomicBool,
     serving: Mutex<bool>,
     stopped: Condvar,
+    /// Wakes the engine's poller, while one runs.
+    pub(crate) waker: Mutex<Option<Arc<mio::Waker>>>,
 }
 
 impl ShutdownState {
     fn request(&self, addr: SocketAddr) {
         self.requested.store(true, Ordering::SeqCst);
+        if let Some(w) = &*self.waker.lock().unwrap_or_else(|e| e.into_inner()) {
+            let _ = w.wake();
+            return;
+        }
         // Wake a blocked accept() with a connection of our own.
         let mut wake = addr;
         if wake.ip().is_unspecified() {
@@ -88,7 +144,10 @@ pub struct HttpServer<F> {
     active: Arc<AtomicUsize>,
 }
 
-/// `ThreadingHTTPServer`: a thread per connection (daemon threads, as in CPython).
+/// `ThreadingHTTPServer`, on the connection engine: handlers run on a bounded
+/// pool of worker threads; connections idle between requests or still
+/// sending their head wait in a poller and cost no thread (see
+/// [`ServerConfig`] for the pool, limits and deadlines).
 #[doc(alias = "ThreadingHTTPServer")]
 pub struct ThreadingHttpServer<F>(HttpServer<F>);
 
@@ -169,7 +228,19 @@ where
     pub fn serve_forever(&self) -> io::Result<()> {
         let state = &self.info.shutdown;
         *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        let result = loop {
+        let result = if self.threading {
+            crate::engine::serve(&self.listener, &self.factory, &self.info, &self.active)
+        } else {
+            self.serve_blocking()
+        };
+        *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        state.stopped.notify_all();
+        result
+    }
+
+    fn serve_blocking(&self) -> io::Result<()> {
+        let state = &self.info.shutdown;
+        loop {
             if state.requested.load(Ordering::SeqCst) {
                 break Ok(());
             }
@@ -178,10 +249,7 @@ where
                 Err(e) if is_transient_accept_error(&e) => {}
                 Err(e) => break Err(e),
             }
-        };
-        *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = false;
-        state.stopped.notify_all();
-        result
+        }
     }
 
     /// `handle_request()`: accepts and serves one connection, then returns.

@@ -10,6 +10,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Size of the connection's read buffer.
@@ -40,27 +41,179 @@ impl Transport for TcpStream {
     }
 }
 
+/// A TCP socket shared by the read and write halves without a second file
+/// descriptor (the engine holds one more handle to shut it down).
+pub(crate) struct SharedTcp(pub(crate) Arc<TcpStream>);
+
+impl Read for SharedTcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for SharedTcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for SharedTcp {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(SharedTcp(Arc::clone(&self.0))))
+    }
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(&self.0)
+    }
+}
+
+/// What a non-blocking fill of the read buffer found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fill {
+    /// No more bytes for now.
+    Pending,
+    /// The peer closed its side.
+    Eof,
+    /// The buffer reached its size limit.
+    Full,
+}
+
+/// Socket read timeouts for the two phases of a request.
+#[derive(Debug, Clone, Copy)]
+struct PhaseTimeouts {
+    head: Option<Duration>,
+    body: Option<Duration>,
+    in_body: bool,
+}
+
 /// The read side of a connection: the request head is read from it by the
 /// server, the body by the handler (`req.rfile.read(...)`).
 pub struct Rfile {
     inner: Box<dyn Transport>,
-    buf: Box<[u8]>,
+    /// Allocated on first use and released while a connection is parked idle.
+    buf: Vec<u8>,
     pos: usize,
     filled: usize,
     /// Bytes of the current body the handler may still read; `None` = unbounded
     /// (a body whose end cannot be known, such as `Transfer-Encoding`).
     remaining: Option<u64>,
+    timeouts: Option<PhaseTimeouts>,
 }
 
 impl Rfile {
     pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
         Rfile {
             inner,
-            buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            buf: Vec::new(),
             pos: 0,
             filled: 0,
             remaining: Some(0),
+            timeouts: None,
         }
+    }
+
+    /// The bytes read from the socket and not consumed yet.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.pos..self.filled]
+    }
+
+    /// Frees the buffer if it holds nothing (an idle parked connection).
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.pos >= self.filled {
+            self.buf = Vec::new();
+            self.pos = 0;
+            self.filled = 0;
+        }
+    }
+
+    /// Reads what the socket has without blocking (`MSG_DONTWAIT`), growing
+    /// the buffer up to `max` bytes.
+    pub(crate) fn fill_nonblocking(&mut self, max: usize) -> io::Result<Fill> {
+        let Some(sock) = self.inner.tcp() else {
+            return Ok(Fill::Full);
+        };
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
+            self.pos = 0;
+        }
+        loop {
+            if self.filled == self.buf.len() {
+                if self.buf.len() >= max {
+                    return Ok(Fill::Full);
+                }
+                let size = (self.buf.len() * 2).clamp(READ_BUFFER, max.max(READ_BUFFER));
+                self.buf.resize(size, 0);
+            }
+            let space = self.buf.len() - self.filled;
+            match rustix::net::recv(
+                sock,
+                &mut self.buf[self.filled..],
+                rustix::net::RecvFlags::DONTWAIT,
+            ) {
+                Ok((0, _)) => return Ok(Fill::Eof),
+                Ok((n, _)) if n < space => {
+                    // TCP hands over all it has queued: the queue is empty
+                    // now, and new data raises a new (edge-triggered) event.
+                    self.filled += n;
+                    return Ok(Fill::Pending);
+                }
+                Ok((n, _)) => self.filled += n,
+                Err(rustix::io::Errno::AGAIN) => return Ok(Fill::Pending),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Reads and drops up to `max` bytes the socket already has, without
+    /// waiting.
+    pub(crate) fn discard_nonblocking(&mut self, max: usize) {
+        let Some(sock) = self.inner.tcp() else {
+            return;
+        };
+        let mut sink = [0u8; 8192];
+        let mut left = max;
+        while left > 0 {
+            let want = left.min(sink.len());
+            match rustix::net::recv(sock, &mut sink[..want], rustix::net::RecvFlags::DONTWAIT) {
+                Ok((0, _)) | Err(_) => return,
+                Ok((n, _)) => left = left.saturating_sub(n),
+            }
+        }
+    }
+
+    /// Sets the socket read timeouts used while a request head is read and
+    /// while its body is read; the head one applies now.
+    pub(crate) fn set_phase_timeouts(
+        &mut self,
+        head: Option<Duration>,
+        body: Option<Duration>,
+    ) -> io::Result<()> {
+        self.timeouts = Some(PhaseTimeouts {
+            head,
+            body,
+            in_body: false,
+        });
+        self.set_read_timeout(head)
+    }
+
+    /// Switches to the body read timeout (or back to the head one).
+    pub(crate) fn enter_body_phase(&mut self, body: bool) -> io::Result<()> {
+        let Some(t) = &mut self.timeouts else {
+            return Ok(());
+        };
+        if t.in_body == body {
+            return Ok(());
+        }
+        t.in_body = body;
+        let (head, bodyt) = (t.head, t.body);
+        if head == bodyt {
+            return Ok(());
+        }
+        self.set_read_timeout(if body { bodyt } else { head })
     }
 
     /// How many body bytes are left to read, if the body's length is known.
@@ -85,10 +238,19 @@ impl Rfile {
         }
     }
 
+    /// Fills the buffer from the socket if it is empty (blocking); returns
+    /// how many bytes are buffered (0 at EOF).
+    pub(crate) fn fill_raw_any(&mut self) -> io::Result<usize> {
+        self.fill_raw().map(<[u8]>::len)
+    }
+
     fn fill_raw(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.filled {
             self.pos = 0;
             self.filled = 0;
+            if self.buf.is_empty() {
+                self.buf = vec![0; READ_BUFFER];
+            }
             loop {
                 match self.inner.read(&mut self.buf) {
                     Ok(n) => {
@@ -152,7 +314,7 @@ impl Read for Rfile {
             Some(r) => out.len().min(usize::try_from(r).unwrap_or(usize::MAX)),
             None => out.len(),
         };
-        let n = if self.pos >= self.filled && cap >= self.buf.len() {
+        let n = if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
             // Large read with an empty buffer: bypass it.
             self.inner.read(&mut out[..cap])?
         } else {
@@ -205,9 +367,16 @@ impl Wfile {
     pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
         Wfile {
             inner,
-            buf: Vec::with_capacity(WRITE_BUFFER),
+            buf: Vec::new(),
             written: 0,
             discard_body: false,
+        }
+    }
+
+    /// Frees the (empty) write buffer of a parked connection.
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
         }
     }
 
@@ -231,9 +400,38 @@ impl Wfile {
         if self.discard_body {
             return Ok(len);
         }
+        if let Ok(small) = usize::try_from(len)
+            && self.buf.len() + small <= WRITE_BUFFER
+        {
+            // A small file joins the buffered headers: one write, no sendfile.
+            return self.buffer_file(file, small);
+        }
         self.flush()?;
         let n = crate::sendfile::copy_file(file, len, self)?;
         Ok(n)
+    }
+
+    fn buffer_file(&mut self, file: &mut File, len: usize) -> io::Result<u64> {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(WRITE_BUFFER);
+        }
+        let start = self.buf.len();
+        self.buf.resize(start + len, 0);
+        let mut got = 0;
+        let result = loop {
+            if got == len {
+                break Ok(());
+            }
+            match file.read(&mut self.buf[start + got..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.buf.truncate(start + got);
+        self.written += got as u64;
+        result.map(|()| got as u64)
     }
 
     pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
@@ -270,6 +468,9 @@ impl Write for Wfile {
                 self.inner.write_all(data)?;
                 return Ok(data.len());
             }
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(WRITE_BUFFER);
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())

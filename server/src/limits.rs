@@ -1,0 +1,53 @@
+//! Default limits and deadlines of the connection engine, each with its
+//! source. CPython's `http.server` has none of these (no timeouts, one thread
+//! per connection, no aggregate header cap); the values follow the servers
+//! surveyed in the project's reliability notes (nginx, Apache, hyper, Go).
+//! All of them can be changed in [`crate::ServerConfig`].
+
+use std::time::Duration;
+
+/// Total time to receive a request head, from accept (or from the first byte
+/// of a keep-alive request); then 408 and close. hyper's `header_read_timeout`
+/// (30 s); Apache `mod_reqtimeout` 20–40 s, nginx `client_header_timeout` 60 s.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an idle keep-alive connection is kept; then it is closed without
+/// a response. Between Apache/lighttpd (5 s) and nginx (75 s).
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Longest wait for the next bytes of a request body (per read, as nginx's
+/// `client_body_timeout` 60 s and Apache's `Timeout 60`).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Longest wait for the client to accept more response bytes (per write, as
+/// nginx's `send_timeout` 60 s).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long `shutdown()` lets requests in flight finish before their
+/// sockets are shut down (systemd's stop timeout is 90 s; a dev server
+/// should stop faster).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Most simultaneous connections of a `ThreadingHttpServer`; one more is
+/// answered 503 with `Connection: close`. An idle connection costs a few
+/// hundred bytes and no thread, so this is sized for the 10,000-idle-connection
+/// scenario of the benchmarks (nginx: `worker_connections` × workers). The
+/// effective cap is also bounded by `RLIMIT_NOFILE`.
+pub const MAX_CONNECTIONS: usize = 16_384;
+
+/// Most bytes of header lines (after the request line) in one request head;
+/// more is answered 431 (RFC 6585 §5). CPython has no aggregate cap (only
+/// 65536 B per line and 100 lines, so ~6.5 MB); Go allows 1 MiB, hyper
+/// ~400 KB, nginx 32 KiB.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Largest request body the stock handlers (files, CGI) accept; larger is
+/// answered 413. Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).
+pub const MAX_BODY: u64 = 1 << 30;
+
+/// Size of the worker pool when not configured: twice the CPU count, at
+/// least 8, so that handlers blocked on disk or CGI do not stall the rest.
+pub fn default_workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (2 * cores).max(8)
+}

@@ -1,0 +1,499 @@
+//! The connection engine: every deadline (head, keep-alive, body, write),
+//! every limit (connections, aggregate header size), graceful shutdown and a
+//! slowloris crowd, with short configured deadlines so the suite stays fast.
+//! No timing assertions beyond generous "was cut off" bounds.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use basehttp::{HttpServer, Request, ServerConfig, ThreadingHttpServer, http_handler};
+
+use crate::support::{self, connect, parse, raw, read_response, read_to_close, spawn_with};
+
+/// A short deadline for the tests.
+const SHORT: Duration = Duration::from_millis(300);
+/// Upper bound for "the server cut it off" (generous: a loaded 2-core CI).
+const CUT_OFF_BOUND: Duration = Duration::from_secs(8);
+
+/// Log lines by server port, with a condition variable to wait on.
+static LOGS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
+static LOGGED: Condvar = Condvar::new();
+
+fn capture(req: &Request, message: &str) {
+    LOGS.lock()
+        .unwrap()
+        .push((req.server().server_port(), message.to_owned()));
+    LOGGED.notify_all();
+}
+
+/// Waits (condition variable, bounded) for a log line of `port` containing `needle`.
+fn wait_for_log(port: u16, needle: &str) -> bool {
+    let end = Instant::now() + CUT_OFF_BOUND;
+    let mut logs = LOGS.lock().unwrap();
+    loop {
+        if logs.iter().any(|(p, l)| *p == port && l.contains(needle)) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= end {
+            return false;
+        }
+        logs = LOGGED.wait_timeout(logs, end - now).unwrap().0;
+    }
+}
+
+fn logs_for(port: u16) -> Vec<String> {
+    LOGS.lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p == port)
+        .map(|(_, l)| l.clone())
+        .collect()
+}
+
+/// Worker threads of the server on `port` (named `bh-<port>-w<i>`).
+fn worker_threads(port: u16) -> usize {
+    let prefix = format!("bh-{port}-");
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .filter(|c| c.starts_with(&prefix))
+        .count()
+}
+
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .collect()
+}
+
+struct Engine;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Engine {
+    fn log_message(req: &Request, message: &str) {
+        capture(req, message);
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        if req.path == "/big" {
+            // 64 MiB: far more than the socket buffers hold.
+            req.send_response(200)?;
+            req.send_header("Content-Length", &(64u64 << 20).to_string())?;
+            req.end_headers()?;
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..64 {
+                req.wfile.write_all(&chunk)?;
+            }
+            return Ok(());
+        }
+        req.send_response(200)?;
+        req.send_header("Content-Length", "2")?;
+        req.end_headers()?;
+        req.wfile.write_all(b"ok")
+    }
+
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        let mut body = Vec::new();
+        req.rfile.read_to_end(&mut body)?;
+        req.send_response(200)?;
+        req.send_header("Content-Length", &body.len().to_string())?;
+        req.end_headers()?;
+        req.wfile.write_all(&body)
+    }
+}
+
+fn config() -> ServerConfig {
+    let mut c = ServerConfig::default();
+    c.head_timeout = Some(SHORT);
+    c.keepalive_timeout = Some(SHORT);
+    c.body_timeout = Some(SHORT);
+    c.write_timeout = Some(SHORT);
+    c.workers = 2;
+    c
+}
+
+fn get_ok(addr: SocketAddr) -> bool {
+    let r = parse(&raw(addr, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"));
+    r.status == 200 && r.body == b"ok"
+}
+
+#[test]
+fn head_timeout_answers_408_and_closes() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    let start = Instant::now();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let out = read_to_close(&mut s);
+    assert!(start.elapsed() < CUT_OFF_BOUND);
+    let r = parse(&out);
+    assert_eq!(r.status_line, "HTTP/1.1 408 Request Timeout");
+    assert_eq!(r.header("Connection"), Some("close"));
+    assert!(wait_for_log(srv.port(), "Request timed out"));
+    assert!(get_ok(srv.addr), "server still serves");
+}
+
+#[test]
+fn head_timeout_counts_from_first_byte_not_per_read() {
+    // A byte every 100 ms never completes the head; the total deadline cuts it.
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    for b in b"GET / HTTP/1.1\r\nX-Slow: ".iter().cycle() {
+        assert!(start.elapsed() < CUT_OFF_BOUND, "never cut off");
+        if s.write_all(&[*b]).is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 408 "),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn fresh_connection_that_sends_nothing_is_closed_silently() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    let start = Instant::now();
+    assert!(read_to_close(&mut s).is_empty());
+    assert!(start.elapsed() < CUT_OFF_BOUND);
+}
+
+#[test]
+fn idle_keepalive_connection_is_closed_silently() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let r = read_response(&mut s, false);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Connection"), None);
+    let start = Instant::now();
+    assert!(
+        read_to_close(&mut s).is_empty(),
+        "no 408 for an idle connection"
+    );
+    assert!(start.elapsed() < CUT_OFF_BOUND);
+}
+
+#[test]
+fn keepalive_connection_serves_requests_before_its_deadline() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    for _ in 0..20 {
+        s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut s, false).body, b"ok");
+    }
+}
+
+#[test]
+fn body_read_timeout_closes_and_logs() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    let start = Instant::now();
+    s.write_all(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n0123456789")
+        .unwrap();
+    let out = read_to_close(&mut s);
+    assert!(start.elapsed() < CUT_OFF_BOUND);
+    assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    assert!(wait_for_log(srv.port(), "Request timed out"));
+}
+
+#[test]
+fn body_arriving_in_time_is_served() {
+    let srv = spawn_with(|| Engine, config());
+    let r = parse(&raw(
+        srv.addr,
+        b"POST / HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+    ));
+    assert_eq!(r.body, b"hello");
+}
+
+#[test]
+fn write_timeout_cuts_off_a_client_that_never_reads() {
+    let srv = spawn_with(|| Engine, config());
+    let mut s = connect(srv.addr);
+    s.write_all(b"GET /big HTTP/1.1\r\n\r\n").unwrap();
+    // Never read until the server gives up writing.
+    assert!(wait_for_log(srv.port(), "Request timed out"));
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+    assert!(total < 64 << 20, "all {total} bytes were sent");
+}
+
+#[test]
+fn max_connections_answers_503_with_connection_close() {
+    let mut c = config();
+    c.max_connections = 2;
+    c.head_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(|| Engine, c);
+    let holders: Vec<TcpStream> = (0..2).map(|_| connect(srv.addr)).collect();
+    let mut over = connect(srv.addr);
+    let r = parse(&read_to_close(&mut over));
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("Connection"), Some("close"));
+    // Finishing the holders frees their slots.
+    for mut h in holders {
+        h.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        assert_eq!(parse(&read_to_close(&mut h)).status, 200);
+    }
+    assert!(get_ok(srv.addr));
+}
+
+#[test]
+fn aggregate_header_size_over_the_cap_gets_431() {
+    let srv = spawn_with(|| Engine, config());
+    let mut req = b"GET / HTTP/1.1\r\nConnection: close\r\n".to_vec();
+    let value = "v".repeat(2000);
+    for i in 0..64 {
+        req.extend_from_slice(format!("X-H{i}: {value}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    let r = parse(&raw(srv.addr, &req));
+    assert_eq!(
+        r.status_line,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    assert_eq!(r.header("Connection"), Some("close"));
+    assert!(String::from_utf8_lossy(&r.body).contains("bytes of header lines"));
+}
+
+#[test]
+fn aggregate_header_size_under_the_cap_is_served() {
+    let srv = spawn_with(|| Engine, config());
+    let mut req = b"GET / HTTP/1.1\r\nConnection: close\r\n".to_vec();
+    let value = "v".repeat(2000);
+    for i in 0..30 {
+        req.extend_from_slice(format!("X-H{i}: {value}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    assert_eq!(parse(&raw(srv.addr, &req)).status, 200);
+}
+
+#[test]
+fn aggregate_header_cap_is_configurable() {
+    let mut c = config();
+    c.max_head_bytes = 100;
+    let srv = spawn_with(|| Engine, c);
+    let req = format!(
+        "GET / HTTP/1.1\r\nConnection: close\r\nX-A: {}\r\n\r\n",
+        "a".repeat(100)
+    );
+    assert_eq!(parse(&raw(srv.addr, req.as_bytes())).status, 431);
+}
+
+/// A handler whose `GET /slow` waits for the test's go-ahead.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<(bool, bool)>, // (started, released)
+    cv: Condvar,
+}
+
+impl Gate {
+    fn wait_started(&self) {
+        let mut st = self.state.lock().unwrap();
+        while !st.0 {
+            st = self.cv.wait(st).unwrap();
+        }
+    }
+    fn release(&self) {
+        self.state.lock().unwrap().1 = true;
+        self.cv.notify_all();
+    }
+}
+
+struct Slow(Arc<Gate>);
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Slow {
+    fn log_message(req: &Request, message: &str) {
+        capture(req, message);
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        if req.path == "/slow" {
+            let mut st = self.0.state.lock().unwrap();
+            st.0 = true;
+            self.0.cv.notify_all();
+            while !st.1 {
+                st = self.0.cv.wait(st).unwrap();
+            }
+        }
+        if req.path == "/body" {
+            let mut st = self.0.state.lock().unwrap();
+            st.0 = true;
+            self.0.cv.notify_all();
+            drop(st);
+            let mut body = Vec::new();
+            req.rfile.read_to_end(&mut body)?;
+        }
+        req.send_response(200)?;
+        req.send_header("Content-Length", "4")?;
+        req.end_headers()?;
+        req.wfile.write_all(b"done")
+    }
+}
+
+#[test]
+fn shutdown_finishes_in_flight_closes_idle_and_joins_workers() {
+    let gate = Arc::new(Gate::default());
+    let g = Arc::clone(&gate);
+    let mut c = config();
+    c.workers = 3;
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let server = Arc::new(
+        ThreadingHttpServer::bind_with("127.0.0.1:0", move || Slow(Arc::clone(&g)), c).unwrap(),
+    );
+    let port = server.server_port();
+    let addr = server.server_address();
+    let runner = Arc::clone(&server);
+    let serving = std::thread::spawn(move || runner.serve_forever());
+
+    // An idle keep-alive connection and one with a request in flight.
+    let mut idle = connect(addr);
+    idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut idle, false).body, b"done");
+    let mut busy = connect(addr);
+    busy.write_all(b"GET /slow HTTP/1.1\r\n\r\n").unwrap();
+    gate.wait_started();
+    // (A worker names itself when it first runs, so count at most.)
+    let n = worker_threads(port);
+    assert!((1..=3).contains(&n), "{n} workers: {:?}", thread_names());
+
+    let s2 = Arc::clone(&server);
+    let stopper = std::thread::spawn(move || s2.shutdown());
+    // The idle connection is closed while the request is still in flight.
+    assert!(read_to_close(&mut idle).is_empty());
+    gate.release();
+    let r = read_response(&mut busy, false);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"done");
+    assert!(read_to_close(&mut busy).is_empty());
+    stopper.join().unwrap();
+    serving.join().unwrap().unwrap();
+    assert_eq!(worker_threads(port), 0, "worker threads left behind");
+    assert_eq!(server.active_connections(), 0);
+}
+
+#[test]
+fn shutdown_grace_cuts_a_request_that_does_not_finish() {
+    let gate = Arc::new(Gate::default());
+    let g = Arc::clone(&gate);
+    let mut c = config();
+    c.body_timeout = Some(Duration::from_secs(60));
+    c.shutdown_grace = Duration::from_millis(200);
+    let server = Arc::new(
+        ThreadingHttpServer::bind_with("127.0.0.1:0", move || Slow(Arc::clone(&g)), c).unwrap(),
+    );
+    let port = server.server_port();
+    let runner = Arc::clone(&server);
+    let serving = std::thread::spawn(move || runner.serve_forever());
+    let mut s = connect(server.server_address());
+    s.write_all(b"GET /body HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        .unwrap();
+    gate.wait_started();
+    let start = Instant::now();
+    server.shutdown();
+    assert!(start.elapsed() < CUT_OFF_BOUND);
+    serving.join().unwrap().unwrap();
+    assert_eq!(worker_threads(port), 0);
+    let _ = read_to_close(&mut s);
+}
+
+#[test]
+fn slowloris_crowd_does_not_starve_a_normal_client() {
+    let mut c = config();
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.workers = 2;
+    let srv = spawn_with(|| Engine, c);
+    let head = b"GET / HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut slow: Vec<TcpStream> = (0..200).map(|_| connect(srv.addr)).collect();
+    let start = Instant::now();
+    for round in 0..20 {
+        for s in &mut slow {
+            s.write_all(&head[round..=round]).unwrap();
+        }
+        let t = Instant::now();
+        assert!(
+            get_ok(srv.addr),
+            "normal client not served in round {round}"
+        );
+        assert!(t.elapsed() < CUT_OFF_BOUND);
+    }
+    assert!(start.elapsed() < CUT_OFF_BOUND * 2);
+    // 200 slow connections cost no thread beyond the pool.
+    assert!(worker_threads(srv.port()) <= 2, "{:?}", thread_names());
+    drop(slow);
+}
+
+#[test]
+fn pipelined_requests_on_the_engine_are_answered_in_order() {
+    let srv = spawn_with(|| Engine, config());
+    let out = raw(
+        srv.addr,
+        b"GET /1 HTTP/1.1\r\n\r\nPOST /2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    let rs = support::parse_all(&out);
+    let bodies: Vec<&[u8]> = rs.iter().map(|r| r.body.as_slice()).collect();
+    assert_eq!(bodies, [&b"ok"[..], b"abc", b"ok"]);
+}
+
+#[test]
+fn one_at_a_time_server_has_the_head_deadline_too() {
+    let server = Arc::new(HttpServer::bind_with("127.0.0.1:0", || Engine, config()).unwrap());
+    let addr = server.server_address();
+    let runner = Arc::clone(&server);
+    let serving = std::thread::spawn(move || runner.serve_forever());
+    let mut s = connect(addr);
+    s.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    let r = parse(&read_to_close(&mut s));
+    assert_eq!(r.status, 408);
+    // The next client is served: the slow one did not hold the server.
+    assert!(get_ok(addr));
+    server.shutdown();
+    serving.join().unwrap().unwrap();
+    assert!(logs_for(addr.port()).iter().any(|l| l.contains("408")));
+}
+
+#[test]
+fn default_limits_are_the_documented_constants() {
+    let c = ServerConfig::default();
+    assert_eq!(c.head_timeout, Some(basehttp::limits::HEAD_TIMEOUT));
+    assert_eq!(
+        c.keepalive_timeout,
+        Some(basehttp::limits::KEEPALIVE_TIMEOUT)
+    );
+    assert_eq!(c.max_connections, basehttp::limits::MAX_CONNECTIONS);
+    assert_eq!(c.max_head_bytes, basehttp::limits::MAX_HEAD_BYTES);
+    assert_eq!(c.max_body, Some(basehttp::limits::MAX_BODY));
+    assert_eq!(c.timeout, None);
+}
+
+#[test]
+fn request_line_cut_by_end_of_stream_is_served_like_cpython() {
+    // CPython's readline() returns "GET /" at EOF: an HTTP/0.9 request.
+    let srv = spawn_with(|| Engine, config());
+    assert_eq!(raw(srv.addr, b"GET /"), b"ok");
+}
