@@ -272,7 +272,10 @@ where
         info,
         shared: Arc::clone(&shared),
         max_connections: config.max_connections.min(raise_fd_limit()),
-        preread: config.max_head_bytes.max(READ_BUFFER),
+        preread: config
+            .max_head_bytes
+            .min(crate::limits::POLLER_PREREAD)
+            .max(READ_BUFFER),
         next_token: 0,
         reject_class: None,
         accept_stalled: false,
