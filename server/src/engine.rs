@@ -274,8 +274,7 @@ where
         max_connections: config.max_connections.min(raise_fd_limit()),
         preread: config
             .max_head_bytes
-            .min(crate::limits::POLLER_PREREAD)
-            .max(READ_BUFFER),
+            .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD),
         next_token: 0,
         reject_class: None,
         accept_stalled: false,
