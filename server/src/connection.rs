@@ -291,20 +291,17 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         req.close_connection = true;
         return Ok(true);
     }
-    if let Err(e) = read_headers(req) {
-        match e.get_ref().and_then(|i| i.downcast_ref::<HeaderError>()) {
-            Some(HeaderError::Parse(pe)) => {
-                let pe = pe.clone();
-                send_parse_error(req, &pe)?;
-            }
-            Some(HeaderError::TooLarge(max)) => {
-                let explain = format!("got more than {max} bytes of header lines");
-                req.send_error_full(431, None, Some(&explain), &[])?;
-            }
-            None if is_timeout(&e) => send_head_timeout(req),
-            None => return Err(e),
+    match read_headers(req) {
+        Ok(Ok(())) => {}
+        Ok(Err(pe)) => {
+            send_parse_error(req, &pe)?;
+            return Ok(false);
         }
-        return Ok(false);
+        Err(e) if is_timeout(&e) => {
+            send_head_timeout(req);
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
     }
     match parse::body_length(&req.headers) {
         Ok(BodyLength::Known(n)) => req.rfile.set_body_limit(Some(n)),
@@ -343,25 +340,11 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
     Ok(true)
 }
 
-#[derive(Debug)]
-enum HeaderError {
-    Parse(ParseError),
-    /// The header lines together exceed `max_head_bytes` (431).
-    TooLarge(usize),
-}
-
-impl std::fmt::Display for HeaderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for HeaderError {}
-
 /// `http.client.parse_headers`: lines up to a blank line or EOF, each at most
 /// [`MAX_HEADER_LINE`] bytes, at most [`MAX_HEADERS`] of them, and (beyond
 /// CPython) at most `max_head_bytes` bytes together.
-fn read_headers(req: &mut Request) -> io::Result<()> {
+/// The outer `Err` is I/O; the inner one a head to refuse.
+fn read_headers(req: &mut Request) -> io::Result<Result<(), ParseError>> {
     let max_total = req.server().config().max_head_bytes;
     let mut total = 0usize;
     let mut count = 0;
@@ -371,22 +354,18 @@ fn read_headers(req: &mut Request) -> io::Result<()> {
         line.clear();
         let n = req.rfile.read_line_raw(&mut line, MAX_HEADER_LINE + 1)?;
         if n > MAX_HEADER_LINE {
-            return Err(io::Error::other(HeaderError::Parse(
-                ParseError::HeaderLineTooLong,
-            )));
+            return Ok(Err(ParseError::HeaderLineTooLong));
         }
         total += n;
         if total > max_total {
-            return Err(io::Error::other(HeaderError::TooLarge(max_total)));
+            return Ok(Err(ParseError::HeadTooLarge(max_total)));
         }
         if parse::is_end_of_headers(&line) {
-            return Ok(());
+            return Ok(Ok(()));
         }
         count += 1;
         if count > MAX_HEADERS {
-            return Err(io::Error::other(HeaderError::Parse(
-                ParseError::TooManyHeaders,
-            )));
+            return Ok(Err(ParseError::TooManyHeaders));
         }
         if parsing {
             parsing = parse::push_header_line(&mut req.headers, &line);

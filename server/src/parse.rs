@@ -33,6 +33,9 @@ pub enum ParseError {
     HeaderLineTooLong,
     /// More than [`MAX_HEADERS`] header lines.
     TooManyHeaders,
+    /// The header lines together exceed the server's `max_head_bytes`
+    /// (beyond CPython, which has no aggregate cap).
+    HeadTooLarge(usize),
     /// A `Content-Length` that is not one non-negative integer (RFC 9112 §6.3).
     BadContentLength,
 }
@@ -44,7 +47,9 @@ impl ParseError {
         match self {
             ParseError::UriTooLong => 414,
             ParseError::UnsupportedVersion(_) => 505,
-            ParseError::HeaderLineTooLong | ParseError::TooManyHeaders => 431,
+            ParseError::HeaderLineTooLong
+            | ParseError::TooManyHeaders
+            | ParseError::HeadTooLarge(_) => 431,
             ParseError::BadVersion(_)
             | ParseError::BadSyntax(_)
             | ParseError::BadHttp09Type(_)
@@ -55,7 +60,7 @@ impl ParseError {
     /// `send_error`'s `message` (`None` = the status phrase).
     pub fn message(&self) -> Option<String> {
         match self {
-            ParseError::UriTooLong => None,
+            ParseError::UriTooLong | ParseError::HeadTooLarge(_) => None,
             ParseError::BadVersion(v) => Some(format!("Bad request version ({})", py_repr(v))),
             ParseError::UnsupportedVersion(v) => Some(format!("Invalid HTTP version ({v})")),
             ParseError::BadSyntax(l) => Some(format!("Bad request syntax ({})", py_repr(l))),
@@ -75,6 +80,9 @@ impl ParseError {
                 "got more than {MAX_HEADER_LINE} bytes when reading header line"
             )),
             ParseError::TooManyHeaders => Some(format!("got more than {MAX_HEADERS} headers")),
+            ParseError::HeadTooLarge(max) => {
+                Some(format!("got more than {max} bytes of header lines"))
+            }
             _ => None,
         }
     }
