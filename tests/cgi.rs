@@ -634,3 +634,24 @@ mod extends {
         assert_eq!(body(&r), "spam\n");
     }
 }
+
+#[test]
+fn body_over_max_body_is_413() {
+    let dir = TempDir::new("cgi-max");
+    script(&dir, "cgi-bin/count.sh", COUNT);
+    let root = dir.path().to_path_buf();
+    let mut config = basehttp::ServerConfig::default();
+    config.max_body = Some(10);
+    let srv = support::spawn_with(move || CgiHttpRequestHandler::new(root.clone()), config);
+    let ok = parse(&raw(
+        srv.addr,
+        b"POST /cgi-bin/count.sh HTTP/1.0\r\nContent-Length: 10\r\n\r\n0123456789",
+    ));
+    assert_eq!(ok.body, b"10 10\n");
+    let big = parse(&raw(
+        srv.addr,
+        b"POST /cgi-bin/count.sh HTTP/1.0\r\nContent-Length: 11\r\n\r\n0123456789a",
+    ));
+    assert_eq!(big.status_line, "HTTP/1.0 413 Content Too Large");
+    assert_eq!(big.header("Connection"), Some("close"));
+}
