@@ -259,11 +259,11 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
         return req.send_error_with(403, &msg);
     }
     // Beyond CPython: the server's body limit (`ServerConfig::max_body`).
-    if let (Some(len), Some(max)) = (req.rfile.remaining(), req.server().config().max_body) {
-        if len > max {
-            req.close_connection = true;
-            return req.send_error(413);
-        }
+    if let (Some(len), Some(max)) = (req.rfile.remaining(), req.server().config().max_body)
+        && len > max
+    {
+        req.close_connection = true;
+        return req.send_error(413);
     }
 
     let software = req.version_string();
