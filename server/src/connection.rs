@@ -31,7 +31,7 @@ pub(crate) fn new_request<H: Handler>(
     server: Arc<ServerInfo>,
 ) -> io::Result<Request> {
     let write_half = stream.try_clone_box()?;
-    let config = server.config().clone();
+    let config = server.config();
     let mut rfile = Rfile::new(stream);
     rfile.set_phase_timeouts(
         config.timeout.or(config.head_timeout),
@@ -147,7 +147,9 @@ pub(crate) fn head_ready(req: &Request) -> bool {
         return false;
     };
     let rest = &buf[nl..];
-    if rest.windows(2).any(|w| w == b"\n\n") || rest.windows(3).any(|w| w == b"\n\r\n") {
+    let blank_line = (0..rest.len())
+        .any(|i| rest[i] == b'\n' && matches!(rest[i + 1..], [b'\n', ..] | [b'\r', b'\n', ..]));
+    if blank_line {
         return true;
     }
     let text = parse::request_line_text(&buf[..=nl]);

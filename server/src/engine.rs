@@ -36,7 +36,7 @@ use mio::{Events, Interest, Poll, Registry, Token, Waker};
 use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
 use crate::handler::{Class, Handler};
 use crate::request::Request;
-use crate::server::{ServerConfig, ServerInfo};
+use crate::server::{ServerConfig, ServerInfo, is_out_of_descriptors, is_transient_accept_error};
 use crate::stream::{Fill, READ_BUFFER, Rfile, SharedTcp, Wfile};
 
 const LISTENER: Token = Token(usize::MAX - 1);
@@ -364,18 +364,12 @@ where
             match self.listener.accept() {
                 Ok((sock, peer)) => self.on_accept(sock, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.raw_os_error().is_some_and(|c| c == 24 || c == 23) => {
-                    // EMFILE / ENFILE: leave the backlog for the next tick.
+                Err(e) if is_out_of_descriptors(&e) => {
+                    // Leave the backlog for the next tick.
                     self.accept_stalled = true;
                     return Ok(());
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::Interrupted
-                    ) => {}
+                Err(e) if is_transient_accept_error(&e) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -11,9 +11,21 @@ pub fn latin1(bytes: &[u8]) -> String {
 /// Encodes a string as latin-1; characters above U+00FF become `?`
 /// (CPython raises `UnicodeEncodeError` there; a server must not).
 pub fn to_latin1(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect()
+    let mut out = Vec::with_capacity(s.len());
+    push_latin1(&mut out, s);
+    out
+}
+
+/// Appends `s` encoded as latin-1 to `out`, as [`to_latin1`] does.
+pub fn push_latin1(out: &mut Vec<u8>, s: &str) {
+    if s.is_ascii() {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        out.extend(
+            s.chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')),
+        );
+    }
 }
 
 /// Python's `str.isspace()` for the latin-1 range: the separators of

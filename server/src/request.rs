@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use crate::date;
 use crate::handler::Class;
 use crate::headers::Headers;
-use crate::pystr::{html_escape, to_latin1};
+use crate::pystr::{html_escape, push_latin1, to_latin1};
 use crate::server::ServerInfo;
 use crate::status::{IntoStatus, responses};
 use crate::stream::{Rfile, Wfile};
@@ -47,9 +47,6 @@ pub struct Request {
     class: Class,
     server: Arc<ServerInfo>,
     headers_buffer: Vec<u8>,
-    /// Names of the headers sent since the last `flush_headers`, lower-cased
-    /// (3.15's `_default_response_headers`).
-    sent_header_names: Vec<String>,
     in_end_headers: bool,
     /// The status code of the last `send_response`, for logging and tests.
     status: Option<u16>,
@@ -77,7 +74,6 @@ impl Request {
             class,
             server,
             headers_buffer: Vec::new(),
-            sent_header_names: Vec::new(),
             in_end_headers: false,
             status: None,
         }
@@ -103,11 +99,15 @@ impl Request {
         self.status
     }
 
-    /// Whether a header called `name` was sent in the response being built.
+    /// Whether a header called `name` was sent in the response being built
+    /// (since the last `flush_headers`; 3.15's `_default_response_headers`).
     pub fn header_sent(&self, name: &str) -> bool {
-        self.sent_header_names
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name))
+        let name = to_latin1(name);
+        self.headers_buffer.split(|&b| b == b'\n').any(|line| {
+            line.len() > name.len()
+                && line[name.len()] == b':'
+                && line[..name.len()].eq_ignore_ascii_case(&name)
+        })
     }
 
     fn is_http09(&self) -> bool {
@@ -117,12 +117,13 @@ impl Request {
     pub(crate) fn reset(&mut self) {
         self.command.clear();
         self.path.clear();
-        self.request_version = self.class.default_request_version.to_string();
+        self.request_version.clear();
+        self.request_version
+            .push_str(&self.class.default_request_version);
         self.requestline.clear();
         self.raw_requestline.clear();
         self.headers.clear();
         self.headers_buffer.clear();
-        self.sent_header_names.clear();
         self.status = None;
     }
 
@@ -181,13 +182,20 @@ impl Request {
         if self.is_http09() {
             return Ok(());
         }
+        let b = &mut self.headers_buffer;
+        push_latin1(b, &self.class.protocol_version);
+        b.push(b' ');
+        b.extend_from_slice(code.to_string().as_bytes());
+        b.push(b' ');
+        let start = b.len();
+        push_latin1(b, message);
         // A reason phrase cannot carry a line break; CPython would emit it.
-        let message: String = message
-            .chars()
-            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
-            .collect();
-        let line = format!("{} {} {}\r\n", self.class.protocol_version, code, message);
-        self.headers_buffer.extend_from_slice(&to_latin1(&line));
+        for byte in &mut b[start..] {
+            if matches!(*byte, b'\r' | b'\n') {
+                *byte = b' ';
+            }
+        }
+        b.extend_from_slice(b"\r\n");
         Ok(())
     }
 
@@ -206,11 +214,10 @@ impl Request {
         }
         if !self.is_http09() {
             let b = &mut self.headers_buffer;
-            b.extend_from_slice(&to_latin1(keyword));
+            push_latin1(b, keyword);
             b.extend_from_slice(b": ");
-            b.extend_from_slice(&to_latin1(value));
+            push_latin1(b, value);
             b.extend_from_slice(b"\r\n");
-            self.sent_header_names.push(keyword.to_ascii_lowercase());
         }
         if keyword.eq_ignore_ascii_case("connection") {
             if value.eq_ignore_ascii_case("close") {
@@ -248,7 +255,6 @@ impl Request {
     /// # Errors
     /// I/O errors.
     pub fn flush_headers(&mut self) -> io::Result<()> {
-        self.sent_header_names.clear();
         if !self.headers_buffer.is_empty() {
             let r = self.wfile.write_head(&self.headers_buffer);
             self.headers_buffer.clear();

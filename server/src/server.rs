@@ -318,14 +318,22 @@ impl Drop for ActiveGuard {
     }
 }
 
-fn is_transient_accept_error(e: &io::Error) -> bool {
+/// An `accept` error that concerns one connection, not the listener.
+pub(crate) fn is_transient_accept_error(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
             | io::ErrorKind::WouldBlock
-    ) || e.raw_os_error().is_some_and(|c| c == 24 || c == 23) // EMFILE, ENFILE
+    ) || is_out_of_descriptors(e)
+}
+
+/// `EMFILE` / `ENFILE`: no descriptor for the accepted connection.
+pub(crate) fn is_out_of_descriptors(e: &io::Error) -> bool {
+    let code = e.raw_os_error();
+    code == Some(rustix::io::Errno::MFILE.raw_os_error())
+        || code == Some(rustix::io::Errno::NFILE.raw_os_error())
 }
 
 impl<F, H> ThreadingHttpServer<F>

@@ -437,9 +437,7 @@ impl Wfile {
     pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
         self.inner.write_all(data)
     }
-}
 
-impl Wfile {
     /// `auto_head` support: while set, body bytes written are dropped; the
     /// response head still goes out (through [`Wfile::write_head`]).
     #[doc(hidden)]
@@ -453,6 +451,15 @@ impl Wfile {
         let r = self.write_all(data);
         self.discard_body = discard;
         r
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let r = self.inner.write_all(&self.buf);
+            self.buf.clear();
+            r?;
+        }
+        Ok(())
     }
 }
 
@@ -479,16 +486,5 @@ impl Write for Wfile {
     fn flush(&mut self) -> io::Result<()> {
         self.flush_buf()?;
         self.inner.flush()
-    }
-}
-
-impl Wfile {
-    fn flush_buf(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            let r = self.inner.write_all(&self.buf);
-            self.buf.clear();
-            r?;
-        }
-        Ok(())
     }
 }
