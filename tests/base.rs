@@ -4,35 +4,13 @@
 //! ported by name, plus the server-level guarantees CPython lacks.
 
 use std::io::{self, Read, Write};
-use std::sync::Mutex;
 
 use basehttp::HttpServer;
 use basehttp::prelude::*;
 
-use crate::support::{self, connect, parse, parse_all, raw, read_response, spawn};
-
-/// Log lines captured by [`capture_log`], tagged with the server port.
-static LOGS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
-
-fn capture_log(req: &Request, message: &str) {
-    let line = basehttp::log::format_log_line(
-        &req.address_string(),
-        std::time::SystemTime::now(),
-        message,
-    );
-    LOGS.lock()
-        .unwrap()
-        .push((req.server().server_port(), line));
-}
-
-fn logs_for(port: u16) -> Vec<String> {
-    LOGS.lock()
-        .unwrap()
-        .iter()
-        .filter(|(p, _)| *p == port)
-        .map(|(_, l)| l.clone())
-        .collect()
-}
+use crate::support::{
+    self, capture_log, connect, logs_for, parse, parse_all, raw, read_response, spawn,
+};
 
 // ---------------------------------------------------------------------------
 // BaseHTTPServerTestCase: protocol_version and default_request_version HTTP/1.1.

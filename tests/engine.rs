@@ -10,48 +10,15 @@ use std::time::{Duration, Instant};
 
 use basehttp::{HttpServer, Request, ServerConfig, ThreadingHttpServer, http_handler};
 
-use crate::support::{self, connect, parse, raw, read_response, read_to_close, spawn_with};
+use crate::support::{
+    self, capture_log, connect, logs_for, parse, raw, read_response, read_to_close, spawn_with,
+    wait_for_log,
+};
 
 /// A short deadline for the tests.
 const SHORT: Duration = Duration::from_millis(300);
 /// Upper bound for "the server cut it off" (generous: a loaded 2-core CI).
 const CUT_OFF_BOUND: Duration = Duration::from_secs(8);
-
-/// Log lines by server port, with a condition variable to wait on.
-static LOGS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
-static LOGGED: Condvar = Condvar::new();
-
-fn capture(req: &Request, message: &str) {
-    LOGS.lock()
-        .unwrap()
-        .push((req.server().server_port(), message.to_owned()));
-    LOGGED.notify_all();
-}
-
-/// Waits (condition variable, bounded) for a log line of `port` containing `needle`.
-fn wait_for_log(port: u16, needle: &str) -> bool {
-    let end = Instant::now() + CUT_OFF_BOUND;
-    let mut logs = LOGS.lock().unwrap();
-    loop {
-        if logs.iter().any(|(p, l)| *p == port && l.contains(needle)) {
-            return true;
-        }
-        let now = Instant::now();
-        if now >= end {
-            return false;
-        }
-        logs = LOGGED.wait_timeout(logs, end - now).unwrap().0;
-    }
-}
-
-fn logs_for(port: u16) -> Vec<String> {
-    LOGS.lock()
-        .unwrap()
-        .iter()
-        .filter(|(p, _)| *p == port)
-        .map(|(_, l)| l.clone())
-        .collect()
-}
 
 /// Worker threads of the server on `port` (named `bh-<port>-w<i>`).
 fn worker_threads(port: u16) -> usize {
@@ -75,7 +42,7 @@ struct Engine;
 #[http_handler(protocol_version = "HTTP/1.1")]
 impl Engine {
     fn log_message(req: &Request, message: &str) {
-        capture(req, message);
+        capture_log(req, message);
     }
 
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
@@ -132,7 +99,7 @@ fn head_timeout_answers_408_and_closes() {
     let r = parse(&out);
     assert_eq!(r.status_line, "HTTP/1.1 408 Request Timeout");
     assert_eq!(r.header("Connection"), Some("close"));
-    assert!(wait_for_log(srv.port(), "Request timed out"));
+    assert!(wait_for_log(srv.port(), "Request timed out", CUT_OFF_BOUND));
     assert!(get_ok(srv.addr), "server still serves");
 }
 
@@ -210,7 +177,7 @@ fn body_read_timeout_closes_and_logs() {
     let out = read_to_close(&mut s);
     assert!(start.elapsed() < CUT_OFF_BOUND);
     assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
-    assert!(wait_for_log(srv.port(), "Request timed out"));
+    assert!(wait_for_log(srv.port(), "Request timed out", CUT_OFF_BOUND));
 }
 
 #[test]
@@ -229,7 +196,7 @@ fn write_timeout_cuts_off_a_client_that_never_reads() {
     let mut s = connect(srv.addr);
     s.write_all(b"GET /big HTTP/1.1\r\n\r\n").unwrap();
     // Never read until the server gives up writing.
-    assert!(wait_for_log(srv.port(), "Request timed out"));
+    assert!(wait_for_log(srv.port(), "Request timed out", CUT_OFF_BOUND));
     let mut total = 0usize;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -333,7 +300,7 @@ struct Slow(Arc<Gate>);
 #[http_handler(protocol_version = "HTTP/1.1")]
 impl Slow {
     fn log_message(req: &Request, message: &str) {
-        capture(req, message);
+        capture_log(req, message);
     }
 
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {

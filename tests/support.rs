@@ -4,11 +4,11 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
-use basehttp::{Handler, ServerConfig, ThreadingHttpServer};
+use basehttp::{Handler, Request, ServerConfig, ThreadingHttpServer};
 
 /// How long a test client waits for a byte before failing.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -250,5 +250,45 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Log lines captured by [`capture_log`], tagged with the server port.
+static LOGS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
+static LOGGED: Condvar = Condvar::new();
+
+/// A `log_message` hook that records the line the default hook would print.
+pub fn capture_log(req: &Request, message: &str) {
+    let line = basehttp::log::format_log_line(&req.address_string(), SystemTime::now(), message);
+    LOGS.lock()
+        .unwrap()
+        .push((req.server().server_port(), line));
+    LOGGED.notify_all();
+}
+
+/// The captured log lines of the server on `port`.
+pub fn logs_for(port: u16) -> Vec<String> {
+    LOGS.lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p == port)
+        .map(|(_, l)| l.clone())
+        .collect()
+}
+
+/// Waits (condition variable, at most `bound`) for a log line of `port`
+/// containing `needle`.
+pub fn wait_for_log(port: u16, needle: &str, bound: Duration) -> bool {
+    let end = Instant::now() + bound;
+    let mut logs = LOGS.lock().unwrap();
+    loop {
+        if logs.iter().any(|(p, l)| *p == port && l.contains(needle)) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= end {
+            return false;
+        }
+        logs = LOGGED.wait_timeout(logs, end - now).unwrap().0;
     }
 }
