@@ -88,18 +88,46 @@ fn is_printable(c: char) -> bool {
     }
 }
 
-/// `html.escape(s, quote=False)`: only `&`, `<` and `>`.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
+/// `urllib.parse.unquote_to_bytes`: each `%XX` becomes its byte; a `%` not
+/// followed by two hex digits stays as it is.
+pub fn unquote_to_bytes(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && i + 2 < s.len()
+            && let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
+        out.push(s[i]);
+        i += 1;
     }
     out
+}
+
+/// `html.escape(s, quote=False)`: only `&`, `<` and `>`.
+pub fn html_escape(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    push_html_escaped(&mut out, s.as_bytes());
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).expect("escaping ASCII keeps UTF-8 valid")
+}
+
+/// Appends `s` to `out` with `html.escape(quote=False)` applied, over bytes
+/// (file names need not be UTF-8).
+pub fn push_html_escaped(out: &mut Vec<u8>, s: &[u8]) {
+    for &b in s {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            _ => out.push(b),
+        }
+    }
 }
 
 /// `log_message`'s translation table (gh-100001): `\x00`-`\x1f` and
@@ -144,6 +172,21 @@ mod tests {
         );
         assert!(py_split(" \t\r\n").is_empty());
         assert_eq!(py_split("a\u{e9}b"), ["a\u{e9}b"]);
+    }
+
+    #[test]
+    fn unquote_to_bytes_matches_python() {
+        let cases: [(&str, &[u8]); 6] = [
+            ("a%20b", b"a b"),
+            ("%e2%82%AC", "\u{20ac}".as_bytes()),
+            ("100%", b"100%"),
+            ("%zz%4", b"%zz%4"),
+            ("%%41", b"%A"),
+            ("+", b"+"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(unquote_to_bytes(input.as_bytes()), want, "{input:?}");
+        }
     }
 
     #[test]

@@ -103,21 +103,7 @@ pub(super) fn decode_ext_value(v: &str) -> Option<String> {
     let charset = it.next()?;
     let _language = it.next()?;
     let encoded = it.next()?;
-    let mut bytes = Vec::new();
-    let raw = encoded.as_bytes();
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'%'
-            && i + 2 < raw.len()
-            && let Some(b) = super::urlencoded::hex_pair(raw[i + 1], raw[i + 2])
-        {
-            bytes.push(b);
-            i += 3;
-            continue;
-        }
-        bytes.push(raw[i]);
-        i += 1;
-    }
+    let bytes = crate::pystr::unquote_to_bytes(encoded.as_bytes());
     if charset.eq_ignore_ascii_case("utf-8") {
         Some(String::from_utf8_lossy(&bytes).into_owned())
     } else if charset.eq_ignore_ascii_case("iso-8859-1") {

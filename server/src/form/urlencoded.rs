@@ -6,6 +6,8 @@
 //! cap, while `parse_qsl` drops blank values by default and has
 //! `max_num_fields`; the code is a few dozen lines.
 
+use crate::pystr::unquote_to_bytes;
+
 /// Options of `parse_qsl(qs, keep_blank_values=False, strict_parsing=False,
 /// max_num_fields=None, separator='&')`.
 #[derive(Clone, Debug, Default)]
@@ -64,26 +66,11 @@ pub fn parse_urlencoded_with(
 /// space, `%XX` a byte (a `%` not followed by two hex digits stays as is), and
 /// the result is decoded as UTF-8 with U+FFFD for invalid sequences.
 pub fn unquote_plus(input: &[u8]) -> String {
-    let mut bytes = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => bytes.push(b' '),
-            b'%' if i + 2 < input.len() && hex_pair(input[i + 1], input[i + 2]).is_some() => {
-                bytes.extend(hex_pair(input[i + 1], input[i + 2]));
-                i += 2;
-            }
-            b => bytes.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-pub(super) fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
-    let h = char::from(hi).to_digit(16)?;
-    let l = char::from(lo).to_digit(16)?;
-    u8::try_from(h * 16 + l).ok()
+    let spaced: Vec<u8> = input
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    String::from_utf8_lossy(&unquote_to_bytes(&spaced)).into_owned()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::headers::Headers;
-use crate::pystr::py_split;
+use crate::pystr::{py_split, unquote_to_bytes};
 
 /// `_url_collapse_path` found more `..` segments than there are segments to
 /// pop (CPython raises `IndexError` and drops the connection).
@@ -21,37 +21,12 @@ impl fmt::Display for EscapesRoot {
 
 impl std::error::Error for EscapesRoot {}
 
-/// Percent-decodes `s` into bytes (`urllib.parse.unquote_to_bytes`); a `%`
-/// not followed by two hex digits is kept.
-pub fn unquote_bytes(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
 /// `urllib.parse.unquote(s)`: percent-decodes, invalid UTF-8 becoming U+FFFD.
 pub fn unquote(s: &str) -> String {
     if !s.contains('%') {
         return s.to_owned();
     }
-    String::from_utf8_lossy(&unquote_bytes(s)).into_owned()
+    String::from_utf8_lossy(&unquote_to_bytes(s.as_bytes())).into_owned()
 }
 
 /// CPython's `_url_collapse_path`: unquotes the path part of `path`, resolves

@@ -4,6 +4,7 @@
 //! them.
 
 use super::path::quote_fs_name;
+use crate::pystr::push_html_escaped;
 
 /// One directory entry as the listing shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,23 +34,11 @@ pub fn sort_entries(entries: &mut [Entry]) {
     entries.sort_by_cached_key(|e| sort_key(&e.name));
 }
 
-/// `html.escape(s, quote=False)` over bytes.
-fn html_escape_bytes(s: &[u8], out: &mut Vec<u8>) {
-    for &b in s {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            _ => out.push(b),
-        }
-    }
-}
-
 /// The listing page for `displaypath` (the unquoted request path without
 /// query or fragment, as OS bytes) and the already sorted `entries`.
 pub fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
     let mut title = b"Directory listing for ".to_vec();
-    html_escape_bytes(displaypath, &mut title);
+    push_html_escaped(&mut title, displaypath);
     let mut out = Vec::with_capacity(400 + entries.len() * 80);
     out.extend_from_slice(
         b"<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -73,7 +62,7 @@ pub fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
         out.extend_from_slice(b"<li><a href=\"");
         out.extend_from_slice(quote_fs_name(&link).as_bytes());
         out.extend_from_slice(b"\">");
-        html_escape_bytes(&display, &mut out);
+        push_html_escaped(&mut out, &display);
         out.extend_from_slice(b"</a></li>\n");
     }
     out.extend_from_slice(b"</ul>\n<hr>\n</body>\n</html>\n");

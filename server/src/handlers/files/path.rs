@@ -10,6 +10,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::pystr::unquote_to_bytes;
+
 /// `quote()`'s always-safe characters plus `/` (its default `safe`).
 fn is_quote_safe(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~' | b'/')
@@ -37,30 +39,6 @@ pub fn quote_fs_name(name: &[u8]) -> String {
         }
     }
     out
-}
-
-/// `%XX` decoding of an ASCII run (`urllib.parse._unquote_impl`): a `%` not
-/// followed by two hex digits stays as it is.
-fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%'
-            && i + 2 < s.len()
-            && let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2]))
-        {
-            out.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    out
-}
-
-fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).map(|d| d as u8)
 }
 
 /// Decodes percent-decoded bytes as UTF-8 with `surrogatepass` and encodes the
@@ -106,7 +84,7 @@ pub fn unquote_fs(s: &str) -> Vec<u8> {
     let runs = ascii_runs(s);
     let mut out = Vec::with_capacity(s.len());
     let strict_ok = runs.iter().all(|run| match run {
-        Run::Ascii(a) => decode_surrogatepass(&percent_decode(a.as_bytes()), &mut out).is_some(),
+        Run::Ascii(a) => decode_surrogatepass(&unquote_to_bytes(a.as_bytes()), &mut out).is_some(),
         Run::Other(o) => {
             out.extend_from_slice(o.as_bytes());
             true
@@ -119,7 +97,7 @@ pub fn unquote_fs(s: &str) -> Vec<u8> {
     for run in &runs {
         match run {
             Run::Ascii(a) => {
-                let decoded = percent_decode(a.as_bytes());
+                let decoded = unquote_to_bytes(a.as_bytes());
                 out.extend_from_slice(String::from_utf8_lossy(&decoded).as_bytes());
             }
             Run::Other(o) => out.extend_from_slice(o.as_bytes()),
