@@ -731,15 +731,6 @@ fn bad_content_length_is_rejected() {
 }
 
 #[test]
-fn transfer_encoding_closes_after_response() {
-    let srv = spawn(|| Echo11);
-    let request = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
-    let all = parse_all(&raw(srv.addr, request));
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0].status, 200);
-}
-
-#[test]
 fn handler_panic_closes_only_that_connection() {
     let srv = spawn(|| Echo11);
     let out = raw(srv.addr, b"GET /panic HTTP/1.1\r\n\r\n");

@@ -7,6 +7,7 @@ mod engine;
 mod examples;
 mod extend;
 mod files;
+mod framing;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;

@@ -84,6 +84,7 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+mod chunked;
 pub mod cli;
 mod connection;
 pub mod date;
@@ -110,6 +111,26 @@ pub use request::{Request, format_error_page};
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
 pub use stream::{Rfile, Transport, Wfile};
+
+/// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// [`crate::chunked::decode_all`]: the data and the bytes used, `None`
+    /// if the input ends first, or the error's text.
+    pub fn chunked_decode_all(input: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+        crate::chunked::decode_all(input).map_err(|e| e.to_string())
+    }
+
+    /// The chunked decoder fed `input` in pieces of `step` bytes: must agree
+    /// with [`chunked_decode_all`].
+    pub fn chunked_decode_in_steps(
+        input: &[u8],
+        step: usize,
+    ) -> Result<Option<(Vec<u8>, usize)>, String> {
+        crate::chunked::decode_in_steps(input, step).map_err(|e| e.to_string())
+    }
+}
 
 /// Everything a handler file needs: `use basehttp::prelude::*;`.
 pub mod prelude {

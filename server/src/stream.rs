@@ -3,15 +3,18 @@
 //!
 //! Both are independent of `TcpStream`: a connection is any [`Transport`], so
 //! TLS or a poller can sit underneath without changing the handler API.
-//! Unlike CPython's raw `rfile`, [`Rfile`] is bounded by the request's
-//! `Content-Length`: a handler can never read into the next request, and what
-//! it leaves unread is drained or the connection closed.
+//! Unlike CPython's raw `rfile`, [`Rfile`] reads exactly the request's body:
+//! up to its `Content-Length`, or a `Transfer-Encoding: chunked` body
+//! decoded ([`crate::chunked`]). A handler can never read into the next
+//! request, and what it leaves unread is drained or the connection closed.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::chunked::{ChunkError, Decoder};
 
 /// Size of the connection's read buffer.
 pub(crate) const READ_BUFFER: usize = 16 * 1024;
@@ -88,17 +91,26 @@ struct PhaseTimeouts {
     in_body: bool,
 }
 
+/// How the body of the current request ends (RFC 9112 §6.3).
+#[derive(Clone, Debug)]
+pub(crate) enum Framing {
+    /// `Content-Length`: this many bytes are left (0: no body).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, being decoded.
+    Chunked(Decoder),
+}
+
 /// The read side of a connection: the request head is read from it by the
-/// server, the body by the handler (`req.rfile.read(...)`).
+/// server, the body by the handler (`req.rfile.read(...)`), which reads
+/// decoded body bytes and then end of file.
 pub struct Rfile {
     inner: Box<dyn Transport>,
     /// Allocated on first use and released while a connection is parked idle.
     buf: Vec<u8>,
     pos: usize,
     filled: usize,
-    /// Bytes of the current body the handler may still read; `None` = unbounded
-    /// (a body whose end cannot be known, such as `Transfer-Encoding`).
-    remaining: Option<u64>,
+    /// Where the current body ends.
+    framing: Framing,
     timeouts: Option<PhaseTimeouts>,
 }
 
@@ -109,7 +121,7 @@ impl Rfile {
             buf: Vec::new(),
             pos: 0,
             filled: 0,
-            remaining: Some(0),
+            framing: Framing::Length(0),
             timeouts: None,
         }
     }
@@ -216,13 +228,64 @@ impl Rfile {
         self.set_read_timeout(if body { bodyt } else { head })
     }
 
-    /// How many body bytes are left to read, if the body's length is known.
+    /// How many body bytes are left to read: `Some` for a body of known
+    /// length (`Content-Length`, or none: 0), `None` for a chunked body.
     pub fn remaining(&self) -> Option<u64> {
-        self.remaining
+        match &self.framing {
+            Framing::Length(n) => Some(*n),
+            Framing::Chunked(_) => None,
+        }
     }
 
-    pub(crate) fn set_body_limit(&mut self, limit: Option<u64>) {
-        self.remaining = limit;
+    /// Sets how the next body ends.
+    pub(crate) fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+    }
+
+    /// Whether the whole body was read.
+    pub(crate) fn body_done(&self) -> bool {
+        match &self.framing {
+            Framing::Length(n) => *n == 0,
+            Framing::Chunked(d) => d.is_done(),
+        }
+    }
+
+    fn body_consumed(&mut self, n: usize) {
+        match &mut self.framing {
+            Framing::Length(left) => *left -= n as u64,
+            Framing::Chunked(d) => d.consume(n),
+        }
+    }
+
+    /// The chunk data buffered now, reading from the transport and stepping
+    /// over chunk framing as needed; empty at the end of the body.
+    fn chunk_data(&mut self) -> io::Result<&[u8]> {
+        loop {
+            let Framing::Chunked(dec) = &mut self.framing else {
+                return Ok(&[]);
+            };
+            if dec.is_done() {
+                return Ok(&[]);
+            }
+            if self.pos < self.filled {
+                let left = usize::try_from(dec.data_left()).unwrap_or(usize::MAX);
+                if left > 0 {
+                    let n = left.min(self.filled - self.pos);
+                    return Ok(&self.buf[self.pos..self.pos + n]);
+                }
+                let used = dec
+                    .skip_framing(&self.buf[self.pos..self.filled])
+                    .map_err(chunk_error)?;
+                self.pos += used;
+                continue;
+            }
+            if self.fill_raw()?.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "chunked body cut short",
+                ));
+            }
+        }
     }
 
     /// The socket underneath, if any.
@@ -290,65 +353,79 @@ impl Rfile {
 
     /// Reads and discards what is left of the body, up to `max` bytes.
     /// Returns `true` if the body was fully consumed.
+    ///
+    /// # Errors
+    /// I/O errors, and `InvalidData` for malformed chunked framing.
     pub(crate) fn drain_body(&mut self, max: u64) -> io::Result<bool> {
-        let Some(left) = self.remaining else {
-            return Ok(false);
-        };
-        if left > max {
+        if self.remaining().is_some_and(|left| left > max) {
             return Ok(false);
         }
-        let mut sink = [0u8; 8192];
-        while self.remaining.is_some_and(|r| r > 0) {
-            if self.read(&mut sink)? == 0 {
+        let mut drained = 0u64;
+        loop {
+            let n = self.fill_buf()?.len();
+            if n == 0 {
+                return Ok(self.body_done());
+            }
+            drained += n as u64;
+            if drained > max {
                 return Ok(false);
             }
+            self.consume(n);
         }
-        Ok(true)
     }
+}
+
+/// A malformed chunked body as an I/O error (the reader cannot go on).
+fn chunk_error(e: ChunkError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
 impl Read for Rfile {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let cap = match self.remaining {
-            Some(0) => return Ok(0),
-            Some(r) => out.len().min(usize::try_from(r).unwrap_or(usize::MAX)),
-            None => out.len(),
+        let n = match self.framing {
+            Framing::Length(0) => return Ok(0),
+            Framing::Length(left) => {
+                let cap = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
+                    // Large read with an empty buffer: bypass it.
+                    self.inner.read(&mut out[..cap])?
+                } else {
+                    let avail = self.fill_raw()?;
+                    let n = avail.len().min(cap);
+                    out[..n].copy_from_slice(&avail[..n]);
+                    self.pos += n;
+                    n
+                }
+            }
+            Framing::Chunked(_) => {
+                let avail = self.chunk_data()?;
+                let n = avail.len().min(out.len());
+                out[..n].copy_from_slice(&avail[..n]);
+                self.pos += n;
+                n
+            }
         };
-        let n = if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
-            // Large read with an empty buffer: bypass it.
-            self.inner.read(&mut out[..cap])?
-        } else {
-            let avail = self.fill_raw()?;
-            let n = avail.len().min(cap);
-            out[..n].copy_from_slice(&avail[..n]);
-            self.pos += n;
-            n
-        };
-        if let Some(r) = &mut self.remaining {
-            *r -= n as u64;
-        }
+        self.body_consumed(n);
         Ok(n)
     }
 }
 
 impl BufRead for Rfile {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        let cap = match self.remaining {
-            Some(r) => usize::try_from(r).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
-        if cap == 0 {
-            return Ok(&[]);
+        match self.framing {
+            Framing::Length(0) => Ok(&[]),
+            Framing::Length(left) => {
+                let cap = usize::try_from(left).unwrap_or(usize::MAX);
+                let avail = self.fill_raw()?;
+                let n = avail.len().min(cap);
+                Ok(&avail[..n])
+            }
+            Framing::Chunked(_) => self.chunk_data(),
         }
-        let avail = self.fill_raw()?;
-        let n = avail.len().min(cap);
-        Ok(&avail[..n])
     }
     fn consume(&mut self, amt: usize) {
         self.pos += amt;
-        if let Some(r) = &mut self.remaining {
-            *r -= amt as u64;
-        }
+        self.body_consumed(amt);
     }
 }
 
