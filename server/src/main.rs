@@ -1,8 +1,8 @@
 //! The `basehttp` command: a drop-in `python -m http.server` (CPython 3.15
-//! `http.server._main` / `test()`), serving files with a thread per
-//! connection.
+//! `http.server._main` / `test()`), serving files (or CGI scripts) on
+//! `ThreadingHttpServer`'s poller and worker pool.
 //!
-//! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+//! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [-H HEADER VALUE] [port]`
 
 use std::io::{self, Write};
@@ -54,8 +54,9 @@ fn run(args: Args) -> io::Result<()> {
         files = files.with_header(name.clone(), value.clone());
     }
     let listener = bind(args.bind.as_deref(), args.port)?;
-    if args.cgi {
-        let cgi = CgiHttpRequestHandler::with_files(files);
+    if args.cgi || args.cgi_rfc3875 {
+        let mut cgi = CgiHttpRequestHandler::with_files(files);
+        cgi.rfc3875 = args.cgi_rfc3875;
         serve(listener, move || cgi.clone())
     } else {
         serve(listener, move || files.clone())
