@@ -253,7 +253,25 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
     if !parse_request(handler, req, raw)? {
         return req.wfile.flush();
     }
-    handler.dispatch(req)?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| handler.dispatch(req)));
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(Failure::Error(e)),
+        Err(panic) => Some(Failure::Panic(panic_message(&panic))),
+    };
+    if let Some(failure) = failure {
+        req.close_connection = true;
+        req.wfile.abandon_chunked();
+        handler_failed(req, failure)?;
+        return req.wfile.flush();
+    }
+    req.wfile.finish_chunked()?;
+    if !req.response_is_delimited() || req.rfile.continue_unsent() {
+        // The client could not tell where the response ends (CPython leaves
+        // it waiting for the idle timeout), or may still send a body it was
+        // not asked for: end the connection with the response.
+        req.close_connection = true;
+    }
     req.wfile.flush()?;
     if !req.close_connection {
         match req.rfile.drain_body(MAX_DRAIN) {
@@ -267,6 +285,48 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         }
     }
     Ok(())
+}
+
+/// How a `do_*` method failed.
+enum Failure {
+    Error(io::Error),
+    Panic(String),
+}
+
+/// A `do_*` method returned an error or panicked; the connection closes
+/// after this. Before the response began, the client still gets one: the
+/// status a [`BodyError`](crate::BodyError) asks for (411, 413, 400), else
+/// `500` after CPython's `handle_error` report. A client that went away or
+/// timed out is left to [`serve_one`] (`Err`).
+fn handler_failed(req: &mut Request, failure: Failure) -> io::Result<()> {
+    let (status, what) = match failure {
+        Failure::Error(e) if is_timeout(&e) || is_disconnect(&e) => return Err(e),
+        Failure::Error(e) => match crate::body::status_of(&e) {
+            Some(status) => (status, e.to_string()),
+            None => {
+                report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
+                (500, String::new())
+            }
+        },
+        Failure::Panic(message) => {
+            report_error(req.client_address, &message);
+            (500, String::new())
+        }
+    };
+    if req.response_begun() {
+        if status != 500 {
+            req.log_error(format_args!("{what}"));
+        }
+        return Ok(());
+    }
+    req.discard_unsent_head();
+    match status {
+        500 => req.send_error(500),
+        _ => {
+            let (phrase, _) = crate::status::responses(status).unwrap_or(("", ""));
+            req.send_error_explain(status, phrase, &what)
+        }
+    }
 }
 
 fn send_parse_error(req: &mut Request, e: &ParseError) -> io::Result<()> {

@@ -84,6 +84,7 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+mod body;
 mod chunked;
 pub mod cli;
 mod connection;
@@ -103,14 +104,20 @@ mod server;
 pub mod signal;
 mod status;
 mod stream;
+mod url;
 
 pub use basehttp_macros::http_handler;
-pub use handler::{Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, Handler, SYS_VERSION};
+pub use body::BodyError;
+pub use handler::{
+    Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Handler, SYS_VERSION,
+    default_error_page, send_continue,
+};
 pub use headers::Headers;
 pub use request::{Request, format_error_page};
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
 pub use stream::{Rfile, Transport, Wfile};
+pub use url::{SplitUrl, urlsplit};
 
 /// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]

@@ -112,6 +112,8 @@ pub struct Rfile {
     /// Where the current body ends.
     framing: Framing,
     timeouts: Option<PhaseTimeouts>,
+    /// A `100 Continue` owed to the client, sent when the body is first read.
+    continue_line: Option<Vec<u8>>,
 }
 
 impl Rfile {
@@ -123,6 +125,7 @@ impl Rfile {
             filled: 0,
             framing: Framing::Length(0),
             timeouts: None,
+            continue_line: None,
         }
     }
 
@@ -237,9 +240,34 @@ impl Rfile {
         }
     }
 
-    /// Sets how the next body ends.
+    /// Sets how the next body ends (and forgets an unsent `100 Continue`).
     pub(crate) fn set_framing(&mut self, framing: Framing) {
         self.framing = framing;
+        self.continue_line = None;
+    }
+
+    /// Owes the client `line` (`HTTP/1.1 100 Continue` and a blank line),
+    /// to be sent when the handler first reads the body.
+    pub(crate) fn defer_continue(&mut self, line: Vec<u8>) {
+        self.continue_line = Some(line);
+    }
+
+    /// Whether a deferred `100 Continue` was never sent (the handler did not
+    /// read the body): the client may or may not send it now, so the
+    /// connection cannot be reused.
+    pub(crate) fn continue_unsent(&self) -> bool {
+        self.continue_line.is_some() && !self.body_done()
+    }
+
+    /// Sends the `100 Continue` owed, if any, before the body is read.
+    fn send_owed_continue(&mut self) -> io::Result<()> {
+        if let Some(line) = self.continue_line.take()
+            && !self.body_done()
+        {
+            self.inner.write_all(&line)?;
+            self.inner.flush()?;
+        }
+        Ok(())
     }
 
     /// Whether the whole body was read.
@@ -382,6 +410,7 @@ fn chunk_error(e: ChunkError) -> io::Error {
 
 impl Read for Rfile {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.send_owed_continue()?;
         let n = match self.framing {
             Framing::Length(0) => return Ok(0),
             Framing::Length(left) => {
@@ -412,6 +441,7 @@ impl Read for Rfile {
 
 impl BufRead for Rfile {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.send_owed_continue()?;
         match self.framing {
             Framing::Length(0) => Ok(&[]),
             Framing::Length(left) => {
@@ -431,6 +461,11 @@ impl BufRead for Rfile {
 
 /// The write side of a connection (`wfile`). Writes are buffered and sent at
 /// the end of each request, so headers and a small body share one `write`.
+///
+/// After [`Request::end_headers_chunked`](crate::Request::end_headers_chunked)
+/// what is written is sent with the chunked transfer coding (RFC 9112
+/// §7.1): each flush of the buffer is one chunk, and the server ends the
+/// body when the handler returns.
 pub struct Wfile {
     inner: Box<dyn Transport>,
     buf: Vec<u8>,
@@ -438,6 +473,9 @@ pub struct Wfile {
     written: u64,
     /// `auto_head`: drop body bytes (headers go through `write_head`).
     discard_body: bool,
+    /// Chunked body mode: where in `buf` the chunk data begins (what comes
+    /// before is the response head, sent as it is).
+    chunked: Option<usize>,
 }
 
 impl Wfile {
@@ -447,7 +485,51 @@ impl Wfile {
             buf: Vec::new(),
             written: 0,
             discard_body: false,
+            chunked: None,
         }
+    }
+
+    /// Starts sending what is written next as chunks.
+    pub(crate) fn start_chunked(&mut self) {
+        self.chunked = Some(self.buf.len());
+    }
+
+    /// Ends a chunked body (the last chunk, no trailers) and leaves chunked
+    /// mode; nothing when not in it.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub(crate) fn finish_chunked(&mut self) -> io::Result<()> {
+        if self.chunked.is_none() {
+            return Ok(());
+        }
+        self.flush_buf()?;
+        self.chunked = None;
+        self.written += 5;
+        self.buf.extend_from_slice(b"0\r\n\r\n");
+        Ok(())
+    }
+
+    /// Forgets a chunked body the handler could not finish: the connection
+    /// closes instead, and the missing last chunk tells the client.
+    pub(crate) fn abandon_chunked(&mut self) {
+        self.chunked = None;
+    }
+
+    /// Sends body bytes: as they are, or as one chunk in chunked mode.
+    fn emit(&mut self, data: &[u8]) -> io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.chunked.is_some() {
+            // One write per chunk: size line, data, CRLF.
+            let mut chunk = Vec::with_capacity(data.len() + 20);
+            chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            chunk.extend_from_slice(data);
+            chunk.extend_from_slice(b"\r\n");
+            return self.inner.write_all(&chunk);
+        }
+        self.inner.write_all(data)
     }
 
     /// Frees the (empty) write buffer of a parked connection.
@@ -483,6 +565,10 @@ impl Wfile {
             // A small file joins the buffered headers: one write, no sendfile.
             return self.buffer_file(file, small);
         }
+        if self.chunked.is_some() {
+            // Chunks need framing around the bytes: copy, no sendfile.
+            return io::copy(&mut Read::by_ref(file).take(len), self);
+        }
         self.flush()?;
         let n = crate::sendfile::copy_file(file, len, self)?;
         Ok(n)
@@ -512,7 +598,7 @@ impl Wfile {
     }
 
     pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
-        self.inner.write_all(data)
+        self.emit(data)
     }
 
     /// `auto_head` support: while set, body bytes written are dropped; the
@@ -531,12 +617,22 @@ impl Wfile {
     }
 
     fn flush_buf(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            let r = self.inner.write_all(&self.buf);
-            self.buf.clear();
-            r?;
+        if self.buf.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let buf = std::mem::take(&mut self.buf);
+        let r = match self.chunked {
+            Some(start) => {
+                self.chunked = Some(0);
+                self.inner
+                    .write_all(&buf[..start])
+                    .and_then(|()| self.emit(&buf[start..]))
+            }
+            None => self.inner.write_all(&buf),
+        };
+        self.buf = buf;
+        self.buf.clear();
+        r
     }
 }
 
@@ -549,7 +645,7 @@ impl Write for Wfile {
         if self.buf.len() + data.len() > WRITE_BUFFER {
             self.flush_buf()?;
             if data.len() >= WRITE_BUFFER {
-                self.inner.write_all(data)?;
+                self.emit(data)?;
                 return Ok(data.len());
             }
         }

@@ -384,6 +384,10 @@ impl Handler for CgiHttpRequestHandler {
     fn class(&self) -> Class {
         <Self as CgiHandler>::base_class(self)
     }
+    /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
+    fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
+        crate::handler::send_continue(req)
+    }
 }
 
 /// A transport that is never read: stands in for `req.rfile` while the real
