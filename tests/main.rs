@@ -11,4 +11,5 @@ mod framing;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
+mod service;
 mod support;

@@ -138,6 +138,7 @@ impl Request {
         self.status = None;
         self.framed = false;
         self.response_mark = self.wfile.bytes_written();
+        self.wfile.set_discard_body(false);
     }
 
     /// Whether any part of a final response (status line, headers or body)
@@ -288,7 +289,10 @@ impl Request {
         }
         self.send_header("Transfer-Encoding", "chunked")?;
         self.end_headers()?;
-        if self.command != "HEAD" {
+        if self.command == "HEAD" {
+            // `do_HEAD` may share `do_GET`'s code: drop what it writes.
+            self.wfile.set_discard_body(true);
+        } else {
             self.wfile.start_chunked();
         }
         Ok(())
