@@ -371,7 +371,7 @@ fn check_shape(
     }
     let rest: Vec<&FnArg> = inputs.collect();
     let shape_ok = rest.len() == args.len()
-        && rest.iter().zip(args).all(|(arg, (kind, _))| match (arg, &*kind) {
+        && rest.iter().zip(args).all(|(arg, (kind, _))| match (arg, kind) {
             (FnArg::Typed(pt), Arg::Value) => !matches!(&*pt.ty, Type::Reference(_)),
             (FnArg::Typed(pt), kind) => {
                 matches!(&*pt.ty, Type::Reference(r) if r.mutability.is_some() == (*kind == Arg::Mut))
