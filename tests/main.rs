@@ -12,4 +12,5 @@ mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
 mod service;
+mod signal;
 mod support;

@@ -101,7 +101,7 @@ pub mod pystr;
 mod request;
 mod sendfile;
 mod server;
-pub mod signal;
+mod signal;
 mod status;
 mod stream;
 mod url;

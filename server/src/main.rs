@@ -9,10 +9,13 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
-use basehttp::{Handler, ServerConfig, ThreadingHttpServer};
+use basehttp::{Handler, ServerConfig, ServerInfo, ThreadingHttpServer};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
 /// wait for SYN retransmits under load; this is the only server-side
@@ -77,7 +80,7 @@ fn serve<H: Handler>(
         host.clone()
     };
     let port = addr.port();
-    basehttp::signal::shutdown_on_signals(server.info())?;
+    shutdown_on_signals(server.info())?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -86,6 +89,36 @@ fn serve<H: Handler>(
     out.flush()?;
     drop(out);
     server.serve_forever()
+}
+
+/// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.
+const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting.";
+
+/// `test()`'s `except KeyboardInterrupt`: SIGINT prints CPython's message,
+/// SIGINT and SIGTERM start a graceful shutdown (so `serve_forever` returns
+/// and the process exits 0 once requests in flight are done); a second
+/// signal exits at once with status 128 + signal number.
+fn shutdown_on_signals(server: &Arc<ServerInfo>) -> io::Result<()> {
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let info = Arc::clone(server);
+    std::thread::Builder::new()
+        .name("basehttp-signal".to_owned())
+        .spawn(move || {
+            let mut first = true;
+            for sig in signals.forever() {
+                if !first {
+                    std::process::exit(128 + sig);
+                }
+                first = false;
+                if sig == SIGINT {
+                    let mut out = io::stdout().lock();
+                    let _ = writeln!(out, "{KEYBOARD_INTERRUPT_MESSAGE}");
+                    let _ = out.flush();
+                }
+                info.request_shutdown();
+            }
+        })?;
+    Ok(())
 }
 
 /// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no
