@@ -92,8 +92,11 @@ pub mod form;
 mod handler;
 pub mod handlers;
 mod headers;
+#[cfg(feature = "tls")]
+mod https;
 pub mod limits;
 pub mod log;
+mod memory;
 pub mod parse;
 pub mod pystr;
 mod request;
@@ -102,6 +105,10 @@ mod server;
 pub mod signal;
 mod status;
 mod stream;
+pub mod test;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 
 pub use basehttp_macros::http_handler;
 pub use handler::{Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, Handler, SYS_VERSION};
@@ -109,7 +116,15 @@ pub use headers::Headers;
 pub use request::{Request, format_error_page};
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
-pub use stream::{Rfile, Transport, Wfile};
+pub use stream::{Rfile, Wfile};
+#[cfg(feature = "tls")]
+pub use {
+    https::{HttpsServer, ThreadingHttpsServer},
+    tls::TlsConfig,
+};
+/// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
+#[cfg(feature = "tls")]
+pub use rustls;
 
 /// Everything a handler file needs: `use basehttp::prelude::*;`.
 pub mod prelude {
