@@ -3,7 +3,8 @@
 //! connection.
 //!
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-//! [--content-type CONTENT_TYPE] [-H HEADER VALUE] [port]`
+//! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
+//! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -12,7 +13,9 @@ use std::process::ExitCode;
 
 use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
-use basehttp::{Handler, ServerConfig, ThreadingHttpServer};
+use basehttp::{
+    Handler, HttpServer, ServerConfig, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
+};
 
 /// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
 /// wait for SYN retransmits under load; this is the only server-side
@@ -32,7 +35,15 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    match run(args) {
+    // `_main` reads the password file right after parsing: a usage error.
+    let tls_password = match args.tls_password() {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    match run(args, tls_password) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{PROG}: error: {e}");
@@ -41,8 +52,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// `test()`: bind, print the banner, serve until killed.
-fn run(args: Args) -> io::Result<()> {
+/// `test()`: load the TLS files, bind, print the banner, serve until killed.
+fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
+    // As `HTTPSServer.__init__`, which loads the chain before binding: a bad
+    // file is reported before anything listens.
+    let tls = match &args.tls_cert {
+        Some(cert) => {
+            // `load_cert_chain(certfile, keyfile=None)`: the key may sit in
+            // the certificate file.
+            let key = args.tls_key.as_ref().unwrap_or(cert);
+            Some(match &tls_password {
+                Some(password) => TlsConfig::from_pem_files_with_password(cert, key, password)?,
+                None => TlsConfig::from_pem_files(cert, key)?,
+            })
+        }
+        None => None,
+    };
     let directory = match &args.directory {
         Some(d) => PathBuf::from(d),
         None => std::env::current_dir()?,
@@ -56,18 +81,38 @@ fn run(args: Args) -> io::Result<()> {
     let listener = bind(args.bind.as_deref(), args.port)?;
     if args.cgi {
         let cgi = CgiHttpRequestHandler::with_files(files);
-        serve(listener, move || cgi.clone())
+        serve(listener, move || cgi.clone(), tls)
     } else {
-        serve(listener, move || files.clone())
+        serve(listener, move || files.clone(), tls)
     }
 }
 
-/// Serves `factory`'s handlers on `listener` after printing the banner.
+/// Serves `factory`'s handlers on `listener`, over TLS if `tls` is set.
 fn serve<H: Handler>(
     listener: TcpListener,
     factory: impl Fn() -> H + Send + Sync + 'static,
+    tls: Option<TlsConfig>,
 ) -> io::Result<()> {
-    let server = ThreadingHttpServer::from_listener(listener, factory, ServerConfig::default())?;
+    let config = ServerConfig::default();
+    match tls {
+        None => announce_and_serve(
+            &*ThreadingHttpServer::from_listener(listener, factory, config)?,
+            "http",
+        ),
+        Some(tls) => announce_and_serve(
+            &*ThreadingHttpsServer::from_listener(listener, factory, tls, config)?,
+            "https",
+        ),
+    }
+}
+
+/// Prints `Serving HTTP(S) on HOST port PORT (scheme://HOST:PORT/) ...`
+/// and serves until a signal stops the server.
+fn announce_and_serve<F, H>(server: &HttpServer<F>, scheme: &str) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {
@@ -80,7 +125,8 @@ fn serve<H: Handler>(
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "Serving HTTP on {host} port {port} (http://{url_host}:{port}/) ..."
+        "Serving {} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
+        scheme.to_ascii_uppercase()
     )?;
     out.flush()?;
     drop(out);

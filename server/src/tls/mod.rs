@@ -73,7 +73,7 @@ impl TlsConfig {
     /// key (a password is needed), a refused key format, or a key that does
     /// not match the certificate.
     pub fn from_pem_files(certfile: impl AsRef<Path>, keyfile: impl AsRef<Path>) -> io::Result<Self> {
-        Self::load(certfile.as_ref(), Some(keyfile.as_ref()), None)
+        Self::load(certfile.as_ref(), keyfile.as_ref(), None)
     }
 
     /// As [`from_pem_files`](Self::from_pem_files), decrypting an encrypted
@@ -87,17 +87,12 @@ impl TlsConfig {
         keyfile: impl AsRef<Path>,
         password: &str,
     ) -> io::Result<Self> {
-        Self::load(certfile.as_ref(), Some(keyfile.as_ref()), Some(password))
+        Self::load(certfile.as_ref(), keyfile.as_ref(), Some(password))
     }
 
-    /// CPython's `load_cert_chain(certfile, keyfile=None, password=None)`:
-    /// with no `keyfile`, the key is read from `certfile`.
-    pub(crate) fn load(
-        certfile: &Path,
-        keyfile: Option<&Path>,
-        password: Option<&str>,
-    ) -> io::Result<Self> {
-        let config = load::server_config(certfile, keyfile.unwrap_or(certfile), password)?;
+    /// CPython's `load_cert_chain(certfile, keyfile, password)`.
+    fn load(certfile: &Path, keyfile: &Path, password: Option<&str>) -> io::Result<Self> {
+        let config = load::server_config(certfile, keyfile, password)?;
         Ok(TlsConfig {
             rustls: Arc::new(config),
         })
