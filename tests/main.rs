@@ -11,3 +11,4 @@ mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
 mod support;
+mod tls;

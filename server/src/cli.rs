@@ -583,8 +583,15 @@ mod tests {
 
     #[test]
     fn tls_flags() {
-        let a = parse(&["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-password-file", "p"])
-            .unwrap();
+        let a = parse(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-password-file",
+            "p",
+        ])
+        .unwrap();
         assert_eq!(a.tls_cert, Some("c.pem".into()));
         assert_eq!(a.tls_key, Some("k.pem".into()));
         assert_eq!(a.tls_password_file, Some("p".into()));
@@ -594,7 +601,10 @@ mod tests {
             err(&["--tls", "x"]),
             "ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file"
         );
-        assert_eq!(err(&["--tls-cert"]), "argument --tls-cert: expected one argument");
+        assert_eq!(
+            err(&["--tls-cert"]),
+            "argument --tls-cert: expected one argument"
+        );
     }
 
     #[test]

@@ -114,6 +114,9 @@ pub use basehttp_macros::http_handler;
 pub use handler::{Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, Handler, SYS_VERSION};
 pub use headers::Headers;
 pub use request::{Request, format_error_page};
+/// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
+#[cfg(feature = "tls")]
+pub use rustls;
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
 pub use stream::{Rfile, Wfile};
@@ -122,9 +125,6 @@ pub use {
     https::{HttpsServer, ThreadingHttpsServer},
     tls::TlsConfig,
 };
-/// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
-#[cfg(feature = "tls")]
-pub use rustls;
 
 /// Everything a handler file needs: `use basehttp::prelude::*;`.
 pub mod prelude {

@@ -51,7 +51,8 @@ use crate::stream::{Rfile, Wfile};
 
 /// The address the in-memory server appears to listen on
 /// (`server_address`; `server_name` is `localhost`).
-pub const SERVER_ADDRESS: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 80);
+pub const SERVER_ADDRESS: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 80);
 /// The address the in-memory client appears to connect from
 /// (`client_address`).
 pub const CLIENT_ADDRESS: SocketAddr =
@@ -217,7 +218,11 @@ impl<H: Handler> RequestBuilder<'_, H> {
             &mut out,
             &format!("{} {} {}\r\n", self.method, self.target, self.version),
         );
-        let has = |name: &str| self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let has = |name: &str| {
+            self.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
         if !has("Host") {
             out.extend_from_slice(b"Host: localhost\r\n");
         }

@@ -22,29 +22,28 @@ pub(super) fn server_config(
 ) -> io::Result<rustls::ServerConfig> {
     let certs = certificates(certfile)?;
     let key = private_key(keyfile, password)?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| invalid(format!("TLS configuration: {e}")))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| match e {
-            rustls::Error::InconsistentKeys(_) => invalid(format!(
-                "the TLS key in {} does not match the certificate in {}",
-                quoted(keyfile),
-                quoted(certfile)
-            )),
-            rustls::Error::InvalidCertificate(_) => {
-                invalid(format!(
+    let mut config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(format!("TLS configuration: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| match e {
+                rustls::Error::InconsistentKeys(_) => invalid(format!(
+                    "the TLS key in {} does not match the certificate in {}",
+                    quoted(keyfile),
+                    quoted(certfile)
+                )),
+                rustls::Error::InvalidCertificate(_) => invalid(format!(
                     "invalid TLS certificate in {}: {e}",
                     quoted(certfile)
-                ))
-            }
-            other => invalid(format!(
-                "cannot use the TLS key in {} with the certificate in {}: {other}",
-                quoted(keyfile),
-                quoted(certfile)
-            )),
-        })?;
+                )),
+                other => invalid(format!(
+                    "cannot use the TLS key in {} with the certificate in {}: {other}",
+                    quoted(keyfile),
+                    quoted(certfile)
+                )),
+            })?;
     config.alpn_protocols = vec![DEFAULT_ALPN.to_vec()];
     Ok(config)
 }
@@ -135,15 +134,15 @@ fn decrypt_pkcs8(path: &Path, block: &str, password: &str) -> io::Result<Private
     let bad = |what: String| invalid(format!("the TLS key in {}: {what}", quoted(path)));
     let (_, doc) = pkcs8::der::Document::from_pem(block)
         .map_err(|e| bad(format!("bad encrypted PKCS#8 PEM: {e}")))?;
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
-        .map_err(|e| bad(format!("bad encrypted PKCS#8 structure: {e}")))?;
-    if info.encryption_algorithm.pbes2().is_none() {
+    if encryption_oid(doc.as_bytes()) != Some(pkcs8::pkcs5::pbes2::PBES2_OID) {
         return Err(bad(
             "encrypted with a legacy PKCS#5 v1.5 / PKCS#12 scheme, which is not supported; \
              re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
                 .to_owned(),
         ));
     }
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
+        .map_err(|e| bad(format!("bad encrypted PKCS#8 structure: {e}")))?;
     let secret = info.decrypt(password).map_err(|e| {
         bad(format!(
             "cannot decrypt: wrong password or an unsupported cipher ({e})"
@@ -152,4 +151,18 @@ fn decrypt_pkcs8(path: &Path, block: &str, password: &str) -> io::Result<Private
     Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         secret.as_bytes().to_vec(),
     )))
+}
+
+/// The encryption algorithm of an `EncryptedPrivateKeyInfo` (RFC 5958 §3),
+/// read without interpreting its parameters.
+fn encryption_oid(der: &[u8]) -> Option<pkcs8::ObjectIdentifier> {
+    use pkcs8::der::{Decode, Reader, SliceReader, asn1::OctetStringRef};
+    let mut reader = SliceReader::new(der).ok()?;
+    reader
+        .sequence(|r| {
+            let algorithm = pkcs8::AlgorithmIdentifierRef::decode(r)?;
+            OctetStringRef::decode(r)?;
+            Ok(algorithm.oid)
+        })
+        .ok()
 }

@@ -72,7 +72,10 @@ impl TlsConfig {
     /// the problem: unreadable file, no certificate, no key, an encrypted
     /// key (a password is needed), a refused key format, or a key that does
     /// not match the certificate.
-    pub fn from_pem_files(certfile: impl AsRef<Path>, keyfile: impl AsRef<Path>) -> io::Result<Self> {
+    pub fn from_pem_files(
+        certfile: impl AsRef<Path>,
+        keyfile: impl AsRef<Path>,
+    ) -> io::Result<Self> {
         Self::load(certfile.as_ref(), keyfile.as_ref(), None)
     }
 
