@@ -4,6 +4,7 @@
 mod base;
 mod cgi;
 mod engine;
+mod equivalence;
 mod examples;
 mod extend;
 mod files;
