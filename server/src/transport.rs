@@ -93,6 +93,7 @@ impl StdError for Failure {}
 
 impl Failure {
     /// An `io::Error` of `kind` carrying `message` as a [`Failure`].
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn error(kind: io::ErrorKind, message: String) -> io::Error {
         io::Error::new(kind, Failure(message))
     }
