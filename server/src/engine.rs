@@ -4,10 +4,12 @@
 //!
 //! * The `serve_forever` thread is the poller: it accepts, and owns every
 //!   connection that is idle between keep-alive requests or still sending
-//!   its request head. It reads those without blocking (`MSG_DONTWAIT`) into
-//!   the connection's own `rfile` buffer, so a parked connection costs its
-//!   `Request` value and a socket, and no thread. Sockets stay in blocking
-//!   mode; epoll (through `mio`) only reports readiness.
+//!   its request head (or, over TLS, its handshake). It fills those without
+//!   blocking through the transport (`MSG_DONTWAIT`; for TLS, decrypting as
+//!   it goes) into the connection's own `rfile` buffer, so a parked
+//!   connection costs its `Request` value and a socket, and no thread.
+//!   Sockets stay in blocking mode; epoll (through `mio`) only reports
+//!   readiness (and writability, while a handshake flight waits to go out).
 //! * A connection goes to a worker only once a whole request head is
 //!   buffered (or its buffer reached `max_head_bytes`, or the peer closed).
 //!   The worker parses and dispatches with ordinary blocking reads and
@@ -15,8 +17,9 @@
 //!   pipelined requests already buffered, then parks the connection again.
 //! * The poller enforces the head and keep-alive deadlines by a periodic
 //!   scan of the parked connections (a quarter of the shortest deadline,
-//!   at most 1 s), answers 408 to a head that timed out and closes idle
-//!   ones silently, and answers 503 to connections over the cap.
+//!   at most 1 s), answers 408 to a head that timed out, logs a TLS
+//!   handshake that did not finish, closes idle ones silently, and answers
+//!   503 to connections over the cap (over TLS: closes them).
 //! * `shutdown()` stops accepting, closes parked connections, lets queued
 //!   and running requests finish within `shutdown_grace`, then shuts the
 //!   remaining sockets down and joins the workers.
