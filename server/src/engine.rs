@@ -521,6 +521,10 @@ where
             if fill == Fill::Eof {
                 self.shared.close(conn);
             } else {
+                // A TLS handshake step brings no plaintext: keep no read
+                // buffer for it (a plain socket gets here only on a
+                // spurious wake-up).
+                conn.req.rfile.release_idle_buffer();
                 lock(&self.shared.parked).insert(token, conn);
             }
             return;
