@@ -765,3 +765,44 @@ fn the_worker_reads_after_a_fill_that_took_only_part_of_a_record() {
     tls.flush().unwrap();
     assert_eq!(read_tls_response(&mut tls).body, b"path=/split");
 }
+
+#[test]
+fn a_cgi_script_reads_and_writes_through_tls_at_the_same_time() {
+    // The CGI feeder thread reads the body from `rfile` while the response
+    // is written to `wfile`: both halves share one TLS session.
+    use std::os::unix::fs::PermissionsExt;
+    let certs = Certs::new("cgi");
+    let root = TempDir::new("tls-cgi");
+    let script = root.write(
+        "cgi-bin/echo.sh",
+        "#!/bin/sh\nprintf 'Content-type: application/octet-stream\\r\\n\\r\\n'\nhead -c \"$CONTENT_LENGTH\"\n",
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = root.path().to_path_buf();
+    let srv = spawn_https_with(
+        move || basehttp::handlers::CgiHttpRequestHandler::new(dir.clone()),
+        certs.config(),
+        ServerConfig::default(),
+    );
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 249) as u8).collect();
+    let mut tls = certs.connect(srv.addr);
+    tls.write_all(
+        format!(
+            "POST /cgi-bin/echo.sh HTTP/1.0\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    tls.write_all(&body).unwrap();
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out);
+    let resp = parse(&out);
+    assert_eq!(resp.status_line, "HTTP/1.0 200 Script output follows");
+    assert!(
+        resp.body == body,
+        "{} of {} bytes",
+        resp.body.len(),
+        body.len()
+    );
+}
