@@ -659,3 +659,86 @@ fn body_over_max_body_is_413() {
     assert_eq!(big.status_line, "HTTP/1.0 413 Content Too Large");
     assert_eq!(big.header("Connection"), Some("close"));
 }
+
+/// Echoes stdin read to end of file, with the `CONTENT_LENGTH` it was given.
+const CAT: &str = "#!/bin/sh\nprintf 'Content-type: application/octet-stream\\r\\n\\r\\n[%s]' \"${CONTENT_LENGTH-UNSET}\"\nexec cat\n";
+
+fn chunked_post(path: &str, data: &[u8], chunk: usize) -> Vec<u8> {
+    let mut req =
+        format!("POST {path} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").into_bytes();
+    for piece in data.chunks(chunk) {
+        req.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        req.extend_from_slice(piece);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    req
+}
+
+#[test]
+fn chunked_post_reaches_a_script_that_reads_to_eof() {
+    let f = fixture();
+    script(&f.dir, "cgi-bin/cat.sh", CAT);
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let r = f.request(&chunked_post("/cgi-bin/cat.sh", &data, 7_777));
+    let mut want = b"[]".to_vec();
+    want.extend_from_slice(&data);
+    assert_eq!(r.status_line, "HTTP/1.0 200 Script output follows");
+    assert!(
+        r.body == want,
+        "{} bytes back of {}",
+        r.body.len(),
+        want.len()
+    );
+}
+
+#[test]
+fn chunked_post_over_max_body_kills_the_script() {
+    let dir = TempDir::new("cgi-chunked-max");
+    script(&dir, "cgi-bin/cat.sh", CAT);
+    let root = dir.path().to_path_buf();
+    let mut config = basehttp::ServerConfig::default();
+    config.max_body = Some(1000);
+    let srv = support::spawn_with(move || CgiHttpRequestHandler::new(root.clone()), config);
+    let out = raw(
+        srv.addr,
+        &chunked_post("/cgi-bin/cat.sh", &[b'x'; 5000], 100),
+    );
+    // The script saw at most the limit before it was killed (the response
+    // head ends where the script's output would have begun).
+    assert!(out.starts_with(b"HTTP/1.0 200 Script output follows\r\n"));
+    assert!(out.len() < 200 + 1002, "{} bytes", out.len());
+    assert!(!out.ends_with(&[b'x'; 1001]));
+}
+
+#[test]
+fn rfc3875_passes_every_header_but_proxy_and_credentials() {
+    let f = fixture_with(|h| h.rfc3875 = true);
+    script(
+        &f.dir,
+        "cgi-bin/vars.sh",
+        "#!/bin/sh\nprintf 'Content-type: text/plain\\r\\n\\r\\n'\nenv | grep '^HTTP_' | sort\n",
+    );
+    let r = f.request(
+        b"GET /cgi-bin/vars.sh HTTP/1.0\r\nHost: h\r\nGit-Protocol: version=2\r\n\
+          Content-Encoding: gzip\r\nProxy: http://evil/\r\nAuthorization: Basic eDp5\r\n\
+          X_Spoof: 1\r\nX-Two: a\r\nX-Two: b\r\nAccept: */*\r\n\r\n",
+    );
+    assert_eq!(
+        body(&r),
+        "HTTP_ACCEPT=*/*\nHTTP_CONTENT_ENCODING=gzip\nHTTP_COOKIE=\nHTTP_GIT_PROTOCOL=version=2\n\
+         HTTP_HOST=h\nHTTP_REFERER=\nHTTP_USER_AGENT=\nHTTP_X_TWO=a, b\n"
+    );
+    // The compatible mode passes CPython's set only.
+    let f = fixture();
+    script(
+        &f.dir,
+        "cgi-bin/vars.sh",
+        "#!/bin/sh\nprintf 'Content-type: text/plain\\r\\n\\r\\n'\nenv | grep '^HTTP_' | sort\n",
+    );
+    let r = f.request(b"GET /cgi-bin/vars.sh HTTP/1.0\r\nHost: h\r\nGit-Protocol: v\r\n\r\n");
+    assert_eq!(
+        body(&r),
+        "HTTP_ACCEPT=\nHTTP_COOKIE=\nHTTP_REFERER=\nHTTP_USER_AGENT=\n"
+    );
+}

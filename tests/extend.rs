@@ -191,3 +191,76 @@ fn extended_cgi_handler_runs_scripts_and_own_methods() {
         "HTTP/1.0 501 Can only POST to CGI scripts"
     );
 }
+
+/// Routes in its own `do_GET` (an API page at `/`, files under it through
+/// the parent's `do_GET`, Python's `super().do_GET()`), with no `do_HEAD`.
+struct Routed {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for Routed {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+}
+
+#[http_handler(extends = basehttp::handlers::FileHandler)]
+impl Routed {
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        if req.url().path == "/" {
+            return req.respond(200, "text/plain", "own page\n");
+        }
+        FileHandler::do_GET(self, req)
+    }
+}
+
+/// The same, keeping the inherited `do_HEAD` on purpose.
+struct RoutedInheritHead {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for RoutedInheritHead {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+}
+
+#[http_handler(extends = basehttp::handlers::FileHandler, inherit_head)]
+impl RoutedInheritHead {
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.respond(200, "text/plain", "own page\n")
+    }
+}
+
+#[test]
+fn own_do_get_governs_head_under_extends() {
+    let dir = TempDir::new("extend-head");
+    dir.write("a.txt", "hello\n");
+    let root = dir.path().to_owned();
+    let srv = spawn(move || Routed {
+        files: SimpleHttpRequestHandler::new(root.clone()),
+    });
+    let get = parse(&raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(get.body, b"own page\n");
+    // HEAD / has GET /'s headers, not those of the directory listing.
+    let head = parse(&raw(srv.addr, b"HEAD / HTTP/1.0\r\n\r\n"));
+    assert_eq!(head.header("Content-Type"), Some("text/plain"));
+    assert_eq!(head.header("Content-Length"), Some("9"));
+    assert!(head.body.is_empty());
+    // The parent's do_GET still serves files, and HEAD of a file too.
+    let file = parse(&raw(srv.addr, b"GET /a.txt HTTP/1.0\r\n\r\n"));
+    assert_eq!(file.body, b"hello\n");
+    let head = parse(&raw(srv.addr, b"HEAD /a.txt HTTP/1.0\r\n\r\n"));
+    assert_eq!(head.header("Content-Length"), Some("6"));
+    assert!(head.body.is_empty());
+
+    let root = dir.path().to_owned();
+    let srv = spawn(move || RoutedInheritHead {
+        files: SimpleHttpRequestHandler::new(root.clone()),
+    });
+    let head = parse(&raw(srv.addr, b"HEAD / HTTP/1.0\r\n\r\n"));
+    assert_eq!(
+        head.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+}

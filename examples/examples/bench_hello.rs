@@ -48,6 +48,5 @@ fn main() -> std::io::Result<()> {
         }
     }
     let server = ThreadingHttpServer::bind_with(("127.0.0.1", port), || Hello, config)?;
-    basehttp::signal::shutdown_on_signals(server.info())?;
-    server.serve_forever()
+    server.serve_until_signal()
 }

@@ -93,10 +93,13 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
             quote!(#(#cfgs)* #name,)
         })
         .collect();
-    // `auto_head` answers HEAD through an own `do_GET` (with its cfgs).
+    // `auto_head` answers HEAD through an own `do_GET` (with its cfgs). With
+    // `extends` it is the default: the own `do_GET` routes, so it must
+    // govern `HEAD` too, not the inherited `do_HEAD` (unless `inherit_head`).
     let get = h.methods.iter().find(|m| m.http_method == "GET");
+    let head_via_get = args.auto_head || (args.extends.is_some() && !args.inherit_head);
     let auto_head = match get {
-        Some(get) if args.auto_head && !has("HEAD") => {
+        Some(get) if head_via_get && !has("HEAD") => {
             let (cfgs, ident) = (&get.cfgs, &get.ident);
             names.push(quote!(#(#cfgs)* "HEAD",));
             quote! {
@@ -126,7 +129,12 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
             Some(syn::FnArg::Typed(arg)) => quote_spanned!(arg.ty.span()=> req),
             _ => quote!(req),
         };
-        quote!(#(#cfgs)* #name => return self.#ident(#req),)
+        // A wrong return type is reported at the user's `-> T`.
+        let call = match &m.sig.output {
+            syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> return self.#ident(#req)),
+            syn::ReturnType::Default => quote!(return self.#ident(#req)),
+        };
+        quote!(#(#cfgs)* #name => #call,)
     });
     let inherited = args.extends.as_ref().map(|t| {
         quote! {
@@ -158,8 +166,8 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
                     #(#arms)*
                     _ => {}
                 }
-                #inherited
                 #auto_head
+                #inherited
                 let methods = #krate::Handler::methods(self);
                 #p::fallback(req, &methods, #auto_options, #not_allowed)
             }
@@ -210,7 +218,7 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
         .filter(|k| {
             matches!(
                 k.ident.to_string().as_str(),
-                "log_message" | "version_string" | "before_end_headers"
+                "log_message" | "version_string" | "before_end_headers" | "error_page"
             )
         })
         .map(|k| {

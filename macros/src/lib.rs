@@ -80,7 +80,9 @@ use proc_macro::TokenStream;
 ///   methods (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH) the
 ///   handler lacks;
 /// - `auto_head`: answer `HEAD` through the impl's own `do_GET`, with the body
-///   discarded, when there is no `do_HEAD`.
+///   discarded, when there is no `do_HEAD` (the default with `extends`);
+/// - `inherit_head`: with `extends`, leave `HEAD` to the inherited `do_HEAD`
+///   even though the impl has its own `do_GET`.
 ///
 /// ```
 /// use basehttp::prelude::*;
@@ -116,9 +118,16 @@ use proc_macro::TokenStream;
 /// | `fn version_string(req: &Request) -> String` | `version_string` |
 /// | `fn before_end_headers(req: &mut Request) -> io::Result<()>` | an `end_headers` override that adds headers |
 /// | `fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>` | `handle_expect_100` |
+/// | `fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage` | `send_error`'s body (`error_message_format`), e.g. JSON |
 /// | `fn class(&self) -> Class` | the class attributes, computed at run time |
 ///
 /// `class()` is the base the attribute arguments then override.
+///
+/// A fn named like a Python method that is not a hook here (`end_headers`,
+/// `send_error`, `log_request`, ...), like a stock handler method that
+/// belongs in its trait impl (`send_head`, `translate_path`, ...), or a near
+/// miss of a hook (`before_end_header`, `log_messages`) is a compile error
+/// saying what to write instead: it would compile and never run.
 ///
 /// Set `BASEHTTP_MACROS_DEBUG=1` while building to print the generated code.
 ///
@@ -131,7 +140,10 @@ use proc_macro::TokenStream;
 /// (`None`: no such method) and `fn base_class(&self) -> Class`. Own `do_*`
 /// methods win; then inherited ones; `Allow` lists own methods followed by
 /// the inherited ones not already present. An impl with `extends` may have no
-/// `do_*` method of its own.
+/// `do_*` method of its own. An own `do_GET` also answers `HEAD` (body
+/// discarded) unless the impl has `do_HEAD` or says `inherit_head`: the
+/// routing in `do_GET` decides what `HEAD` describes. Python's
+/// `super().do_GET()` is `FileHandler::do_GET(self, req)`.
 #[proc_macro_attribute]
 pub fn http_handler(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::http_handler(args.into(), input.into())

@@ -42,13 +42,33 @@ pub(crate) const STRING_ARGS: &[&str] = &[
     "default_request_version",
 ];
 /// The opt-in behaviours, given as bare words.
-pub(crate) const FLAG_ARGS: &[&str] = &["auto_options", "method_not_allowed", "auto_head"];
+pub(crate) const FLAG_ARGS: &[&str] = &[
+    "auto_options",
+    "method_not_allowed",
+    "auto_head",
+    "inherit_head",
+];
 
-/// The accepted arguments, for error messages.
-const ACCEPTED: &str = "`server_version = \"..\"`, `sys_version = \"..\"`, \
-    `protocol_version = \"HTTP/1.0\"|\"HTTP/1.1\"`, `error_message_format = \"..\"`, \
-    `error_content_type = \"..\"`, `default_request_version = \"..\"`, `auto_options`, \
-    `method_not_allowed`, `auto_head`, `extends = path::Trait`, `crate = path`";
+/// The arguments that take a path.
+const PATH_ARGS: &[&str] = &["extends", "crate"];
+
+/// The accepted arguments, for error messages, from the lists above.
+fn accepted() -> String {
+    let strings = STRING_ARGS.iter().map(|a| {
+        if *a == "protocol_version" {
+            format!("`{a} = \"HTTP/1.0\"|\"HTTP/1.1\"`")
+        } else {
+            format!("`{a} = \"..\"`")
+        }
+    });
+    let flags = FLAG_ARGS.iter().map(|a| format!("`{a}`"));
+    let paths = PATH_ARGS.iter().map(|a| format!("`{a} = path::to::Item`"));
+    strings
+        .chain(flags)
+        .chain(paths)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// `#[http_handler(...)]` arguments.
 pub(crate) struct Args {
@@ -59,8 +79,24 @@ pub(crate) struct Args {
     pub(crate) auto_options: bool,
     pub(crate) method_not_allowed: bool,
     pub(crate) auto_head: bool,
+    /// With `extends` and an own `do_GET`: leave `HEAD` to the inherited
+    /// `do_HEAD` instead of answering it through the own `do_GET`.
+    pub(crate) inherit_head: bool,
     /// `extends = path::Trait`: the stock handler protocol trait.
     pub(crate) extends: Option<Path>,
+}
+
+impl Args {
+    /// The field of the flag argument `name` (one per [`FLAG_ARGS`] entry).
+    fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "auto_options" => &mut self.auto_options,
+            "method_not_allowed" => &mut self.method_not_allowed,
+            "auto_head" => &mut self.auto_head,
+            "inherit_head" => &mut self.inherit_head,
+            _ => return None,
+        })
+    }
 }
 
 /// Parses the attribute's argument list, reporting unknown, duplicate and
@@ -72,6 +108,7 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         auto_options: false,
         method_not_allowed: false,
         auto_head: false,
+        inherit_head: false,
         extends: None,
     };
     let metas = match syn::parse::Parser::parse2(
@@ -82,7 +119,10 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         Err(e) => {
             errors.push(syn::Error::new(
                 e.span(),
-                format!("malformed `#[http_handler]` arguments ({e}); expected a comma-separated list of {ACCEPTED}"),
+                format!(
+                    "malformed `#[http_handler]` arguments ({e}); expected a comma-separated list of {}",
+                    accepted()
+                ),
             ));
             return args;
         }
@@ -104,22 +144,20 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         seen.push(name.clone());
         let known = STRING_ARGS.contains(&name.as_str())
             || FLAG_ARGS.contains(&name.as_str())
-            || name == "extends"
-            || name == "crate";
+            || PATH_ARGS.contains(&name.as_str());
         if !known {
             errors.spanned(
                 path,
-                format!("unknown `#[http_handler]` argument `{name}`; expected one of {ACCEPTED}"),
+                format!(
+                    "unknown `#[http_handler]` argument `{name}`; expected one of {}",
+                    accepted()
+                ),
             );
             continue;
         }
-        if FLAG_ARGS.contains(&name.as_str()) {
+        if let Some(flag) = args.flag(&name) {
             match meta {
-                Meta::Path(_) => match name.as_str() {
-                    "auto_options" => args.auto_options = true,
-                    "method_not_allowed" => args.method_not_allowed = true,
-                    _ => args.auto_head = true,
-                },
+                Meta::Path(_) => *flag = true,
                 other => errors.spanned(
                     other,
                     format!("`{name}` takes no value; write `#[http_handler({name})]`"),
@@ -177,6 +215,8 @@ pub(crate) struct HandlerImpl {
     pub(crate) item: ItemImpl,
     pub(crate) methods: Vec<DoMethod>,
     pub(crate) hooks: Vec<Hook>,
+    /// Every other fn: checked for names of hooks that are not wired.
+    pub(crate) others: Vec<Ident>,
 }
 
 /// One `do_*` method (or `#[method("TOKEN")]` fn).
@@ -200,6 +240,7 @@ pub(crate) const HOOKS: &[&str] = &[
     "version_string",
     "before_end_headers",
     "handle_expect_100",
+    "error_page",
     "class",
 ];
 
@@ -215,6 +256,7 @@ pub(crate) struct Hook {
 pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
     let mut methods = Vec::new();
     let mut hooks = Vec::new();
+    let mut others = Vec::new();
     for it in &mut item.items {
         let ImplItem::Fn(f) = it else { continue };
         let cfgs: Vec<Attribute> = f
@@ -269,12 +311,15 @@ pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
                 sig: f.sig.clone(),
                 cfgs,
             });
+        } else {
+            others.push(f.sig.ident.clone());
         }
     }
     HandlerImpl {
         item,
         methods,
         hooks,
+        others,
     }
 }
 
@@ -306,6 +351,20 @@ mod tests {
         assert!(a.auto_options && a.method_not_allowed && a.auto_head);
         assert_eq!(a.extends.unwrap().segments.len(), 2);
         assert_eq!(a.krate.to_token_stream().to_string(), ":: my :: basehttp");
+    }
+
+    #[test]
+    fn every_flag_has_a_field() {
+        let (mut a, _) = parse_args(quote!());
+        for name in FLAG_ARGS {
+            let flag = a
+                .flag(name)
+                .unwrap_or_else(|| panic!("{name} has no field"));
+            assert!(!*flag);
+            *flag = true;
+        }
+        assert!(a.auto_options && a.method_not_allowed && a.auto_head && a.inherit_head);
+        assert!(a.flag("extends").is_none());
     }
 
     #[test]

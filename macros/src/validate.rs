@@ -1,12 +1,13 @@
 //! Every compile-time check of `#[http_handler]`: method names (RFC 9110
 //! tokens, case, near misses of standard methods), `do_*` and hook
-//! signatures, and argument values. Each problem is one spanned error on the
+//! signatures, fns named like a Python hook the macro does not wire (or a
+//! near miss of one it does), and argument values. Each problem is one spanned error on the
 //! offending tokens; all are collected, none stops the others.
 
 use proc_macro2::Span;
 use syn::{FnArg, ReceiverKind, ReturnType, Signature, Type};
 
-use crate::parse::{Args, Errors, HandlerImpl};
+use crate::parse::{Args, Errors, HOOKS, HandlerImpl};
 
 /// Methods defined by RFC 9110 §9 and RFC 5789 (PATCH): the near-miss
 /// suggestions and the `method_not_allowed` set.
@@ -100,6 +101,120 @@ pub(crate) fn check_method_name(http_method: &str, explicit: bool) -> Result<(),
     Ok(())
 }
 
+/// `BaseHTTPRequestHandler`, `SimpleHTTPRequestHandler` and
+/// `CGIHTTPRequestHandler` methods a Python subclass overrides that are not
+/// hooks here, with what to write instead. An inherent fn of that name would
+/// compile and never run.
+const UNWIRED: &[(&str, &str)] = &[
+    (
+        "end_headers",
+        "to add headers to every response write `fn before_end_headers(req: &mut Request) -> io::Result<()>`",
+    ),
+    (
+        "send_error",
+        "to change error bodies write `fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage` (or set `error_message_format`)",
+    ),
+    (
+        "send_response",
+        "the server calls `Request::send_response` itself; add headers in `before_end_headers`",
+    ),
+    (
+        "send_header",
+        "the server calls `Request::send_header` itself; add headers in `before_end_headers`",
+    ),
+    (
+        "send_response_only",
+        "the server calls `Request::send_response_only` itself",
+    ),
+    (
+        "flush_headers",
+        "the server calls `Request::flush_headers` itself",
+    ),
+    (
+        "log_request",
+        "every log line goes through `fn log_message(req: &Request, message: &str)`",
+    ),
+    (
+        "log_error",
+        "every log line goes through `fn log_message(req: &Request, message: &str)`",
+    ),
+    (
+        "date_time_string",
+        "the `Date` header comes from `Request::date_time_string`; set a header in `before_end_headers` instead",
+    ),
+    (
+        "log_date_time_string",
+        "override `fn log_message(req: &Request, message: &str)` to format log lines",
+    ),
+    (
+        "address_string",
+        "override `fn log_message(req: &Request, message: &str)` to format log lines",
+    ),
+    (
+        "handle",
+        "the server runs the connection; write `do_*` methods",
+    ),
+    (
+        "handle_one_request",
+        "the server runs the connection; write `do_*` methods",
+    ),
+    (
+        "parse_request",
+        "the server parses requests; read `req.headers` and `req.url()` in `do_*` methods",
+    ),
+    (
+        "setup",
+        "build the handler's state in the server's factory closure",
+    ),
+    ("finish", "the server ends the connection"),
+];
+
+/// `SimpleHTTPRequestHandler` / `CGIHTTPRequestHandler` methods: overridden
+/// in the stock handler's trait impl, not in the `#[http_handler]` block.
+const STOCK_METHODS: &[(&str, &str)] = &[
+    ("send_head", "FileHandler"),
+    ("list_directory", "FileHandler"),
+    ("translate_path", "FileHandler"),
+    ("copyfile", "FileHandler"),
+    ("guess_type", "FileHandler"),
+    ("is_cgi", "CgiHandler"),
+    ("is_executable", "CgiHandler"),
+    ("run_cgi", "CgiHandler"),
+];
+
+/// Checks a fn that is neither a `do_*` method nor a hook: a name Python
+/// would call as an override, or a near miss of a hook, is an error.
+fn check_other_fn(ident: &syn::Ident, errors: &mut Errors) {
+    let name = ident.to_string();
+    if let Some((_, advice)) = UNWIRED.iter().find(|(n, _)| *n == name) {
+        errors.spanned(
+            ident,
+            format!(
+                "`{name}` is a Python `BaseHTTPRequestHandler` method, but not a hook here: \
+                 the server would never call this fn; {advice}"
+            ),
+        );
+    } else if let Some((_, tr)) = STOCK_METHODS.iter().find(|(n, _)| *n == name) {
+        errors.spanned(
+            ident,
+            format!(
+                "`{name}` here is an inherent fn the server never calls; override it in \
+                 `impl {tr} for ..` (the stock handler's trait), next to `file_handler`"
+            ),
+        );
+    } else if let Some(hook) = HOOKS
+        .iter()
+        .find(|h| name.len() >= 5 && edit_distance(&name, h) <= 2)
+    {
+        errors.spanned(
+            ident,
+            format!(
+                "`{name}` is not a hook, so the server would never call it; did you mean `{hook}`?"
+            ),
+        );
+    }
+}
+
 /// Checks the attribute arguments' values.
 pub(crate) fn args(args: &Args, errors: &mut Errors) {
     for (name, value) in &args.overrides {
@@ -153,6 +268,20 @@ pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
     for hook in &h.hooks {
         check_hook(&hook.ident.to_string(), &hook.sig, errors);
     }
+    for ident in &h.others {
+        check_other_fn(ident, errors);
+    }
+}
+
+/// How a hook argument is passed.
+#[derive(Clone, Copy, PartialEq)]
+enum Arg {
+    /// `&T`
+    Ref,
+    /// `&mut T`
+    Mut,
+    /// `T` (any type that is not a reference)
+    Value,
 }
 
 /// Receiver shapes a signature can require.
@@ -195,7 +324,7 @@ fn check_shape(
     what: &str,
     sig: &Signature,
     recv: Recv,
-    args: &[(bool, &str)],
+    args: &[(Arg, &str)],
     returns: Option<&str>,
     expected: &str,
     errors: &mut Errors,
@@ -242,11 +371,12 @@ fn check_shape(
     }
     let rest: Vec<&FnArg> = inputs.collect();
     let shape_ok = rest.len() == args.len()
-        && rest.iter().zip(args).all(|(arg, (mutable, _))| match arg {
-            FnArg::Typed(pt) => {
-                matches!(&*pt.ty, Type::Reference(r) if r.mutability.is_some() == *mutable)
+        && rest.iter().zip(args).all(|(arg, (kind, _))| match (arg, kind) {
+            (FnArg::Typed(pt), Arg::Value) => !matches!(&*pt.ty, Type::Reference(_)),
+            (FnArg::Typed(pt), kind) => {
+                matches!(&*pt.ty, Type::Reference(r) if r.mutability.is_some() == (*kind == Arg::Mut))
             }
-            FnArg::Receiver(_) => false,
+            (FnArg::Receiver(_), _) => false,
         });
     if !shape_ok && !stray_self {
         let wanted: Vec<&str> = args.iter().map(|(_, t)| *t).collect();
@@ -290,7 +420,7 @@ fn check_do_signature(sig: &Signature, errors: &mut Errors) {
         &what,
         sig,
         Recv::RefMut,
-        &[(true, "req: &mut Request")],
+        &[(Arg::Mut, "req: &mut Request")],
         Some("io::Result<()>"),
         &expected,
         errors,
@@ -300,30 +430,41 @@ fn check_do_signature(sig: &Signature, errors: &mut Errors) {
 /// The hooks' signatures, as `Class` and `Handler` declare them.
 fn check_hook(name: &str, sig: &Signature, errors: &mut Errors) {
     check_qualifiers(name, sig, errors);
-    let (recv, args, ret, expected): (Recv, &[(bool, &str)], Option<&str>, &str) = match name {
+    let (recv, args, ret, expected): (Recv, &[(Arg, &str)], Option<&str>, &str) = match name {
         "log_message" => (
             Recv::None,
-            &[(false, "req: &Request"), (false, "message: &str")],
+            &[(Arg::Ref, "req: &Request"), (Arg::Ref, "message: &str")],
             None,
             "fn log_message(req: &Request, message: &str)",
         ),
         "version_string" => (
             Recv::None,
-            &[(false, "req: &Request")],
+            &[(Arg::Ref, "req: &Request")],
             Some("String"),
             "fn version_string(req: &Request) -> String",
         ),
         "before_end_headers" => (
             Recv::None,
-            &[(true, "req: &mut Request")],
+            &[(Arg::Mut, "req: &mut Request")],
             Some("io::Result<()>"),
             "fn before_end_headers(req: &mut Request) -> io::Result<()>",
         ),
         "handle_expect_100" => (
             Recv::RefMut,
-            &[(true, "req: &mut Request")],
+            &[(Arg::Mut, "req: &mut Request")],
             Some("io::Result<bool>"),
             "fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>",
+        ),
+        "error_page" => (
+            Recv::None,
+            &[
+                (Arg::Ref, "req: &Request"),
+                (Arg::Value, "code: u16"),
+                (Arg::Ref, "message: &str"),
+                (Arg::Ref, "explain: &str"),
+            ],
+            Some("ErrorPage"),
+            "fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage",
         ),
         _ => (Recv::Ref, &[], Some("Class"), "fn class(&self) -> Class"),
     };

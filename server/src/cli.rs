@@ -1,6 +1,6 @@
 //! The `basehttp` command line: a port of the argparse parser of
 //! `python -m http.server` (CPython 3.15 `http.server._main`, plus 3.14's
-//! `--cgi`; no TLS options). Pure: [`Args::parse`] takes the arguments and
+//! `--cgi`, and `--cgi-rfc3875` of our own), TLS options included. Pure: [`Args::parse`] takes the arguments and
 //! returns a value or a [`UsageError`], so tests feed it vectors.
 
 use std::ffi::OsString;
@@ -12,16 +12,18 @@ pub const PROG: &str = "basehttp";
 /// argparse's usage line for this parser (prog `basehttp`, 80 columns).
 pub const USAGE: &str = "\
 usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-                [--content-type CONTENT_TYPE] [--tls-cert PATH]
-                [--tls-key PATH] [--tls-password-file PATH] [-H HEADER VALUE]
+                [--cgi-rfc3875] [--content-type CONTENT_TYPE]
+                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
+                [-H HEADER VALUE]
                 [port]
 ";
 
 /// argparse's `--help` output (3.13+ layout, 80 columns).
 pub const HELP: &str = "\
 usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-                [--content-type CONTENT_TYPE] [--tls-cert PATH]
-                [--tls-key PATH] [--tls-password-file PATH] [-H HEADER VALUE]
+                [--cgi-rfc3875] [--content-type CONTENT_TYPE]
+                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
+                [-H HEADER VALUE]
                 [port]
 
 positional arguments:
@@ -35,6 +37,9 @@ options:
   -p, --protocol VERSION
                         conform to this HTTP version (default: HTTP/1.0)
   --cgi                 run as CGI server
+  --cgi-rfc3875         run as CGI server following RFC 3875: the script's
+                        Status: and Location: headers set the response, and
+                        every request header reaches it as HTTP_*
   --content-type CONTENT_TYPE
                         default content type for unknown extensions (default:
                         application/octet-stream)
@@ -63,6 +68,9 @@ pub struct Args {
     pub protocol: String,
     /// `--cgi`: serve with the CGI handler.
     pub cgi: bool,
+    /// `--cgi-rfc3875`: serve with the CGI handler in its RFC 3875 mode
+    /// (implies `--cgi`).
+    pub cgi_rfc3875: bool,
     /// `--content-type` (`default_content_type`).
     pub content_type: String,
     /// `-H/--header NAME VALUE`, in order.
@@ -83,6 +91,7 @@ impl Default for Args {
             directory: None,
             protocol: "HTTP/1.0".to_owned(),
             cgi: false,
+            cgi_rfc3875: false,
             content_type: "application/octet-stream".to_owned(),
             headers: Vec::new(),
             tls_cert: None,
@@ -131,6 +140,7 @@ enum Opt {
     Directory,
     Protocol,
     Cgi,
+    CgiRfc3875,
     ContentType,
     Header,
     // TLS (3.14)
@@ -145,6 +155,7 @@ const LONG: &[(&str, Opt)] = &[
     ("--directory", Opt::Directory),
     ("--protocol", Opt::Protocol),
     ("--cgi", Opt::Cgi),
+    ("--cgi-rfc3875", Opt::CgiRfc3875),
     ("--content-type", Opt::ContentType),
     ("--header", Opt::Header),
     // TLS (3.14)
@@ -171,6 +182,7 @@ impl Opt {
             Opt::Directory => "-d/--directory",
             Opt::Protocol => "-p/--protocol",
             Opt::Cgi => "--cgi",
+            Opt::CgiRfc3875 => "--cgi-rfc3875",
             Opt::ContentType => "--content-type",
             Opt::Header => "-H/--header",
             Opt::TlsCert => "--tls-cert",
@@ -180,7 +192,7 @@ impl Opt {
     }
     fn nargs(self) -> usize {
         match self {
-            Opt::Help | Opt::Cgi => 0,
+            Opt::Help | Opt::Cgi | Opt::CgiRfc3875 => 0,
             Opt::Header => 2,
             _ => 1,
         }
@@ -324,6 +336,7 @@ impl Args {
             match opt {
                 Opt::Help => return Err(UsageError::Help),
                 Opt::Cgi => out.cgi = true,
+                Opt::CgiRfc3875 => out.cgi_rfc3875 = true,
                 Opt::Bind => out.bind = Some(utf8(next())?),
                 Opt::Directory => out.directory = Some(next()),
                 Opt::Protocol => out.protocol = utf8(next())?,
@@ -578,6 +591,15 @@ mod tests {
         );
         assert_eq!(err(&["1", "2"]), "unrecognized arguments: 2");
         assert!(parse(&["--cgi"]).unwrap().cgi);
+        let rfc = parse(&["--cgi-rfc3875"]).unwrap();
+        assert!(rfc.cgi_rfc3875 && !rfc.cgi);
+        assert!(parse(&["--cgi-r"]).unwrap().cgi_rfc3875);
+        assert_eq!(
+            parse(&["--cgi-rfc3875=1"]),
+            Err(UsageError::Invalid(
+                "argument --cgi-rfc3875: ignored explicit argument '1'".into()
+            ))
+        );
         assert_eq!(parse(&["--", "9000"]).unwrap().port, 9000);
     }
 

@@ -1,8 +1,11 @@
 //! One connection's life: CPython's `handle()` / `handle_one_request()` /
-//! `parse_request()` loop, plus what CPython lacks: the unread part of a
-//! request body is drained (bounded) or the connection closed, so a body can
-//! never be parsed as the next request, and the head, body and write
-//! deadlines of [`crate::ServerConfig`] apply (a head that times out gets 408).
+//! `parse_request()` loop, plus what CPython lacks: bodies are framed by
+//! RFC 9112 (`Content-Length`, or `Transfer-Encoding: chunked` decoded; an
+//! ambiguous head is a 400), the unread part of a body is drained (bounded)
+//! or the connection closed, so a body can never be parsed as the next
+//! request, `Connection` is read as a token list, and the head, body and
+//! write deadlines of [`crate::ServerConfig`] apply (a head that times out
+//! gets 408).
 
 use std::any::Any;
 use std::io::{self, Write};
@@ -16,7 +19,7 @@ use crate::parse::{
 };
 use crate::request::Request;
 use crate::server::ServerInfo;
-use crate::stream::{Rfile, Wfile};
+use crate::stream::{Framing, Rfile, Wfile};
 use crate::transport::{Transport, failure_message};
 
 /// Most unread body bytes drained to keep a connection alive; a larger
@@ -223,7 +226,7 @@ fn report_error(client: SocketAddr, what: &str) {
 /// `handle_one_request()`: read and parse one request, dispatch it, flush.
 fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Result<()> {
     req.reset();
-    req.rfile.set_body_limit(Some(0));
+    req.rfile.set_framing(Framing::Length(0));
     req.rfile.enter_body_phase(false)?;
     let mut raw = Vec::new();
     let n = match req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1) {
@@ -253,12 +256,80 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
     if !parse_request(handler, req, raw)? {
         return req.wfile.flush();
     }
-    handler.dispatch(req)?;
-    req.wfile.flush()?;
-    if !req.close_connection && !req.rfile.drain_body(MAX_DRAIN)? {
+    let outcome = catch_unwind(AssertUnwindSafe(|| handler.dispatch(req)));
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(Failure::Error(e)),
+        Err(panic) => Some(Failure::Panic(panic_message(&panic))),
+    };
+    if let Some(failure) = failure {
+        req.close_connection = true;
+        req.wfile.abandon_chunked();
+        handler_failed(req, failure)?;
+        return req.wfile.flush();
+    }
+    req.wfile.finish_chunked()?;
+    if !req.response_is_delimited() || req.rfile.continue_unsent() {
+        // The client could not tell where the response ends (CPython leaves
+        // it waiting for the idle timeout), or may still send a body it was
+        // not asked for: end the connection with the response.
         req.close_connection = true;
     }
+    req.wfile.flush()?;
+    if !req.close_connection {
+        match req.rfile.drain_body(MAX_DRAIN) {
+            Ok(true) => {}
+            Ok(false) => req.close_connection = true,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                req.log_error(format_args!("Bad chunked body: {e}"));
+                req.close_connection = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
+}
+
+/// How a `do_*` method failed.
+enum Failure {
+    Error(io::Error),
+    Panic(String),
+}
+
+/// A `do_*` method returned an error or panicked; the connection closes
+/// after this. Before the response began, the client still gets one: the
+/// status a [`BodyError`](crate::BodyError) asks for (411, 413, 400), else
+/// `500` after CPython's `handle_error` report. A client that went away or
+/// timed out is left to [`serve_one`] (`Err`).
+fn handler_failed(req: &mut Request, failure: Failure) -> io::Result<()> {
+    let (status, what) = match failure {
+        Failure::Error(e) if is_timeout(&e) || is_disconnect(&e) => return Err(e),
+        Failure::Error(e) => match crate::body::status_of(&e) {
+            Some(status) => (status, e.to_string()),
+            None => {
+                report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
+                (500, String::new())
+            }
+        },
+        Failure::Panic(message) => {
+            report_error(req.client_address, &message);
+            (500, String::new())
+        }
+    };
+    if req.response_begun() {
+        if status != 500 {
+            req.log_error(format_args!("{what}"));
+        }
+        return Ok(());
+    }
+    req.discard_unsent_head();
+    match status {
+        500 => req.send_error(500),
+        _ => {
+            let (phrase, _) = crate::status::responses(status).unwrap_or(("", ""));
+            req.send_error_explain(status, phrase, &what)
+        }
+    }
 }
 
 fn send_parse_error(req: &mut Request, e: &ParseError) -> io::Result<()> {
@@ -308,27 +379,28 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         }
         Err(e) => return Err(e),
     }
-    match parse::body_length(&req.headers) {
-        Ok(BodyLength::Known(n)) => req.rfile.set_body_limit(Some(n)),
-        Ok(BodyLength::Unknown) => {
-            req.rfile.set_body_limit(None);
-        }
+    let framing = match parse::body_length(&req.headers) {
+        Ok(BodyLength::Known(n)) => Framing::Length(n),
+        Ok(BodyLength::Chunked) => Framing::Chunked(Default::default()),
         Err(e) => {
             send_parse_error(req, &e)?;
             return Ok(false);
         }
-    }
-    let conntype = req.headers.get("Connection").unwrap_or("");
-    if conntype.eq_ignore_ascii_case("close") {
+    };
+    let chunked = matches!(framing, Framing::Chunked(_));
+    req.rfile.set_framing(framing);
+    let (close, keep_alive) = parse::connection_options(&req.headers);
+    if close {
         req.close_connection = true;
-    } else if conntype.eq_ignore_ascii_case("keep-alive") && req.protocol_version() >= "HTTP/1.1" {
+    } else if keep_alive && req.protocol_version() >= "HTTP/1.1" {
         req.close_connection = false;
     }
-    if req.rfile.remaining().is_none() {
-        // A body we cannot delimit: never reuse the connection after it.
+    if chunked && req.request_version.as_str() < "HTTP/1.1" {
+        // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has
+        // faulty framing; serve it, then close.
         req.close_connection = true;
     }
-    if req.rfile.remaining() != Some(0) {
+    if !req.rfile.body_done() {
         req.rfile.enter_body_phase(true)?;
     }
     let expect = req.headers.get("Expect").unwrap_or("");
@@ -372,8 +444,13 @@ fn read_headers(req: &mut Request) -> io::Result<Result<(), ParseError>> {
         if count > MAX_HEADERS {
             return Ok(Err(ParseError::TooManyHeaders));
         }
-        if parsing {
-            parsing = parse::push_header_line(&mut req.headers, &line);
+        let checked = if parsing {
+            parse::push_header_line(&mut req.headers, &line).map(|keep| parsing = keep)
+        } else {
+            parse::check_ignored_line(&line)
+        };
+        if let Err(e) = checked {
+            return Ok(Err(e));
         }
     }
 }

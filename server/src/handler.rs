@@ -62,9 +62,9 @@ pub struct Class {
     pub error_message_format: Cow<'static, str>,
     /// `error_content_type`: the `Content-Type` of `send_error` bodies.
     pub error_content_type: Cow<'static, str>,
-    /// Hook: `log_message(format, *args)`; receives the formatted, not yet
-    /// escaped message. The default escapes control characters and writes
-    /// CPython's line to stderr ([`crate::log::default_log_message`]).
+    /// Hook: `log_message(format, *args)`; receives the formatted message
+    /// with control characters already escaped. The default writes CPython's
+    /// line to stderr ([`crate::log::default_log_message`]).
     pub log_message: fn(&Request, &str),
     /// Hook: `version_string()`, the `Server` header value.
     pub version_string: fn(&Request) -> String,
@@ -72,6 +72,48 @@ pub struct Class {
     /// place to add a header to every response (Python code overrides
     /// `end_headers` for this).
     pub before_end_headers: fn(&mut Request) -> io::Result<()>,
+    /// Hook: the body of `send_error` responses, given the status code, the
+    /// message and the explanation (not escaped). The default fills
+    /// `error_message_format` (HTML-escaping both) and uses
+    /// `error_content_type` ([`default_error_page`]); a JSON service
+    /// returns JSON here.
+    pub error_page: fn(&Request, u16, &str, &str) -> ErrorPage,
+}
+
+/// A `send_error` body and its `Content-Type`, as the
+/// [`error_page`](Class::error_page) hook returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorPage {
+    /// The `Content-Type` header value.
+    pub content_type: Cow<'static, str>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ErrorPage {
+    /// A JSON error body (`application/json`).
+    pub fn json(body: impl Into<Vec<u8>>) -> ErrorPage {
+        ErrorPage {
+            content_type: Cow::Borrowed("application/json"),
+            body: body.into(),
+        }
+    }
+}
+
+/// CPython's error page: `error_message_format % {code, message, explain}`
+/// with `message` and `explain` HTML-escaped, as `error_content_type`.
+pub fn default_error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage {
+    let class = req.class();
+    ErrorPage {
+        content_type: class.error_content_type.clone(),
+        body: crate::request::format_error_page(
+            &class.error_message_format,
+            code,
+            message,
+            explain,
+        )
+        .into_bytes(),
+    }
 }
 
 impl Class {
@@ -86,6 +128,7 @@ impl Class {
         log_message: crate::log::default_log_message,
         version_string: default_version_string,
         before_end_headers: no_hook,
+        error_page: default_error_page,
     };
 }
 
@@ -129,17 +172,34 @@ pub trait Handler: Send + 'static {
     }
 
     /// `handle_expect_100()`: called for `Expect: 100-continue` when both the
-    /// request and `protocol_version` are HTTP/1.1 or later. The default sends
-    /// `100 Continue`; return `Ok(false)` after sending an error (such as 417)
-    /// to skip the request.
+    /// request and `protocol_version` are HTTP/1.1 or later; return
+    /// `Ok(false)` after sending an error (such as 417) to skip the request.
+    ///
+    /// CPython's default sends `100 Continue` at once. This default sends it
+    /// when the handler first reads the body, as hyper and tiny_http do: a
+    /// handler can still refuse (413, 401, ...) before the client sends the
+    /// body, and one that answers without reading it has the connection
+    /// closed after the response. An overridden `handle_expect_100` keeps
+    /// CPython's semantics ([`send_continue`] is CPython's default).
     ///
     /// # Errors
     /// Any I/O error writing the interim response.
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
-        req.send_response_only(100)?;
-        req.end_headers()?;
+        let line = format!("{} 100 Continue\r\n\r\n", req.protocol_version());
+        req.rfile.defer_continue(line.into_bytes());
         Ok(true)
     }
+}
+
+/// CPython's `handle_expect_100`: `100 Continue` at once (through
+/// `end_headers`, so the `before_end_headers` hook runs), then the request.
+///
+/// # Errors
+/// Any I/O error writing the interim response.
+pub fn send_continue(req: &mut Request) -> io::Result<bool> {
+    req.send_response_only(100)?;
+    req.end_headers()?;
+    Ok(true)
 }
 
 impl<H: Handler + ?Sized> Handler for Box<H> {

@@ -87,6 +87,8 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+mod body;
+mod chunked;
 pub mod cli;
 mod connection;
 pub mod date;
@@ -105,16 +107,21 @@ pub mod pystr;
 mod request;
 mod sendfile;
 mod server;
-pub mod signal;
+mod signal;
 mod status;
 mod stream;
 pub mod test;
 #[cfg(feature = "tls")]
 mod tls;
 mod transport;
+mod url;
 
 pub use basehttp_macros::http_handler;
-pub use handler::{Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, Handler, SYS_VERSION};
+pub use body::BodyError;
+pub use handler::{
+    Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Handler, SYS_VERSION,
+    default_error_page, send_continue,
+};
 pub use headers::Headers;
 pub use request::{Request, format_error_page};
 /// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
@@ -123,11 +130,32 @@ pub use rustls;
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
 pub use stream::{Rfile, Wfile};
+pub use url::{SplitUrl, urlsplit};
 #[cfg(feature = "tls")]
 pub use {
     https::{HttpsServer, ThreadingHttpsServer},
     tls::TlsConfig,
 };
+
+/// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// [`crate::chunked::decode_all`]: the data and the bytes used, `None`
+    /// if the input ends first, or the error's text.
+    pub fn chunked_decode_all(input: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+        crate::chunked::decode_all(input).map_err(|e| e.to_string())
+    }
+
+    /// The chunked decoder fed `input` in pieces of `step` bytes: must agree
+    /// with [`chunked_decode_all`].
+    pub fn chunked_decode_in_steps(
+        input: &[u8],
+        step: usize,
+    ) -> Result<Option<(Vec<u8>, usize)>, String> {
+        crate::chunked::decode_in_steps(input, step).map_err(|e| e.to_string())
+    }
+}
 
 /// Everything a handler file needs: `use basehttp::prelude::*;`.
 pub mod prelude {

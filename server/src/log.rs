@@ -6,24 +6,25 @@ use std::io::Write;
 use std::time::SystemTime;
 
 use crate::date::log_date_time_string;
-use crate::pystr::{escape_control, is_py_space};
+use crate::pystr::is_py_space;
 use crate::request::Request;
 
-/// The default `log_message` hook: escapes control characters (gh-100001)
-/// and writes one line to stderr with a single `write`.
+/// The default `log_message` hook: one line to stderr with a single
+/// `write`. [`Request::log_message`] has already escaped control characters
+/// (gh-100001), for this hook and for a handler's own.
 pub fn default_log_message(req: &Request, message: &str) {
     let line = format_log_line(&req.address_string(), SystemTime::now(), message);
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// `"%s - - [%s] %s\n" % (address_string(), log_date_time_string(), message)`
-/// with `message` escaped.
+/// (`message` as [`Request::log_message`] passes it: escaped).
 pub fn format_log_line(address: &str, now: SystemTime, message: &str) -> String {
     format!(
         "{} - - [{}] {}\n",
         address,
         log_date_time_string(now),
-        escape_control(message)
+        message
     )
 }
 
@@ -56,8 +57,8 @@ mod tests {
     fn line_format() {
         let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(
-            format_log_line("127.0.0.1", t, "\"GET /\x1b[31m HTTP/1.0\" 200 -"),
-            "127.0.0.1 - - [14/Nov/2023 22:13:20] \"GET /\\x1b[31m HTTP/1.0\" 200 -\n"
+            format_log_line("127.0.0.1", t, "\"GET / HTTP/1.0\" 200 -"),
+            "127.0.0.1 - - [14/Nov/2023 22:13:20] \"GET / HTTP/1.0\" 200 -\n"
         );
     }
 

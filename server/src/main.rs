@@ -1,8 +1,8 @@
 //! The `basehttp` command: a drop-in `python -m http.server` (CPython 3.15
-//! `http.server._main` / `test()`), serving files with a thread per
-//! connection.
+//! `http.server._main` / `test()`), serving files (or CGI scripts) on
+//! `ThreadingHttpServer`'s poller and worker pool.
 //!
-//! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
+//! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
 //! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
 
@@ -10,12 +10,16 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
 use basehttp::{
-    Handler, HttpServer, ServerConfig, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
+    Handler, HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer,
+    TlsConfig,
 };
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
 /// wait for SYN retransmits under load; this is the only server-side
@@ -79,8 +83,9 @@ fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
         files = files.with_header(name.clone(), value.clone());
     }
     let listener = bind(args.bind.as_deref(), args.port)?;
-    if args.cgi {
-        let cgi = CgiHttpRequestHandler::with_files(files);
+    if args.cgi || args.cgi_rfc3875 {
+        let mut cgi = CgiHttpRequestHandler::with_files(files);
+        cgi.rfc3875 = args.cgi_rfc3875;
         serve(listener, move || cgi.clone(), tls)
     } else {
         serve(listener, move || files.clone(), tls)
@@ -121,7 +126,7 @@ where
         host.clone()
     };
     let port = addr.port();
-    basehttp::signal::shutdown_on_signals(server.info())?;
+    shutdown_on_signals(server.info())?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -131,6 +136,36 @@ where
     out.flush()?;
     drop(out);
     server.serve_forever()
+}
+
+/// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.
+const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting.";
+
+/// `test()`'s `except KeyboardInterrupt`: SIGINT prints CPython's message,
+/// SIGINT and SIGTERM start a graceful shutdown (so `serve_forever` returns
+/// and the process exits 0 once requests in flight are done); a second
+/// signal exits at once with status 128 + signal number.
+fn shutdown_on_signals(server: &Arc<ServerInfo>) -> io::Result<()> {
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let info = Arc::clone(server);
+    std::thread::Builder::new()
+        .name("basehttp-signal".to_owned())
+        .spawn(move || {
+            let mut first = true;
+            for sig in signals.forever() {
+                if !first {
+                    std::process::exit(128 + sig);
+                }
+                first = false;
+                if sig == SIGINT {
+                    let mut out = io::stdout().lock();
+                    let _ = writeln!(out, "{KEYBOARD_INTERRUPT_MESSAGE}");
+                    let _ = out.flush();
+                }
+                info.request_shutdown();
+            }
+        })?;
+    Ok(())
 }
 
 /// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no

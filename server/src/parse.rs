@@ -1,7 +1,10 @@
 //! Pure parsing of the request head: CPython's `parse_request` rules for the
 //! request line and `http.client.parse_headers` for the header block, over
-//! bytes, with no socket. [`ParseError::status`] is the one place where a
-//! malformed request becomes 400, 414, 431 or 505.
+//! bytes, with no socket; and, beyond CPython, the RFC 9112 framing rules
+//! that keep a body from being read as another request (`Content-Length`,
+//! `Transfer-Encoding`, no whitespace before a header's colon) and the
+//! `Connection` token list. [`ParseError::status`] is the one place where a
+//! malformed request becomes 400, 414, 431, 501 or 505.
 
 use crate::headers::Headers;
 use crate::pystr::{latin1, py_repr, py_split};
@@ -38,6 +41,17 @@ pub enum ParseError {
     HeadTooLarge(usize),
     /// A `Content-Length` that is not one non-negative integer (RFC 9112 §6.3).
     BadContentLength,
+    /// Whitespace between a header name and its colon (RFC 9112 §5.1: a
+    /// server MUST answer 400; CPython reads it as another header name).
+    SpaceBeforeColon(String),
+    /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.3: the
+    /// framing is ambiguous).
+    LengthWithTransferEncoding,
+    /// A `Transfer-Encoding` whose last coding is not a single `chunked`
+    /// (RFC 9112 §6.3: the body length cannot be determined).
+    BadTransferEncoding,
+    /// A transfer coding other than `chunked` before it (RFC 9112 §6.1).
+    UnsupportedTransferCoding(String),
 }
 
 impl ParseError {
@@ -47,13 +61,17 @@ impl ParseError {
         match self {
             ParseError::UriTooLong => 414,
             ParseError::UnsupportedVersion(_) => 505,
+            ParseError::UnsupportedTransferCoding(_) => 501,
             ParseError::HeaderLineTooLong
             | ParseError::TooManyHeaders
             | ParseError::HeadTooLarge(_) => 431,
             ParseError::BadVersion(_)
             | ParseError::BadSyntax(_)
             | ParseError::BadHttp09Type(_)
-            | ParseError::BadContentLength => 400,
+            | ParseError::BadContentLength
+            | ParseError::SpaceBeforeColon(_)
+            | ParseError::LengthWithTransferEncoding
+            | ParseError::BadTransferEncoding => 400,
         }
     }
 
@@ -70,6 +88,17 @@ impl ParseError {
             ParseError::HeaderLineTooLong => Some("Line too long".to_owned()),
             ParseError::TooManyHeaders => Some("Too many headers".to_owned()),
             ParseError::BadContentLength => Some("Bad Content-Length".to_owned()),
+            ParseError::SpaceBeforeColon(name) => Some(format!(
+                "Whitespace before the colon of header {}",
+                py_repr(name)
+            )),
+            ParseError::LengthWithTransferEncoding => {
+                Some("Content-Length with Transfer-Encoding".to_owned())
+            }
+            ParseError::BadTransferEncoding => Some("Bad Transfer-Encoding".to_owned()),
+            ParseError::UnsupportedTransferCoding(c) => {
+                Some(format!("Unsupported transfer coding ({})", py_repr(c)))
+            }
         }
     }
 
@@ -197,25 +226,74 @@ pub fn is_end_of_headers(line: &[u8]) -> bool {
 /// Adds one raw header line (terminator included) to `headers`, as the
 /// compat32 `email` parser does: `Name: value` with the value's leading
 /// whitespace stripped, continuation lines (leading SP/HT) appended to the
-/// previous value. Returns `false` for a line without a colon, which ends
-/// what the parser keeps (later lines are read but ignored).
-pub fn push_header_line(headers: &mut Headers, line: &[u8]) -> bool {
+/// previous value. Returns `Ok(false)` for a line without a colon, which ends
+/// what the parser keeps (later lines go to [`check_ignored_line`]).
+///
+/// # Errors
+/// [`ParseError::SpaceBeforeColon`] for `Name : value`.
+pub fn push_header_line(headers: &mut Headers, line: &[u8]) -> Result<bool, ParseError> {
     let text = request_line_text(line);
     if text.starts_with([' ', '\t']) {
         if let Some(last) = headers.last_mut() {
             last.1.push_str("\r\n");
             last.1.push_str(&text);
         }
-        return true;
+        return Ok(true);
     }
     let Some((name, value)) = text.split_once(':') else {
-        return false;
+        return Ok(false);
     };
     if name.is_empty() {
-        return false;
+        return Ok(false);
+    }
+    if name.ends_with([' ', '\t']) {
+        return Err(ParseError::SpaceBeforeColon(name.to_owned()));
     }
     headers.push(name, value.trim_start_matches([' ', '\t']));
-    true
+    Ok(true)
+}
+
+/// A header line after the one that ended what the parser keeps: CPython
+/// ignores it, but a proxy in front may not, so one that frames the body
+/// (`Content-Length`, `Transfer-Encoding`), or has whitespace before its
+/// colon, is refused rather than ignored.
+///
+/// # Errors
+/// [`ParseError::SpaceBeforeColon`], or a framing error for a body the
+/// server would otherwise read as the next request.
+pub fn check_ignored_line(line: &[u8]) -> Result<(), ParseError> {
+    let text = request_line_text(line);
+    let Some((name, _)) = text.split_once(':') else {
+        return Ok(());
+    };
+    if name.ends_with([' ', '\t']) && !name.trim().is_empty() {
+        return Err(ParseError::SpaceBeforeColon(name.to_owned()));
+    }
+    let name = name.trim_start_matches([' ', '\t']);
+    if name.eq_ignore_ascii_case("content-length") {
+        return Err(ParseError::BadContentLength);
+    }
+    if name.eq_ignore_ascii_case("transfer-encoding") {
+        return Err(ParseError::BadTransferEncoding);
+    }
+    Ok(())
+}
+
+/// The `Connection` options of a request: whether `close` and whether
+/// `keep-alive` appear. The field is a comma-separated, case-insensitive
+/// token list and may repeat (RFC 9110 §7.6.1); CPython compares the whole
+/// value of the first field, so `keep-alive, close` would keep it open.
+pub fn connection_options(headers: &Headers) -> (bool, bool) {
+    let (mut close, mut keep_alive) = (false, false);
+    for token in headers
+        .get_all("Connection")
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim_matches([' ', '\t', '\r', '\n']))
+    {
+        close |= token.eq_ignore_ascii_case("close");
+        keep_alive |= token.eq_ignore_ascii_case("keep-alive");
+    }
+    (close, keep_alive)
 }
 
 /// How the body of a request is delimited (RFC 9112 §6.3).
@@ -223,20 +301,41 @@ pub fn push_header_line(headers: &mut Headers, line: &[u8]) -> bool {
 pub enum BodyLength {
     /// `Content-Length: n` (or no body: 0).
     Known(u64),
-    /// `Transfer-Encoding` present: the end cannot be found without decoding,
-    /// so the connection closes after the response.
-    Unknown,
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
 }
 
-/// Decides the body framing from the headers. Several `Content-Length`
-/// values must agree; a malformed one is a 400 (CPython ignores both, which
-/// lets a body be read as the next request).
+/// Decides the body framing from the headers (RFC 9112 §6.3). Several
+/// `Content-Length` values must agree; a malformed one is a 400. A
+/// `Transfer-Encoding` must be `chunked` alone, without `Content-Length`.
+/// CPython ignores both fields, which lets a body be read as the next
+/// request.
 ///
 /// # Errors
-/// [`ParseError::BadContentLength`].
+/// [`ParseError::BadContentLength`], [`ParseError::LengthWithTransferEncoding`],
+/// [`ParseError::BadTransferEncoding`], [`ParseError::UnsupportedTransferCoding`].
 pub fn body_length(headers: &Headers) -> Result<BodyLength, ParseError> {
     if headers.contains("Transfer-Encoding") {
-        return Ok(BodyLength::Unknown);
+        if headers.contains("Content-Length") {
+            return Err(ParseError::LengthWithTransferEncoding);
+        }
+        let codings: Vec<&str> = headers
+            .get_all("Transfer-Encoding")
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim_matches([' ', '\t']))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
+        let Some((last, before)) = codings.split_last() else {
+            return Err(ParseError::BadTransferEncoding);
+        };
+        if !chunked(last) || before.iter().any(chunked) {
+            return Err(ParseError::BadTransferEncoding);
+        }
+        if let Some(other) = before.first() {
+            return Err(ParseError::UnsupportedTransferCoding((*other).to_owned()));
+        }
+        return Ok(BodyLength::Chunked);
     }
     let mut length = None;
     for value in headers.get_all("Content-Length") {
@@ -330,10 +429,11 @@ mod tests {
     #[test]
     fn header_lines() {
         let mut h = Headers::new();
-        assert!(push_header_line(&mut h, b"Host:  example\r\n"));
-        assert!(push_header_line(&mut h, b"X-Fold: a\r\n"));
-        assert!(push_header_line(&mut h, b"\tb\r\n"));
-        assert!(!push_header_line(&mut h, b"no colon\r\n"));
+        assert_eq!(push_header_line(&mut h, b"Host:  example\r\n"), Ok(true));
+        assert_eq!(push_header_line(&mut h, b"X-Fold: a\r\n"), Ok(true));
+        assert_eq!(push_header_line(&mut h, b"\tb\r\n"), Ok(true));
+        assert_eq!(push_header_line(&mut h, b"no colon\r\n"), Ok(false));
+        assert_eq!(push_header_line(&mut h, b"X Bad: v\r\n"), Ok(true));
         assert_eq!(h.get("host"), Some("example"));
         assert_eq!(h.get("x-fold"), Some("a\r\n\tb"));
         assert!(is_end_of_headers(b"\n") && is_end_of_headers(b"\r\n"));
@@ -354,7 +454,84 @@ mod tests {
         let mut h = Headers::new();
         h.push("Content-Length", "1, 2");
         assert_eq!(body_length(&h), Err(ParseError::BadContentLength));
+    }
+
+    #[test]
+    fn transfer_encoding_framing() {
+        let te = |values: &[&str]| {
+            let mut h = Headers::new();
+            for v in values {
+                h.push("Transfer-Encoding", *v);
+            }
+            body_length(&h)
+        };
+        assert_eq!(te(&["chunked"]), Ok(BodyLength::Chunked));
+        assert_eq!(te(&["Chunked "]), Ok(BodyLength::Chunked));
+        for bad in [
+            &["chunked, identity"][..],
+            &["xchunked"],
+            &["chunked", "chunked"],
+            &["chunked, chunked"],
+            &[""],
+            &["identity"],
+            &["chunked\r\n\tx"],
+        ] {
+            assert_eq!(te(bad), Err(ParseError::BadTransferEncoding), "{bad:?}");
+        }
+        assert_eq!(
+            te(&["gzip", "chunked"]),
+            Err(ParseError::UnsupportedTransferCoding("gzip".into()))
+        );
+        assert_eq!(
+            ParseError::UnsupportedTransferCoding("gzip".into()).status(),
+            501
+        );
+        let mut h = Headers::new();
         h.push("Transfer-Encoding", "chunked");
-        assert_eq!(body_length(&h), Ok(BodyLength::Unknown));
+        h.push("Content-Length", "5");
+        assert_eq!(body_length(&h), Err(ParseError::LengthWithTransferEncoding));
+    }
+
+    #[test]
+    fn space_before_colon_is_refused() {
+        let mut h = Headers::new();
+        for line in [
+            &b"Content-Length : 5\r\n"[..],
+            b"Transfer-Encoding\t: chunked\r\n",
+        ] {
+            let e = push_header_line(&mut h, line).unwrap_err();
+            assert!(matches!(e, ParseError::SpaceBeforeColon(_)), "{line:?}");
+            assert_eq!(e.status(), 400);
+            assert_eq!(check_ignored_line(line), Err(e));
+        }
+        assert!(h.is_empty());
+        assert_eq!(
+            check_ignored_line(b"content-length: 5\r\n"),
+            Err(ParseError::BadContentLength)
+        );
+        assert_eq!(
+            check_ignored_line(b"Transfer-Encoding: chunked\r\n"),
+            Err(ParseError::BadTransferEncoding)
+        );
+        assert_eq!(check_ignored_line(b"X-Other: 1\r\n"), Ok(()));
+        assert_eq!(check_ignored_line(b"no colon\r\n"), Ok(()));
+    }
+
+    #[test]
+    fn connection_is_a_token_list() {
+        let opts = |values: &[&str]| {
+            let mut h = Headers::new();
+            for v in values {
+                h.push("Connection", *v);
+            }
+            connection_options(&h)
+        };
+        assert_eq!(opts(&[]), (false, false));
+        assert_eq!(opts(&["keep-alive, close"]), (true, true));
+        assert_eq!(opts(&["Close"]), (true, false));
+        assert_eq!(opts(&["keep-alive", "close"]), (true, true));
+        assert_eq!(opts(&["Keep-Alive"]), (false, true));
+        assert_eq!(opts(&["upgrade,  CLOSE ,x"]), (true, false));
+        assert_eq!(opts(&["closed"]), (false, false));
     }
 }

@@ -1,7 +1,9 @@
 //! [`Request`]: what a `BaseHTTPRequestHandler` instance holds while it
 //! serves a connection (the parsed request, `rfile`, `wfile`, the response
 //! header buffer) and its response and logging methods: `send_response`,
-//! `send_header`, `end_headers`, `send_error`, `log_message`, ...
+//! `send_header`, `end_headers`, `send_error`, `log_message`, ..., plus
+//! what Python code writes by hand: the split URL, the whole body in one
+//! call, a response in one call, and a chunked body of unknown length.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -10,12 +12,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::date;
-use crate::handler::Class;
+use crate::handler::{Class, ErrorPage};
 use crate::headers::Headers;
-use crate::pystr::{html_escape, push_latin1, to_latin1};
+use crate::pystr::{escape_control, html_escape, push_latin1, to_latin1};
 use crate::server::ServerInfo;
 use crate::status::{IntoStatus, responses};
 use crate::stream::{Rfile, Wfile};
+use crate::url::{SplitUrl, urlsplit};
 
 /// One connection's request state and response writer: `self` in a Python
 /// `do_GET`, minus the user's own attributes (those live on the handler).
@@ -50,6 +53,12 @@ pub struct Request {
     in_end_headers: bool,
     /// The status code of the last `send_response`, for logging and tests.
     status: Option<u16>,
+    /// A `Content-Length` or chunked `Transfer-Encoding` was sent: the
+    /// client can find the end of this response.
+    framed: bool,
+    /// `wfile.bytes_written()` when the final response began (after the
+    /// request was parsed, and after any interim response).
+    response_mark: u64,
 }
 
 impl Request {
@@ -76,6 +85,8 @@ impl Request {
             headers_buffer: Vec::new(),
             in_end_headers: false,
             status: None,
+            framed: false,
+            response_mark: 0,
         }
     }
 
@@ -125,6 +136,166 @@ impl Request {
         self.headers.clear();
         self.headers_buffer.clear();
         self.status = None;
+        self.framed = false;
+        self.response_mark = self.wfile.bytes_written();
+        self.wfile.set_discard_body(false);
+    }
+
+    /// Whether any part of a final response (status line, headers or body)
+    /// reached `wfile`. Before that, a failing handler can still be answered
+    /// with an error page.
+    pub(crate) fn response_begun(&self) -> bool {
+        self.wfile.bytes_written() > self.response_mark
+    }
+
+    /// Forgets a response head built but not sent (before an error page).
+    pub(crate) fn discard_unsent_head(&mut self) {
+        self.headers_buffer.clear();
+        self.framed = false;
+    }
+
+    /// Whether the client can find the end of the response sent: it has a
+    /// length, chunks, or no body by its status or method. A final response
+    /// without any of these (or no final response at all) can only be ended
+    /// by closing the connection.
+    pub(crate) fn response_is_delimited(&self) -> bool {
+        match self.status {
+            None => false,
+            Some(code) if code < 200 => false,
+            Some(204 | 304) => true,
+            Some(_) => self.framed || self.command == "HEAD",
+        }
+    }
+
+    /// The request target split as `urllib.parse.urlsplit(self.path)` does,
+    /// with `unquote` and `parse_qsl` one call away.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Items;
+    /// # #[http_handler] impl Items {
+    /// fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
+    ///     let url = req.url();
+    ///     match (url.path, url.query_value("id")) {
+    ///         ("/api/items", Some(id)) => {
+    ///             let body = format!("item {id}\n");
+    ///             req.respond(200, "text/plain", body)
+    ///         }
+    ///         _ => req.send_error(404),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn url(&self) -> SplitUrl<'_> {
+        urlsplit(&self.path)
+    }
+
+    /// Reads the whole request body, at most `limit` bytes: a
+    /// `Content-Length` body or a chunked one (decoded), answering
+    /// `Expect: 100-continue` first if the client waits for it.
+    ///
+    /// # Errors
+    /// A [`BodyError`](crate::BodyError) inside the `io::Error`: no length
+    /// (411), over `limit` (413, checked before reading when the length is
+    /// declared), a short or malformed body (400). Passed on with `?` from a
+    /// `do_*` method before the response began, the server answers that
+    /// status and closes the connection. I/O errors as they come.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Echo;
+    /// # #[http_handler] impl Echo {
+    /// fn do_POST(&mut self, req: &mut Request) -> std::io::Result<()> {
+    ///     let body = req.read_body(64 * 1024)?; // 411, 413 or 400 for you
+    ///     req.respond(200, "application/octet-stream", body)
+    /// }
+    /// # }
+    /// ```
+    pub fn read_body(&mut self, limit: u64) -> io::Result<Vec<u8>> {
+        crate::body::read_body(self, limit)
+    }
+
+    /// A whole response in one call: `send_response(code)`, `Content-Type`,
+    /// `Content-Length`, `end_headers()` and the body (not sent for `HEAD`).
+    ///
+    /// # Errors
+    /// I/O errors, or an error from the `before_end_headers` hook.
+    pub fn respond(
+        &mut self,
+        code: impl IntoStatus,
+        content_type: &str,
+        body: impl AsRef<[u8]>,
+    ) -> io::Result<()> {
+        let body = body.as_ref();
+        self.send_response(code)?;
+        self.send_header("Content-Type", content_type)?;
+        self.send_header("Content-Length", &body.len().to_string())?;
+        self.end_headers()?;
+        if self.command != "HEAD" {
+            self.wfile.write_all(body)?;
+        }
+        Ok(())
+    }
+
+    /// [`respond`](Self::respond) with `value` serialised as JSON
+    /// (`application/json`). Needs the `json` cargo feature.
+    ///
+    /// # Errors
+    /// As [`respond`](Self::respond); a value that cannot be serialised is
+    /// an `InvalidData` error before anything is sent (the server answers
+    /// 500).
+    #[cfg(feature = "json")]
+    pub fn respond_json<T: serde::Serialize + ?Sized>(
+        &mut self,
+        code: impl IntoStatus,
+        value: &T,
+    ) -> io::Result<()> {
+        let body = serde_json::to_vec(value).map_err(io::Error::other)?;
+        self.respond(code, "application/json", body)
+    }
+
+    /// `end_headers()` for a body of unknown length: to an HTTP/1.1 client
+    /// the body is sent chunked (`Transfer-Encoding: chunked` is added,
+    /// each flush of `wfile` is a chunk, and the server sends the last chunk
+    /// when the handler returns), so the connection stays usable; to an
+    /// HTTP/1.0 client it is sent as is and the connection closes after it.
+    ///
+    /// # Errors
+    /// As [`end_headers`](Self::end_headers).
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Stream;
+    /// # #[http_handler(protocol_version = "HTTP/1.1")] impl Stream {
+    /// fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
+    ///     req.send_response(200)?;
+    ///     req.send_header("Content-Type", "text/plain")?;
+    ///     req.end_headers_chunked()?;
+    ///     for i in 0..3 {
+    ///         writeln!(req.wfile, "line {i}")?;
+    ///         req.wfile.flush()?; // one chunk each
+    ///     }
+    ///     Ok(())
+    /// }
+    /// # }
+    /// ```
+    pub fn end_headers_chunked(&mut self) -> io::Result<()> {
+        let chunked = self.protocol_version() >= "HTTP/1.1"
+            && self.request_version.as_str() >= "HTTP/1.1"
+            && !matches!(self.status, Some(code) if code < 200 || code == 204 || code == 304);
+        if !chunked {
+            self.close_connection = true;
+            return self.end_headers();
+        }
+        self.send_header("Transfer-Encoding", "chunked")?;
+        self.end_headers()?;
+        if self.command == "HEAD" {
+            // `do_HEAD` may share `do_GET`'s code: drop what it writes.
+            self.wfile.set_discard_body(true);
+        } else {
+            self.wfile.start_chunked();
+        }
+        Ok(())
     }
 
     /// `send_response(code)`: logs the request, then adds the status line
@@ -212,6 +383,12 @@ impl Request {
                 "header name or value contains a line break",
             ));
         }
+        if keyword.eq_ignore_ascii_case("content-length")
+            || (keyword.eq_ignore_ascii_case("transfer-encoding")
+                && value.to_ascii_lowercase().contains("chunked"))
+        {
+            self.framed = true;
+        }
         if !self.is_http09() {
             let b = &mut self.headers_buffer;
             push_latin1(b, keyword);
@@ -259,6 +436,11 @@ impl Request {
             let r = self.wfile.write_head(&self.headers_buffer);
             self.headers_buffer.clear();
             r?;
+            if self.status.is_some_and(|code| code < 200) {
+                // An interim response: the final one is still to come.
+                self.response_mark = self.wfile.bytes_written();
+                self.framed = false;
+            }
         }
         Ok(())
     }
@@ -298,8 +480,9 @@ impl Request {
     ///
     /// Always `Connection: close`; for 1xx, 204, 205 and 304 no body and no
     /// `Content-Type`/`Content-Length` (RFC 9110 §15.3.5, §15.4.5); otherwise
-    /// the body is `error_message_format` with `message` and `explain`
-    /// HTML-escaped, not sent for `HEAD`.
+    /// the body is the handler's [`error_page`](Class::error_page) (by
+    /// default `error_message_format` with `message` and `explain`
+    /// HTML-escaped), not sent for `HEAD`.
     ///
     /// # Errors
     /// I/O errors.
@@ -321,10 +504,9 @@ impl Request {
         }
         let mut body = Vec::new();
         if code >= 200 && !matches!(code, 204 | 205 | 304) {
-            body = format_error_page(&self.class.error_message_format, code, message, explain)
-                .into_bytes();
-            let ctype = self.class.error_content_type.clone();
-            self.send_header("Content-Type", &ctype)?;
+            let page: ErrorPage = (self.class.error_page)(self, code, message, explain);
+            body = page.body;
+            self.send_header("Content-Type", &page.content_type)?;
             self.send_header("Content-Length", &body.len().to_string())?;
         }
         self.end_headers()?;
@@ -350,12 +532,13 @@ impl Request {
         self.log_message(args);
     }
 
-    /// `log_message(format, *args)`: through the handler's `log_message`
-    /// hook (by default: escaped, one line on stderr).
+    /// `log_message(format, *args)`: the message with control characters
+    /// escaped (gh-100001), through the handler's `log_message` hook (by
+    /// default one line on stderr), so a hook never sees raw escape codes.
     pub fn log_message(&self, args: fmt::Arguments<'_>) {
         let message = match args.as_str() {
-            Some(s) => s.to_owned(),
-            None => args.to_string(),
+            Some(s) => escape_control(s),
+            None => escape_control(&args.to_string()),
         };
         (self.class.log_message)(self, &message);
     }

@@ -276,6 +276,29 @@ where
         }
     }
 
+    /// `serve_forever()` until Ctrl-C (SIGINT) or SIGTERM, then a graceful
+    /// [`shutdown`](Self::shutdown): requests in flight finish (within
+    /// [`ServerConfig::shutdown_grace`]) and this returns `Ok(())`. A second
+    /// signal ends the process at once. Python's
+    /// `try: server.serve_forever() except KeyboardInterrupt: pass`.
+    ///
+    /// ```no_run
+    /// # use basehttp::prelude::*;
+    /// # struct Hello;
+    /// # #[http_handler] impl Hello { fn do_GET(&mut self, r: &mut Request) -> std::io::Result<()> { r.send_error(404) } }
+    /// let server = ThreadingHttpServer::bind(("127.0.0.1", 8000), || Hello)?;
+    /// server.serve_until_signal()?;
+    /// println!("stopped");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// If the signal handlers cannot be installed, or as
+    /// [`serve_forever`](Self::serve_forever).
+    pub fn serve_until_signal(&self) -> io::Result<()> {
+        crate::signal::serve_until_signal(&self.info, || self.serve_forever())
+    }
+
     /// `handle_request()`: accepts and serves one connection, then returns.
     ///
     /// # Errors

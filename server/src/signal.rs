@@ -1,21 +1,11 @@
-//! SIGINT / SIGTERM handling for the `basehttp` command: CPython's
-//! `http.server.test()` catches `KeyboardInterrupt`, prints
-//! `\nKeyboard interrupt received, exiting.` and exits 0; here the signal
-//! starts a graceful [`shutdown`](crate::HttpServer::shutdown) instead, so
-//! `serve_forever` returns once requests in flight are done.
+//! Graceful Ctrl-C for library users ([`HttpServer::serve_until_signal`]):
+//! what `KeyboardInterrupt` ending `serve_forever()` is in a Python script,
+//! with the requests in flight finished first. The `basehttp` command has
+//! its own handling (CPython's message and exit status, in `main.rs`).
 //!
-//! ```no_run
-//! # use basehttp::prelude::*;
-//! # struct H;
-//! # #[http_handler] impl H { fn do_GET(&mut self, r: &mut Request) -> std::io::Result<()> { r.send_error(404) } }
-//! # fn main() -> std::io::Result<()> {
-//! let server = ThreadingHttpServer::bind(("127.0.0.1", 8000), || H)?;
-//! basehttp::signal::shutdown_on_signals(server.info())?;
-//! server.serve_forever()?; // returns after Ctrl-C (message already printed)
-//! # Ok(()) }
-//! ```
+//! [`HttpServer::serve_until_signal`]: crate::HttpServer::serve_until_signal
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::Arc;
 use std::thread;
 
@@ -24,34 +14,31 @@ use signal_hook::iterator::Signals;
 
 use crate::server::ServerInfo;
 
-/// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.
-pub const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting.";
-
-/// Installs SIGINT and SIGTERM handlers that ask `server` to shut down
-/// gracefully (SIGINT also prints [`KEYBOARD_INTERRUPT_MESSAGE`]). A second
-/// signal exits the process at once with status 128 + signal number.
-///
-/// # Errors
-/// If the handlers or the thread that waits for signals cannot be set up.
-pub fn shutdown_on_signals(server: &Arc<ServerInfo>) -> io::Result<()> {
+/// Runs `serve` (the server's `serve_forever`) while a thread waits for
+/// SIGINT or SIGTERM: the first asks `server` to shut down gracefully, a
+/// second one gets the signal's default action (the process ends at once).
+/// The handlers are removed when `serve` returns.
+pub(crate) fn serve_until_signal(
+    server: &Arc<ServerInfo>,
+    serve: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let handle = signals.handle();
     let info = Arc::clone(server);
-    thread::Builder::new()
+    let watcher = thread::Builder::new()
         .name("basehttp-signal".to_owned())
         .spawn(move || {
             let mut first = true;
             for sig in signals.forever() {
                 if !first {
-                    std::process::exit(128 + sig);
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
                 }
                 first = false;
-                if sig == SIGINT {
-                    let mut out = io::stdout().lock();
-                    let _ = writeln!(out, "{KEYBOARD_INTERRUPT_MESSAGE}");
-                    let _ = out.flush();
-                }
                 info.request_shutdown();
             }
         })?;
-    Ok(())
+    let result = serve();
+    handle.close();
+    let _ = watcher.join();
+    result
 }

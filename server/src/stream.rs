@@ -4,15 +4,17 @@
 //! Both are independent of `TcpStream`: a connection is any
 //! [`Transport`](crate::transport::Transport) (plain TCP, TLS or in-memory),
 //! so the handler API is the same over each.
-//! Unlike CPython's raw `rfile`, [`Rfile`] is bounded by the request's
-//! `Content-Length`: a handler can never read into the next request, and what
-//! it leaves unread is drained or the connection closed.
+//! Unlike CPython's raw `rfile`, [`Rfile`] reads exactly the request's body:
+//! up to its `Content-Length`, or a `Transfer-Encoding: chunked` body
+//! decoded ([`crate::chunked`]). A handler can never read into the next
+//! request, and what it leaves unread is drained or the connection closed.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::chunked::{ChunkError, Decoder};
 pub(crate) use crate::transport::Transport;
 
 /// Size of the connection's read buffer.
@@ -40,18 +42,29 @@ struct PhaseTimeouts {
     in_body: bool,
 }
 
+/// How the body of the current request ends (RFC 9112 §6.3).
+#[derive(Clone, Debug)]
+pub(crate) enum Framing {
+    /// `Content-Length`: this many bytes are left (0: no body).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, being decoded.
+    Chunked(Decoder),
+}
+
 /// The read side of a connection: the request head is read from it by the
-/// server, the body by the handler (`req.rfile.read(...)`).
+/// server, the body by the handler (`req.rfile.read(...)`), which reads
+/// decoded body bytes and then end of file.
 pub struct Rfile {
     inner: Box<dyn Transport>,
     /// Allocated on first use and released while a connection is parked idle.
     buf: Vec<u8>,
     pos: usize,
     filled: usize,
-    /// Bytes of the current body the handler may still read; `None` = unbounded
-    /// (a body whose end cannot be known, such as `Transfer-Encoding`).
-    remaining: Option<u64>,
+    /// Where the current body ends.
+    framing: Framing,
     timeouts: Option<PhaseTimeouts>,
+    /// A `100 Continue` owed to the client, sent when the body is first read.
+    continue_line: Option<Vec<u8>>,
 }
 
 impl Rfile {
@@ -61,8 +74,9 @@ impl Rfile {
             buf: Vec::new(),
             pos: 0,
             filled: 0,
-            remaining: Some(0),
+            framing: Framing::Length(0),
             timeouts: None,
+            continue_line: None,
         }
     }
 
@@ -167,13 +181,89 @@ impl Rfile {
         self.set_read_timeout(if body { bodyt } else { head })
     }
 
-    /// How many body bytes are left to read, if the body's length is known.
+    /// How many body bytes are left to read: `Some` for a body of known
+    /// length (`Content-Length`, or none: 0), `None` for a chunked body.
     pub fn remaining(&self) -> Option<u64> {
-        self.remaining
+        match &self.framing {
+            Framing::Length(n) => Some(*n),
+            Framing::Chunked(_) => None,
+        }
     }
 
-    pub(crate) fn set_body_limit(&mut self, limit: Option<u64>) {
-        self.remaining = limit;
+    /// Sets how the next body ends (and forgets an unsent `100 Continue`).
+    pub(crate) fn set_framing(&mut self, framing: Framing) {
+        self.framing = framing;
+        self.continue_line = None;
+    }
+
+    /// Owes the client `line` (`HTTP/1.1 100 Continue` and a blank line),
+    /// to be sent when the handler first reads the body.
+    pub(crate) fn defer_continue(&mut self, line: Vec<u8>) {
+        self.continue_line = Some(line);
+    }
+
+    /// Whether a deferred `100 Continue` was never sent (the handler did not
+    /// read the body): the client may or may not send it now, so the
+    /// connection cannot be reused.
+    pub(crate) fn continue_unsent(&self) -> bool {
+        self.continue_line.is_some() && !self.body_done()
+    }
+
+    /// Sends the `100 Continue` owed, if any, before the body is read.
+    fn send_owed_continue(&mut self) -> io::Result<()> {
+        if let Some(line) = self.continue_line.take()
+            && !self.body_done()
+        {
+            self.inner.write_all(&line)?;
+            self.inner.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Whether the whole body was read.
+    pub(crate) fn body_done(&self) -> bool {
+        match &self.framing {
+            Framing::Length(n) => *n == 0,
+            Framing::Chunked(d) => d.is_done(),
+        }
+    }
+
+    fn body_consumed(&mut self, n: usize) {
+        match &mut self.framing {
+            Framing::Length(left) => *left -= n as u64,
+            Framing::Chunked(d) => d.consume(n),
+        }
+    }
+
+    /// The chunk data buffered now, reading from the transport and stepping
+    /// over chunk framing as needed; empty at the end of the body.
+    fn chunk_data(&mut self) -> io::Result<&[u8]> {
+        loop {
+            let Framing::Chunked(dec) = &mut self.framing else {
+                return Ok(&[]);
+            };
+            if dec.is_done() {
+                return Ok(&[]);
+            }
+            if self.pos < self.filled {
+                let left = usize::try_from(dec.data_left()).unwrap_or(usize::MAX);
+                if left > 0 {
+                    let n = left.min(self.filled - self.pos);
+                    return Ok(&self.buf[self.pos..self.pos + n]);
+                }
+                let used = dec
+                    .skip_framing(&self.buf[self.pos..self.filled])
+                    .map_err(chunk_error)?;
+                self.pos += used;
+                continue;
+            }
+            if self.fill_raw()?.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "chunked body cut short",
+                ));
+            }
+        }
     }
 
     /// The socket underneath, if any (`None` in memory). Over TLS it
@@ -242,70 +332,91 @@ impl Rfile {
 
     /// Reads and discards what is left of the body, up to `max` bytes.
     /// Returns `true` if the body was fully consumed.
+    ///
+    /// # Errors
+    /// I/O errors, and `InvalidData` for malformed chunked framing.
     pub(crate) fn drain_body(&mut self, max: u64) -> io::Result<bool> {
-        let Some(left) = self.remaining else {
-            return Ok(false);
-        };
-        if left > max {
+        if self.remaining().is_some_and(|left| left > max) {
             return Ok(false);
         }
-        let mut sink = [0u8; 8192];
-        while self.remaining.is_some_and(|r| r > 0) {
-            if self.read(&mut sink)? == 0 {
+        let mut drained = 0u64;
+        loop {
+            let n = self.fill_buf()?.len();
+            if n == 0 {
+                return Ok(self.body_done());
+            }
+            drained += n as u64;
+            if drained > max {
                 return Ok(false);
             }
+            self.consume(n);
         }
-        Ok(true)
     }
+}
+
+/// A malformed chunked body as an I/O error (the reader cannot go on).
+fn chunk_error(e: ChunkError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
 impl Read for Rfile {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let cap = match self.remaining {
-            Some(0) => return Ok(0),
-            Some(r) => out.len().min(usize::try_from(r).unwrap_or(usize::MAX)),
-            None => out.len(),
+        self.send_owed_continue()?;
+        let n = match self.framing {
+            Framing::Length(0) => return Ok(0),
+            Framing::Length(left) => {
+                let cap = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
+                    // Large read with an empty buffer: bypass it.
+                    self.inner.read(&mut out[..cap])?
+                } else {
+                    let avail = self.fill_raw()?;
+                    let n = avail.len().min(cap);
+                    out[..n].copy_from_slice(&avail[..n]);
+                    self.pos += n;
+                    n
+                }
+            }
+            Framing::Chunked(_) => {
+                let avail = self.chunk_data()?;
+                let n = avail.len().min(out.len());
+                out[..n].copy_from_slice(&avail[..n]);
+                self.pos += n;
+                n
+            }
         };
-        let n = if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
-            // Large read with an empty buffer: bypass it.
-            self.inner.read(&mut out[..cap])?
-        } else {
-            let avail = self.fill_raw()?;
-            let n = avail.len().min(cap);
-            out[..n].copy_from_slice(&avail[..n]);
-            self.pos += n;
-            n
-        };
-        if let Some(r) = &mut self.remaining {
-            *r -= n as u64;
-        }
+        self.body_consumed(n);
         Ok(n)
     }
 }
 
 impl BufRead for Rfile {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        let cap = match self.remaining {
-            Some(r) => usize::try_from(r).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
-        if cap == 0 {
-            return Ok(&[]);
+        self.send_owed_continue()?;
+        match self.framing {
+            Framing::Length(0) => Ok(&[]),
+            Framing::Length(left) => {
+                let cap = usize::try_from(left).unwrap_or(usize::MAX);
+                let avail = self.fill_raw()?;
+                let n = avail.len().min(cap);
+                Ok(&avail[..n])
+            }
+            Framing::Chunked(_) => self.chunk_data(),
         }
-        let avail = self.fill_raw()?;
-        let n = avail.len().min(cap);
-        Ok(&avail[..n])
     }
     fn consume(&mut self, amt: usize) {
         self.pos += amt;
-        if let Some(r) = &mut self.remaining {
-            *r -= amt as u64;
-        }
+        self.body_consumed(amt);
     }
 }
 
 /// The write side of a connection (`wfile`). Writes are buffered and sent at
 /// the end of each request, so headers and a small body share one `write`.
+///
+/// After [`Request::end_headers_chunked`](crate::Request::end_headers_chunked)
+/// what is written is sent with the chunked transfer coding (RFC 9112
+/// §7.1): each flush of the buffer is one chunk, and the server ends the
+/// body when the handler returns.
 pub struct Wfile {
     inner: Box<dyn Transport>,
     buf: Vec<u8>,
@@ -313,6 +424,9 @@ pub struct Wfile {
     written: u64,
     /// `auto_head`: drop body bytes (headers go through `write_head`).
     discard_body: bool,
+    /// Chunked body mode: where in `buf` the chunk data begins (what comes
+    /// before is the response head, sent as it is).
+    chunked: Option<usize>,
 }
 
 impl Wfile {
@@ -322,7 +436,51 @@ impl Wfile {
             buf: Vec::new(),
             written: 0,
             discard_body: false,
+            chunked: None,
         }
+    }
+
+    /// Starts sending what is written next as chunks.
+    pub(crate) fn start_chunked(&mut self) {
+        self.chunked = Some(self.buf.len());
+    }
+
+    /// Ends a chunked body (the last chunk, no trailers) and leaves chunked
+    /// mode; nothing when not in it.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub(crate) fn finish_chunked(&mut self) -> io::Result<()> {
+        if self.chunked.is_none() {
+            return Ok(());
+        }
+        self.flush_buf()?;
+        self.chunked = None;
+        self.written += 5;
+        self.buf.extend_from_slice(b"0\r\n\r\n");
+        Ok(())
+    }
+
+    /// Forgets a chunked body the handler could not finish: the connection
+    /// closes instead, and the missing last chunk tells the client.
+    pub(crate) fn abandon_chunked(&mut self) {
+        self.chunked = None;
+    }
+
+    /// Sends body bytes: as they are, or as one chunk in chunked mode.
+    fn emit(&mut self, data: &[u8]) -> io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.chunked.is_some() {
+            // One write per chunk: size line, data, CRLF.
+            let mut chunk = Vec::with_capacity(data.len() + 20);
+            chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            chunk.extend_from_slice(data);
+            chunk.extend_from_slice(b"\r\n");
+            return self.inner.write_all(&chunk);
+        }
+        self.inner.write_all(data)
     }
 
     /// Frees the (empty) write buffer of a parked connection.
@@ -370,6 +528,10 @@ impl Wfile {
             // A small file joins the buffered headers: one write, no sendfile.
             return self.buffer_file(file, small);
         }
+        if self.chunked.is_some() {
+            // Chunks need framing around the bytes: copy, no sendfile.
+            return io::copy(&mut Read::by_ref(file).take(len), self);
+        }
         self.flush()?;
         let n = crate::sendfile::copy_file(file, len, self)?;
         Ok(n)
@@ -399,7 +561,7 @@ impl Wfile {
     }
 
     pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
-        self.inner.write_all(data)
+        self.emit(data)
     }
 
     /// `auto_head` support: while set, body bytes written are dropped; the
@@ -418,12 +580,22 @@ impl Wfile {
     }
 
     fn flush_buf(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            let r = self.inner.write_all(&self.buf);
-            self.buf.clear();
-            r?;
+        if self.buf.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let buf = std::mem::take(&mut self.buf);
+        let r = match self.chunked {
+            Some(start) => {
+                self.chunked = Some(0);
+                self.inner
+                    .write_all(&buf[..start])
+                    .and_then(|()| self.emit(&buf[start..]))
+            }
+            None => self.inner.write_all(&buf),
+        };
+        self.buf = buf;
+        self.buf.clear();
+        r
     }
 }
 
@@ -436,7 +608,7 @@ impl Write for Wfile {
         if self.buf.len() + data.len() > WRITE_BUFFER {
             self.flush_buf()?;
             if data.len() >= WRITE_BUFFER {
-                self.inner.write_all(data)?;
+                self.emit(data)?;
                 return Ok(data.len());
             }
         }

@@ -6,94 +6,13 @@
 //! `CARGO_BIN_EXE_basehttp`.
 #![allow(missing_docs)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, ChildStderr, Command, Stdio};
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_basehttp");
+mod common;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "basehttp-cli-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running `basehttp`; killed on drop.
-struct Running {
-    child: Child,
-    banner: String,
-    port: u16,
-    stderr: BufReader<ChildStderr>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `basehttp` with `args` in `cwd` and waits for its banner line.
-fn start(args: &[&str], cwd: &std::path::Path) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn basehttp");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut banner = String::new();
-    out.read_line(&mut banner).expect("read banner");
-    let port = banner
-        .split(" port ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in banner {banner:?}"));
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    Running {
-        child,
-        banner,
-        port,
-        stderr,
-    }
-}
-
-fn get(port: u16, request: &[u8]) -> Vec<u8> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request).unwrap();
-    let _ = s.shutdown(Shutdown::Write);
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    out
-}
-
-fn body(resp: &[u8]) -> &[u8] {
-    let i = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    &resp[i + 4..]
-}
+use common::*;
 
 #[test]
 fn test_http_client() {

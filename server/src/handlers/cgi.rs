@@ -9,7 +9,9 @@
 //! is a 404 instead of a dropped connection; a hanging script is killed after
 //! [`CgiHttpRequestHandler::timeout`]; a client that goes away kills the
 //! script; the connection always closes after script output (it has no
-//! framing); and an opt-in RFC 3875 mode honours `Status:` and `Location:`.
+//! framing); chunked request bodies are decoded and streamed to the script;
+//! and an opt-in RFC 3875 mode honours `Status:` and `Location:` and passes
+//! every request header as `HTTP_*`.
 
 pub mod env;
 mod rfc3875;
@@ -72,8 +74,10 @@ pub struct CgiHttpRequestHandler {
     pub cgi_directories: Vec<String>,
     /// Wall-clock limit for one script run; `None` waits forever (CPython).
     pub timeout: Option<Duration>,
-    /// Parse the script's `Status:` and `Location:` headers (RFC 3875 §6.3)
-    /// instead of CPython's fixed `200 Script output follows`.
+    /// RFC 3875 mode (`basehttp --cgi-rfc3875`): parse the script's
+    /// `Status:` and `Location:` headers (§6.3) instead of CPython's fixed
+    /// `200 Script output follows`, and pass every request header as an
+    /// `HTTP_*` variable (§4.1.18) instead of CPython's five.
     pub rfc3875: bool,
 }
 
@@ -289,6 +293,11 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
     let mut cmd = Command::new(&scriptfile);
     std::os::unix::process::CommandExt::arg0(&mut cmd, script);
     cmd.args(query_argument(query)).envs(vars);
+    let cgi = h.cgi_handler();
+    let (rfc3875, timeout) = (cgi.rfc3875, cgi.timeout);
+    if rfc3875 {
+        cmd.envs(env::header_variables(&req.headers));
+    }
     if rustix::process::geteuid().is_root() {
         let (uid, gid) = nobody();
         std::os::unix::process::CommandExt::gid(&mut cmd, gid);
@@ -303,11 +312,10 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
     };
     // The script's output has no framing: the connection ends with it.
     req.close_connection = true;
-    let cgi = h.cgi_handler();
-    let (rfc3875, timeout) = (cgi.rfc3875, cgi.timeout);
+    let max_body = req.server().config().max_body;
     // The body reader moves to the feeder thread while `req` writes.
     let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(NoTransport)));
-    let ending = runner::run(child, &mut rfile, timeout, |stdout| {
+    let ending = runner::run(child, &mut rfile, timeout, max_body, |stdout| {
         if rfc3875 {
             rfc3875::relay(req, stdout)
         } else {
@@ -325,6 +333,10 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
             timeout.unwrap_or_default()
         )),
         Ending::ClientGone => req.log_error(format_args!("client went away; CGI script killed")),
+        Ending::BodyTooLarge => req.log_error(format_args!(
+            "chunked request body over {} bytes; CGI script killed",
+            max_body.unwrap_or_default()
+        )),
     }
     Ok(())
 }
@@ -371,6 +383,10 @@ impl Handler for CgiHttpRequestHandler {
 
     fn class(&self) -> Class {
         <Self as CgiHandler>::base_class(self)
+    }
+    /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
+    fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
+        crate::handler::send_continue(req)
     }
 }
 

@@ -285,6 +285,10 @@ impl Handler for SimpleHttpRequestHandler {
     fn class(&self) -> Class {
         self.base_class()
     }
+    /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
+    fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
+        crate::handler::send_continue(req)
+    }
 }
 
 /// Sends the 3.15 `extra_response_headers`, skipping names the handler

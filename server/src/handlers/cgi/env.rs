@@ -202,6 +202,49 @@ pub fn cgi_environ(
     env
 }
 
+/// Request headers that never become `HTTP_*` variables in RFC 3875 mode:
+/// the ones with variables of their own (§4.1.18), credentials (§4.1.18
+/// says they SHOULD be removed), and `Proxy`, which would become
+/// `HTTP_PROXY`, the proxy setting of many HTTP clients (httpoxy).
+const NOT_PASSED: [&str; 5] = [
+    "content-type",
+    "content-length",
+    "authorization",
+    "proxy-authorization",
+    "proxy",
+];
+
+/// The `HTTP_*` variables CPython's `run_cgi` sets itself ([`cgi_environ`]).
+const SET_BY_CPYTHON: [&str; 4] = ["accept", "user-agent", "cookie", "referer"];
+
+/// RFC 3875 §4.1.18: every other request header as `HTTP_<NAME>` (upper
+/// case, `-` as `_`), repeated fields joined with `, `, for the RFC 3875
+/// mode on top of [`cgi_environ`]. A name with anything but letters, digits
+/// and `-` is dropped, as Apache does: `X_Forwarded_For` would otherwise
+/// pose as `X-Forwarded-For`.
+pub fn header_variables(headers: &Headers) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if NOT_PASSED.contains(&lower.as_str())
+            || SET_BY_CPYTHON.contains(&lower.as_str())
+            || name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            continue;
+        }
+        let var = format!("HTTP_{}", name.to_ascii_uppercase().replace('-', "_"));
+        match vars.iter_mut().find(|(v, _)| *v == var) {
+            Some((_, joined)) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+            None => vars.push((var, value.to_owned())),
+        }
+    }
+    vars
+}
+
 /// `REMOTE_USER` from Basic credentials: base64 (lenient, as
 /// `base64.decodebytes`), ASCII, exactly one `:`.
 fn basic_user(credentials: &str) -> Option<String> {
@@ -396,6 +439,38 @@ mod tests {
         assert_eq!(get("REMOTE_HOST"), None, "inherited value is kept");
         assert_eq!(get("HTTP_PROXY"), None);
         assert_eq!(get("HTTP_HOST"), None);
+    }
+
+    #[test]
+    fn rfc3875_passes_every_other_header() {
+        let mut headers = Headers::new();
+        for (n, v) in [
+            ("Git-Protocol", "version=2"),
+            ("Content-Encoding", "gzip"),
+            ("Host", "h"),
+            ("X-Dup", "1"),
+            ("x-dup", "2"),
+            ("Accept", "a"),
+            ("Content-Type", "t"),
+            ("Content-Length", "3"),
+            ("Authorization", "Basic x"),
+            ("Proxy", "http://evil/"),
+            ("X_Forwarded_For", "spoof"),
+            ("X Bad", "v"),
+        ] {
+            headers.push(n, v);
+        }
+        let vars = header_variables(&headers);
+        let names: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("HTTP_GIT_PROTOCOL", "version=2"),
+                ("HTTP_CONTENT_ENCODING", "gzip"),
+                ("HTTP_HOST", "h"),
+                ("HTTP_X_DUP", "1, 2"),
+            ]
+        );
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub(crate) enum Ending {
     TimedOut,
     /// Writing to the client failed and the script's process group was killed.
     ClientGone,
+    /// A chunked body went over the server's `max_body` and the script's
+    /// process group was killed.
+    BodyTooLarge,
 }
 
 /// Python's `os.waitstatus_to_exitcode`.
@@ -58,6 +61,7 @@ pub(crate) fn run<F>(
     mut child: Child,
     rfile: &mut Rfile,
     timeout: Option<Duration>,
+    max_body: Option<u64>,
     output: F,
 ) -> Ending
 where
@@ -72,7 +76,13 @@ where
     let (done_tx, done_rx) = mpsc::channel::<()>();
 
     std::thread::scope(|scope| {
-        let feeder = scope.spawn(move || feed(rfile, stdin));
+        let feeder = scope.spawn(move || {
+            let fed = feed(rfile, stdin, max_body);
+            if fed == Fed::TooLarge {
+                let _ = kill_process_group(pid, Signal::KILL);
+            }
+            fed
+        });
         let watchdog = scope.spawn(move || {
             let expired = match timeout {
                 Some(t) => matches!(
@@ -108,10 +118,12 @@ where
         {
             let _ = s.shutdown(Shutdown::Read);
         }
-        let _ = feeder.join();
+        let fed = feeder.join().unwrap_or(Fed::Done);
         let status = child.wait();
         if timed_out {
             Ending::TimedOut
+        } else if fed == Fed::TooLarge {
+            Ending::BodyTooLarge
         } else if client_gone {
             Ending::ClientGone
         } else {
@@ -120,22 +132,37 @@ where
     })
 }
 
-/// Copies the (Content-Length bounded) body to the script's stdin in chunks.
-/// A script that stops reading ends the copy; so does the end of the body.
-fn feed(rfile: &mut Rfile, stdin: Option<std::process::ChildStdin>) {
-    let Some(mut stdin) = stdin else { return };
-    if rfile.remaining().is_none() {
-        // No Content-Length (chunked): CGI scripts only see a sized body.
-        return;
-    }
+/// How feeding the body ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fed {
+    /// The body ended, the script stopped reading, or the client failed.
+    Done,
+    /// A chunked body went over `max_body`.
+    TooLarge,
+}
+
+/// Copies the body (`Content-Length` bounded, or chunked and decoded) to
+/// the script's stdin in chunks, then closes it, so a script that reads to
+/// end of file sees every byte. A script that stops reading ends the copy;
+/// so does the end of the body, and a chunked body over `max_body` (a
+/// sized one was refused with 413 before the script started).
+fn feed(rfile: &mut Rfile, stdin: Option<std::process::ChildStdin>, max_body: Option<u64>) -> Fed {
+    let Some(mut stdin) = stdin else {
+        return Fed::Done;
+    };
     let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
     loop {
         let n = match rfile.read(&mut buf) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return Fed::Done,
             Ok(n) => n,
         };
+        total += n as u64;
+        if max_body.is_some_and(|max| total > max) {
+            return Fed::TooLarge;
+        }
         if stdin.write_all(&buf[..n]).is_err() {
-            return;
+            return Fed::Done;
         }
     }
 }

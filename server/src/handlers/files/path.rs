@@ -11,6 +11,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::pystr::unquote_to_bytes;
+use crate::url::{SplitUrl, urlsplit};
 
 /// `quote()`'s always-safe characters plus `/` (its default `safe`).
 fn is_quote_safe(b: u8) -> bool {
@@ -218,53 +219,6 @@ pub fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
 #[cfg(not(unix))]
 pub fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
     s.to_string_lossy().into_owned().into_bytes()
-}
-
-/// The five parts of `urllib.parse.urlsplit(url)`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct SplitUrl<'a> {
-    /// Lower-cased scheme, or empty.
-    pub scheme: String,
-    /// Authority after `//`, or empty.
-    pub netloc: &'a str,
-    /// The path.
-    pub path: &'a str,
-    /// After `?`, without it.
-    pub query: &'a str,
-    /// After `#`, without it.
-    pub fragment: &'a str,
-}
-
-/// `urllib.parse.urlsplit(url)` (for request targets: no surrounding
-/// whitespace or control characters to strip).
-pub fn urlsplit(url: &str) -> SplitUrl<'_> {
-    let mut rest = url;
-    let mut scheme = String::new();
-    if let Some(i) = url.find(':')
-        && i > 0
-        && url.as_bytes()[0].is_ascii_alphabetic()
-        && url[..i]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-    {
-        scheme = url[..i].to_ascii_lowercase();
-        rest = &url[i + 1..];
-    }
-    let mut netloc = "";
-    if let Some(after) = rest.strip_prefix("//") {
-        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-        netloc = &after[..end];
-        rest = &after[end..];
-    }
-    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    SplitUrl {
-        scheme,
-        netloc,
-        path,
-        query,
-        fragment,
-    }
 }
 
 /// Schemes `urlunsplit` writes with `//` (`urllib.parse.uses_netloc`).

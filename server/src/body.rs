@@ -1,0 +1,104 @@
+//! Reading a whole request body in one call ([`Request::read_body`]), what
+//! Python handlers spell `self.rfile.read(int(self.headers['Content-Length']))`
+//! and get wrong in every way a client can provoke: a missing length
+//! (`KeyError`), a huge one (memory), a chunked body (not decoded), a short
+//! one (a hang). Each failure is a [`BodyError`] whose status the server
+//! answers when the handler returns it with `?` before sending a response.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use crate::chunked::ChunkError;
+use crate::request::Request;
+
+/// Why [`Request::read_body`] returned no body. Wrapped in the `io::Error`
+/// it returns; a handler that passes that error on with `?` before sending
+/// anything gets [`status`](Self::status) answered for it (and the
+/// connection closed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// Neither `Content-Length` nor `Transfer-Encoding: chunked`: 411.
+    LengthRequired,
+    /// More than the limit the handler gave: 413.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The body ended before its `Content-Length`, or its chunked framing is
+    /// malformed: 400.
+    Malformed(String),
+}
+
+impl BodyError {
+    /// The status the server answers for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            BodyError::LengthRequired => 411,
+            BodyError::TooLarge { .. } => 413,
+            BodyError::Malformed(_) => 400,
+        }
+    }
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::LengthRequired => f.write_str("request body without Content-Length"),
+            BodyError::TooLarge { limit } => write!(f, "request body over {limit} bytes"),
+            BodyError::Malformed(why) => write!(f, "malformed request body: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+impl From<BodyError> for io::Error {
+    fn from(e: BodyError) -> io::Error {
+        let kind = match e {
+            BodyError::Malformed(_) => io::ErrorKind::InvalidData,
+            _ => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+/// The status a handler's error asks for, if it is about the request body:
+/// a [`BodyError`], or a malformed chunked body met by the handler's own
+/// reads of `rfile`. `None` for every other error (a 500).
+pub(crate) fn status_of(e: &io::Error) -> Option<u16> {
+    let inner = e.get_ref()?;
+    if let Some(b) = inner.downcast_ref::<BodyError>() {
+        return Some(b.status());
+    }
+    inner.downcast_ref::<ChunkError>().map(|_| 400)
+}
+
+/// [`Request::read_body`].
+pub(crate) fn read_body(req: &mut Request, limit: u64) -> io::Result<Vec<u8>> {
+    let declared = req.rfile.remaining();
+    if declared.is_some() && !req.headers.contains("Content-Length") {
+        return Err(BodyError::LengthRequired.into());
+    }
+    if declared.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge { limit }.into());
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+    let read = (&mut req.rfile)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body);
+    match read {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(BodyError::Malformed(e.to_string()).into());
+        }
+        Err(e) => return Err(e),
+    }
+    if body.len() as u64 > limit {
+        return Err(BodyError::TooLarge { limit }.into());
+    }
+    if !req.rfile.body_done() {
+        return Err(BodyError::Malformed("body shorter than its Content-Length".into()).into());
+    }
+    Ok(body)
+}
