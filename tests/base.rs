@@ -16,7 +16,7 @@ use crate::support::{
 // ---------------------------------------------------------------------------
 // BaseHTTPServerTestCase: protocol_version and default_request_version HTTP/1.1.
 
-struct RequestHandler;
+pub(crate) struct RequestHandler;
 
 #[http_handler(protocol_version = "HTTP/1.1", default_request_version = "HTTP/1.1")]
 impl RequestHandler {
@@ -279,7 +279,7 @@ fn test_head_via_send_error() {
 // ---------------------------------------------------------------------------
 // HTTP09ServerTestCase: CPython's defaults (HTTP/1.0, default version HTTP/0.9).
 
-struct Http09Handler;
+pub(crate) struct Http09Handler;
 
 #[http_handler]
 impl Http09Handler {
@@ -329,8 +329,8 @@ fn test_single_request() {
 
 const DATA: &[u8] = b"<html><body>Data</body></html>\r\n";
 
-struct SocketlessRequestHandler {
-    reject_continue: bool,
+pub(crate) struct SocketlessRequestHandler {
+    pub(crate) reject_continue: bool,
 }
 
 #[http_handler(protocol_version = "HTTP/1.1")]

@@ -19,7 +19,7 @@ fn ok(req: &mut Request, body: &[u8]) -> io::Result<()> {
     req.wfile.write_all(body)
 }
 
-struct Versioned;
+pub(crate) struct Versioned;
 
 #[http_handler(server_version = "Spam/1.0", sys_version = "Eggs/2")]
 impl Versioned {
@@ -36,7 +36,7 @@ fn server_version_and_sys_version_set_server_header() {
     assert_eq!(r.header("Server"), Some("Spam/1.0 Eggs/2"));
 }
 
-struct KeepAlive;
+pub(crate) struct KeepAlive;
 
 #[http_handler(protocol_version = "HTTP/1.1")]
 impl KeepAlive {
@@ -45,7 +45,7 @@ impl KeepAlive {
     }
 }
 
-struct OneShot;
+pub(crate) struct OneShot;
 
 #[http_handler]
 impl OneShot {
@@ -68,7 +68,7 @@ fn protocol_version_http11_keeps_the_connection_alive() {
     assert_eq!(rs[0].status_line, "HTTP/1.0 200 OK");
 }
 
-struct PlainErrors;
+pub(crate) struct PlainErrors;
 
 #[http_handler(
     error_message_format = "<%(code)d|%(message)s|%(explain)s>",
@@ -96,7 +96,7 @@ fn error_message_format_and_error_content_type() {
     assert_eq!(r.header("Content-Length"), Some("57"));
 }
 
-struct DefaultVersion;
+pub(crate) struct DefaultVersion;
 
 #[http_handler(default_request_version = "HTTP/1.0")]
 impl DefaultVersion {
@@ -150,7 +150,7 @@ fn log_message_hook_captures_every_line() {
     );
 }
 
-struct Versions;
+pub(crate) struct Versions;
 
 #[http_handler(server_version = "Ignored")]
 impl Versions {
@@ -170,7 +170,7 @@ fn version_string_hook_sets_server_header() {
     assert_eq!(r.header("Server"), Some("Custom (GET)"));
 }
 
-struct Cors;
+pub(crate) struct Cors;
 
 #[http_handler]
 impl Cors {

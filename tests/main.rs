@@ -4,6 +4,7 @@
 mod base;
 mod cgi;
 mod engine;
+mod equivalence;
 mod examples;
 mod extend;
 mod files;
@@ -14,3 +15,4 @@ mod macro_overrides;
 mod service;
 mod signal;
 mod support;
+mod tls;

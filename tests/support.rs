@@ -292,3 +292,30 @@ pub fn wait_for_log(port: u16, needle: &str, bound: Duration) -> bool {
         logs = LOGGED.wait_timeout(logs, end - now).unwrap().0;
     }
 }
+
+/// Serves `factory`'s handlers over HTTPS on a fresh port
+/// (`ThreadingHttpsServer`).
+pub fn spawn_https_with<F, H>(
+    factory: F,
+    tls: basehttp::TlsConfig,
+    config: ServerConfig,
+) -> TestServer
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let server = Arc::new(
+        basehttp::ThreadingHttpsServer::bind_with("127.0.0.1:0", factory, tls, config)
+            .expect("bind 127.0.0.1:0"),
+    );
+    let addr = server.server_address();
+    let runner = Arc::clone(&server);
+    let thread = std::thread::spawn(move || {
+        runner.serve_forever().expect("serve_forever");
+    });
+    TestServer {
+        addr,
+        stop: Box::new(move || server.shutdown()),
+        thread: Some(thread),
+    }
+}

@@ -1,6 +1,6 @@
 //! The `basehttp` command line: a port of the argparse parser of
 //! `python -m http.server` (CPython 3.15 `http.server._main`, plus 3.14's
-//! `--cgi`, and `--cgi-rfc3875` of our own; no TLS options). Pure: [`Args::parse`] takes the arguments and
+//! `--cgi`, and `--cgi-rfc3875` of our own), TLS options included. Pure: [`Args::parse`] takes the arguments and
 //! returns a value or a [`UsageError`], so tests feed it vectors.
 
 use std::ffi::OsString;
@@ -13,6 +13,7 @@ pub const PROG: &str = "basehttp";
 pub const USAGE: &str = "\
 usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
                 [--cgi-rfc3875] [--content-type CONTENT_TYPE]
+                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
                 [-H HEADER VALUE]
                 [port]
 ";
@@ -21,6 +22,7 @@ usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
 pub const HELP: &str = "\
 usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
                 [--cgi-rfc3875] [--content-type CONTENT_TYPE]
+                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
                 [-H HEADER VALUE]
                 [port]
 
@@ -41,6 +43,10 @@ options:
   --content-type CONTENT_TYPE
                         default content type for unknown extensions (default:
                         application/octet-stream)
+  --tls-cert PATH       path to the TLS certificate chain file
+  --tls-key PATH        path to the TLS key file
+  --tls-password-file PATH
+                        path to the password file for the TLS key
   -H, --header HEADER VALUE
                         Add a custom response header (can be specified
                         multiple times)
@@ -69,6 +75,12 @@ pub struct Args {
     pub content_type: String,
     /// `-H/--header NAME VALUE`, in order.
     pub headers: Vec<(String, String)>,
+    /// `--tls-cert PATH` (3.14): serve HTTPS with this certificate chain.
+    pub tls_cert: Option<OsString>,
+    /// `--tls-key PATH`: the key, when not in the certificate file.
+    pub tls_key: Option<OsString>,
+    /// `--tls-password-file PATH`: read by [`Args::tls_password`].
+    pub tls_password_file: Option<OsString>,
 }
 
 impl Default for Args {
@@ -82,6 +94,9 @@ impl Default for Args {
             cgi_rfc3875: false,
             content_type: "application/octet-stream".to_owned(),
             headers: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_password_file: None,
         }
     }
 }
@@ -128,6 +143,10 @@ enum Opt {
     CgiRfc3875,
     ContentType,
     Header,
+    // TLS (3.14)
+    TlsCert,
+    TlsKey,
+    TlsPasswordFile,
 }
 
 const LONG: &[(&str, Opt)] = &[
@@ -139,6 +158,10 @@ const LONG: &[(&str, Opt)] = &[
     ("--cgi-rfc3875", Opt::CgiRfc3875),
     ("--content-type", Opt::ContentType),
     ("--header", Opt::Header),
+    // TLS (3.14)
+    ("--tls-cert", Opt::TlsCert),
+    ("--tls-key", Opt::TlsKey),
+    ("--tls-password-file", Opt::TlsPasswordFile),
 ];
 
 impl Opt {
@@ -162,6 +185,9 @@ impl Opt {
             Opt::CgiRfc3875 => "--cgi-rfc3875",
             Opt::ContentType => "--content-type",
             Opt::Header => "-H/--header",
+            Opt::TlsCert => "--tls-cert",
+            Opt::TlsKey => "--tls-key",
+            Opt::TlsPasswordFile => "--tls-password-file",
         }
     }
     fn nargs(self) -> usize {
@@ -320,6 +346,9 @@ impl Args {
                     let value = utf8(next())?;
                     out.headers.push((name, value));
                 }
+                Opt::TlsCert => out.tls_cert = Some(next()),
+                Opt::TlsKey => out.tls_key = Some(next()),
+                Opt::TlsPasswordFile => out.tls_password_file = Some(next()),
             }
         }
         let mut extras: Vec<String> = Vec::new();
@@ -345,7 +374,64 @@ impl Args {
                 extras.join(" ")
             )));
         }
+        out.check_tls()?;
         Ok(out)
+    }
+}
+
+// TLS options (3.14): the checks `_main` makes after `parse_args`.
+impl Args {
+    fn check_tls(&self) -> Result<(), UsageError> {
+        let set = |o: &Option<OsString>| o.as_ref().is_some_and(|v| !v.is_empty());
+        if !set(&self.tls_cert) && set(&self.tls_key) {
+            return Err(UsageError::Invalid(
+                "--tls-key requires --tls-cert to be set".to_owned(),
+            ));
+        }
+        if set(&self.tls_password_file) && !set(&self.tls_cert) {
+            return Err(UsageError::Invalid(
+                "--tls-password-file requires --tls-cert to be set".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The TLS key password: the `--tls-password-file` contents, stripped
+    /// of surrounding whitespace (`f.read().strip()`).
+    ///
+    /// # Errors
+    /// A usage error (exit status 2) if the file cannot be read:
+    /// `Failed to read TLS password file: [Errno 2] No such file or directory: 'x'`.
+    pub fn tls_password(&self) -> Result<Option<String>, UsageError> {
+        let Some(path) = self.tls_password_file.as_ref().filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(
+                String::from_utf8_lossy(&bytes)
+                    .trim_matches(crate::pystr::is_py_space)
+                    .to_owned(),
+            )),
+            Err(e) => Err(UsageError::Invalid(format!(
+                "Failed to read TLS password file: {}",
+                os_error_text(&e, &path.to_string_lossy())
+            ))),
+        }
+    }
+}
+
+/// Python's `str(OSError)` for a failed `open(path)`:
+/// `[Errno 2] No such file or directory: 'path'`.
+fn os_error_text(e: &std::io::Error, path: &str) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => {
+            let strerror = text
+                .strip_suffix(&format!(" (os error {code})"))
+                .unwrap_or(&text);
+            format!("[Errno {code}] {strerror}: {}", crate::pystr::py_repr(path))
+        }
+        None => text,
     }
 }
 
@@ -515,5 +601,87 @@ mod tests {
             ))
         );
         assert_eq!(parse(&["--", "9000"]).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn tls_flags() {
+        let a = parse(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-password-file",
+            "p",
+        ])
+        .unwrap();
+        assert_eq!(a.tls_cert, Some("c.pem".into()));
+        assert_eq!(a.tls_key, Some("k.pem".into()));
+        assert_eq!(a.tls_password_file, Some("p".into()));
+        assert_eq!(parse(&["--tls-cert=c"]).unwrap().tls_cert, Some("c".into()));
+        assert_eq!(parse(&["--tls-c", "c"]).unwrap().tls_cert, Some("c".into()));
+        assert_eq!(
+            err(&["--tls", "x"]),
+            "ambiguous option: --tls could match --tls-cert, --tls-key, --tls-password-file"
+        );
+        assert_eq!(
+            err(&["--tls-cert"]),
+            "argument --tls-cert: expected one argument"
+        );
+    }
+
+    #[test]
+    fn tls_key_and_password_need_a_certificate() {
+        assert_eq!(
+            err(&["--tls-key", "k.pem"]),
+            "--tls-key requires --tls-cert to be set"
+        );
+        assert_eq!(
+            err(&["--tls-password-file", "p"]),
+            "--tls-password-file requires --tls-cert to be set"
+        );
+        // The key check comes first, as in `_main`.
+        assert_eq!(
+            err(&["--tls-password-file", "p", "--tls-key", "k"]),
+            "--tls-key requires --tls-cert to be set"
+        );
+        // An empty --tls-cert is not set (Python's truthiness).
+        assert_eq!(
+            err(&["--tls-cert", "", "--tls-key", "k"]),
+            "--tls-key requires --tls-cert to be set"
+        );
+        assert_eq!(parse(&["--tls-key", "k"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn tls_password_file_is_read_and_stripped() {
+        let dir = std::env::temp_dir().join(format!("basehttp-cli-pw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pw");
+        std::fs::write(&file, " secret \n").unwrap();
+        let a = Args::parse(
+            ["--tls-cert", "c", "--tls-password-file"]
+                .iter()
+                .map(OsString::from)
+                .chain([file.clone().into_os_string()]),
+        )
+        .unwrap();
+        assert_eq!(a.tls_password().unwrap().as_deref(), Some("secret"));
+        let missing = dir.join("missing");
+        let a = Args::parse(
+            ["--tls-cert", "c", "--tls-password-file"]
+                .iter()
+                .map(OsString::from)
+                .chain([missing.clone().into_os_string()]),
+        )
+        .unwrap();
+        assert_eq!(
+            a.tls_password(),
+            Err(UsageError::Invalid(format!(
+                "Failed to read TLS password file: [Errno 2] No such file or directory: '{}'",
+                missing.display()
+            )))
+        );
+        assert_eq!(Args::default().tls_password(), Ok(None));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -19,7 +19,8 @@ use crate::parse::{
 };
 use crate::request::Request;
 use crate::server::ServerInfo;
-use crate::stream::{Framing, Rfile, Transport, Wfile};
+use crate::stream::{Framing, Rfile, Wfile};
+use crate::transport::{Transport, failure_message};
 
 /// Most unread body bytes drained to keep a connection alive; a larger
 /// unread body closes the connection instead.
@@ -113,9 +114,7 @@ const MAX_LINGER_DISCARD: usize = 256 * 1024;
 /// bytes that already arrived unread.
 pub(crate) fn finish(req: &mut Request) {
     let _ = req.wfile.flush();
-    if let Some(s) = req.wfile.tcp() {
-        let _ = s.shutdown(std::net::Shutdown::Write);
-    }
+    req.wfile.close_write();
     req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
 }
 
@@ -127,7 +126,10 @@ pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool 
     match outcome {
         Ok(Ok(())) => !req.close_connection,
         Ok(Err(e)) => {
-            if is_timeout(&e) {
+            if let Some(message) = failure_message(&e) {
+                // A failed TLS handshake: one line, like a time-out.
+                req.log_error(format_args!("{message}"));
+            } else if is_timeout(&e) {
                 req.log_error(format_args!("Request timed out: {e}"));
             } else if !is_disconnect(&e) {
                 report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
@@ -228,6 +230,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
     req.rfile.enter_body_phase(false)?;
     let mut raw = Vec::new();
     let n = match req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1) {
+        Err(e) if failure_message(&e).is_some() => return Err(e),
         Err(e) if is_timeout(&e) && raw.is_empty() => {
             // Nothing of a request arrived: close without a word.
             req.close_connection = true;

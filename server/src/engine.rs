@@ -4,10 +4,12 @@
 //!
 //! * The `serve_forever` thread is the poller: it accepts, and owns every
 //!   connection that is idle between keep-alive requests or still sending
-//!   its request head. It reads those without blocking (`MSG_DONTWAIT`) into
-//!   the connection's own `rfile` buffer, so a parked connection costs its
-//!   `Request` value and a socket, and no thread. Sockets stay in blocking
-//!   mode; epoll (through `mio`) only reports readiness.
+//!   its request head (or, over TLS, its handshake). It fills those without
+//!   blocking through the transport (`MSG_DONTWAIT`; for TLS, decrypting as
+//!   it goes) into the connection's own `rfile` buffer, so a parked
+//!   connection costs its `Request` value and a socket, and no thread.
+//!   Sockets stay in blocking mode; epoll (through `mio`) only reports
+//!   readiness (and writability, while a handshake flight waits to go out).
 //! * A connection goes to a worker only once a whole request head is
 //!   buffered (or its buffer reached `max_head_bytes`, or the peer closed).
 //!   The worker parses and dispatches with ordinary blocking reads and
@@ -15,8 +17,9 @@
 //!   pipelined requests already buffered, then parks the connection again.
 //! * The poller enforces the head and keep-alive deadlines by a periodic
 //!   scan of the parked connections (a quarter of the shortest deadline,
-//!   at most 1 s), answers 408 to a head that timed out and closes idle
-//!   ones silently, and answers 503 to connections over the cap.
+//!   at most 1 s), answers 408 to a head that timed out, logs a TLS
+//!   handshake that did not finish, closes idle ones silently, and answers
+//!   503 to connections over the cap (over TLS: closes them).
 //! * `shutdown()` stops accepting, closes parked connections, lets queued
 //!   and running requests finish within `shutdown_grace`, then shuts the
 //!   remaining sockets down and joins the workers.
@@ -37,7 +40,8 @@ use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
 use crate::handler::{Class, Handler};
 use crate::request::Request;
 use crate::server::{ServerConfig, ServerInfo, is_out_of_descriptors, is_transient_accept_error};
-use crate::stream::{Fill, READ_BUFFER, Rfile, SharedTcp, Wfile};
+use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
+use crate::transport::{Scheme, SharedTcp, failure_message};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX);
@@ -85,6 +89,8 @@ struct Jobs<H> {
 struct Shared<H> {
     registry: Registry,
     config: ServerConfig,
+    /// Most bytes the poller buffers of one request head.
+    preread: usize,
     parked: Mutex<HashMap<usize, Conn<H>>>,
     jobs: Mutex<Jobs<H>>,
     job_ready: Condvar,
@@ -184,7 +190,16 @@ impl<H: Handler> Shared<H> {
                 self.close(conn);
                 return;
             }
-            if conn.req.rfile.buffered().is_empty() || !head_ready(&conn.req) {
+            let mut full = false;
+            if conn.req.rfile.has_pending_input() {
+                // TLS records decrypted ahead: no socket event will announce
+                // them, so take them now.
+                full = !matches!(
+                    conn.req.rfile.fill_nonblocking(self.preread),
+                    Ok(Fill::Pending)
+                );
+            }
+            if !full && (conn.req.rfile.buffered().is_empty() || !head_ready(&conn.req)) {
                 self.park(conn);
                 return;
             }
@@ -204,6 +219,8 @@ struct Poller<'a, F, H> {
     shared: Arc<Shared<H>>,
     max_connections: usize,
     preread: usize,
+    /// Plain TCP or TLS.
+    scheme: &'a Scheme,
     next_token: usize,
     /// Class for 503 answers, from one handler made on first need.
     reject_class: Option<Class>,
@@ -211,12 +228,13 @@ struct Poller<'a, F, H> {
     accept_stalled: bool,
 }
 
-/// `serve_forever()` of a `ThreadingHttpServer`.
+/// `serve_forever()` of a `ThreadingHttpServer` (or `ThreadingHttpsServer`).
 pub(crate) fn serve<F, H>(
     listener: &TcpListener,
     factory: &Arc<F>,
     info: &Arc<ServerInfo>,
     active: &Arc<AtomicUsize>,
+    scheme: &Scheme,
 ) -> io::Result<()>
 where
     F: Fn() -> H + Send + Sync + 'static,
@@ -232,9 +250,13 @@ where
         LISTENER,
         Interest::READABLE,
     )?;
+    let preread = config
+        .max_head_bytes
+        .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD);
     let shared = Arc::new(Shared {
         registry: poll.registry().try_clone()?,
         config: config.clone(),
+        preread,
         parked: Mutex::new(HashMap::new()),
         jobs: Mutex::new(Jobs {
             queue: VecDeque::new(),
@@ -272,9 +294,8 @@ where
         info,
         shared: Arc::clone(&shared),
         max_connections: config.max_connections.min(raise_fd_limit()),
-        preread: config
-            .max_head_bytes
-            .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD),
+        preread,
+        scheme,
         next_token: 0,
         reject_class: None,
         accept_stalled: false,
@@ -385,13 +406,11 @@ where
             return;
         }
         let sock = Arc::new(sock);
+        let Ok(transport) = self.scheme.wrap(Arc::clone(&sock)) else {
+            return;
+        };
         let handler = (self.factory)();
-        let req = match connection::new_request(
-            &handler,
-            Box::new(SharedTcp(Arc::clone(&sock))),
-            peer,
-            Arc::clone(self.info),
-        ) {
+        let req = match connection::new_request(&handler, transport, peer, Arc::clone(self.info)) {
             Ok(r) => r,
             Err(_) => return,
         };
@@ -424,7 +443,13 @@ where
     }
 
     /// Over the connection cap: 503 with `Connection: close`, then close.
+    /// Over TLS the connection is closed at once: a 503 would need a
+    /// handshake first, which the poller does not wait for.
     fn reject(&mut self, sock: TcpStream, peer: SocketAddr) {
+        if self.scheme.is_tls() {
+            let _ = sock.shutdown(Shutdown::Both);
+            return;
+        }
         let class = match &self.reject_class {
             Some(c) => c.clone(),
             None => {
@@ -465,15 +490,41 @@ where
         }
         let fill = match fill {
             Ok(f) => f,
-            Err(_) => {
+            Err(e) => {
+                if let Some(message) = failure_message(&e) {
+                    // A failed TLS handshake: one line, then the close.
+                    conn.req.log_error(format_args!("{message}"));
+                }
                 self.shared.close(conn);
                 return;
             }
         };
+        if conn.req.rfile.wants_write() {
+            // A handshake flight did not fit in the socket buffer: resume
+            // when it is writable (the same fill sends it first).
+            let fd = conn.sock.as_raw_fd();
+            if self
+                .shared
+                .registry
+                .reregister(
+                    &mut SourceFd(&fd),
+                    Token(token),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
+                .is_err()
+            {
+                self.shared.close(conn);
+                return;
+            }
+        }
         if conn.req.rfile.buffered().is_empty() {
             if fill == Fill::Eof {
                 self.shared.close(conn);
             } else {
+                // A TLS handshake step brings no plaintext: keep no read
+                // buffer for it (a plain socket gets here only on a
+                // spurious wake-up).
+                conn.req.rfile.release_idle_buffer();
                 lock(&self.shared.parked).insert(token, conn);
             }
             return;
@@ -507,6 +558,11 @@ where
         for mut conn in expired {
             if conn.state == State::Head {
                 send_head_timeout(&mut conn.req);
+            } else if conn.req.rfile.in_handshake() {
+                // Bounded by the head deadline like a slow head; no 408, as
+                // nothing can be said before the handshake is done.
+                conn.req
+                    .log_error(format_args!("TLS handshake failed: timed out"));
             }
             self.shared.close(conn);
         }

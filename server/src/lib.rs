@@ -1,6 +1,7 @@
 //! Python's `http.server` rebuilt in Rust: `BaseHTTPRequestHandler`,
 //! `SimpleHTTPRequestHandler`, `CGIHTTPRequestHandler`, `HTTPServer`,
-//! `ThreadingHTTPServer` and `python -m http.server`, with the same names and,
+//! `ThreadingHTTPServer`, `HTTPSServer`, `ThreadingHTTPSServer` (cargo
+//! feature `tls`, on by default) and `python -m http.server`, with the same names and,
 //! where a client can see it, the same bytes. A handler is a type whose
 //! `impl` block has `do_GET`/`do_POST`/`do_SPAM` methods; [`http_handler`]
 //! generates the dispatch, CPython's `501 Unsupported method` fallback and an
@@ -62,6 +63,8 @@
 //! | `protocol_version = "HTTP/1.1"` (class attribute) | [`Class::protocol_version`] via [`Handler::class`] |
 //! | `HTTPServer(addr, H).serve_forever()` | `HttpServer::bind(addr, \|\| H)?.serve_forever()` |
 //! | `ThreadingHTTPServer`, `server.shutdown()`, `server.handle_request()` | [`ThreadingHttpServer`], `shutdown()`, `handle_request()` |
+//! | `HTTPSServer(addr, H, certfile=c, keyfile=k)`, `ThreadingHTTPSServer` | `HttpsServer::bind(addr, \|\| H, TlsConfig::from_pem_files(c, k)?)?`, `ThreadingHttpsServer` |
+//! | a handler on a `BytesIO` pair in a test | [`test::Client`]`::new(H).get("/")?` |
 //! | `http.HTTPStatus.NOT_FOUND`, `responses[404]` | [`StatusCode::NOT_FOUND`], [`responses`]`(404)` |
 //!
 //! # Differences from CPython
@@ -94,8 +97,11 @@ pub mod form;
 mod handler;
 pub mod handlers;
 mod headers;
+#[cfg(feature = "tls")]
+mod https;
 pub mod limits;
 pub mod log;
+mod memory;
 pub mod parse;
 pub mod pystr;
 mod request;
@@ -104,6 +110,10 @@ mod server;
 mod signal;
 mod status;
 mod stream;
+pub mod test;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 mod url;
 
 pub use basehttp_macros::http_handler;
@@ -114,10 +124,18 @@ pub use handler::{
 };
 pub use headers::Headers;
 pub use request::{Request, format_error_page};
+/// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
+#[cfg(feature = "tls")]
+pub use rustls;
 pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
-pub use stream::{Rfile, Transport, Wfile};
+pub use stream::{Rfile, Wfile};
 pub use url::{SplitUrl, urlsplit};
+#[cfg(feature = "tls")]
+pub use {
+    https::{HttpsServer, ThreadingHttpsServer},
+    tls::TlsConfig,
+};
 
 /// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]

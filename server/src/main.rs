@@ -3,7 +3,8 @@
 //! `ThreadingHttpServer`'s poller and worker pool.
 //!
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
-//! [--content-type CONTENT_TYPE] [-H HEADER VALUE] [port]`
+//! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
+//! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -13,7 +14,10 @@ use std::sync::Arc;
 
 use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
-use basehttp::{Handler, ServerConfig, ServerInfo, ThreadingHttpServer};
+use basehttp::{
+    Handler, HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer,
+    TlsConfig,
+};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -35,7 +39,15 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    match run(args) {
+    // `_main` reads the password file right after parsing: a usage error.
+    let tls_password = match args.tls_password() {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    match run(args, tls_password) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{PROG}: error: {e}");
@@ -44,8 +56,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// `test()`: bind, print the banner, serve until killed.
-fn run(args: Args) -> io::Result<()> {
+/// `test()`: load the TLS files, bind, print the banner, serve until killed.
+fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
+    // As `HTTPSServer.__init__`, which loads the chain before binding: a bad
+    // file is reported before anything listens.
+    let tls = match &args.tls_cert {
+        Some(cert) => {
+            // `load_cert_chain(certfile, keyfile=None)`: the key may sit in
+            // the certificate file.
+            let key = args.tls_key.as_ref().unwrap_or(cert);
+            Some(match &tls_password {
+                Some(password) => TlsConfig::from_pem_files_with_password(cert, key, password)?,
+                None => TlsConfig::from_pem_files(cert, key)?,
+            })
+        }
+        None => None,
+    };
     let directory = match &args.directory {
         Some(d) => PathBuf::from(d),
         None => std::env::current_dir()?,
@@ -60,18 +86,38 @@ fn run(args: Args) -> io::Result<()> {
     if args.cgi || args.cgi_rfc3875 {
         let mut cgi = CgiHttpRequestHandler::with_files(files);
         cgi.rfc3875 = args.cgi_rfc3875;
-        serve(listener, move || cgi.clone())
+        serve(listener, move || cgi.clone(), tls)
     } else {
-        serve(listener, move || files.clone())
+        serve(listener, move || files.clone(), tls)
     }
 }
 
-/// Serves `factory`'s handlers on `listener` after printing the banner.
+/// Serves `factory`'s handlers on `listener`, over TLS if `tls` is set.
 fn serve<H: Handler>(
     listener: TcpListener,
     factory: impl Fn() -> H + Send + Sync + 'static,
+    tls: Option<TlsConfig>,
 ) -> io::Result<()> {
-    let server = ThreadingHttpServer::from_listener(listener, factory, ServerConfig::default())?;
+    let config = ServerConfig::default();
+    match tls {
+        None => announce_and_serve(
+            &*ThreadingHttpServer::from_listener(listener, factory, config)?,
+            "http",
+        ),
+        Some(tls) => announce_and_serve(
+            &*ThreadingHttpsServer::from_listener(listener, factory, tls, config)?,
+            "https",
+        ),
+    }
+}
+
+/// Prints `Serving HTTP(S) on HOST port PORT (scheme://HOST:PORT/) ...`
+/// and serves until a signal stops the server.
+fn announce_and_serve<F, H>(server: &HttpServer<F>, scheme: &str) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {
@@ -84,7 +130,8 @@ fn serve<H: Handler>(
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "Serving HTTP on {host} port {port} (http://{url_host}:{port}/) ..."
+        "Serving {} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
+        scheme.to_ascii_uppercase()
     )?;
     out.flush()?;
     drop(out);

@@ -1,5 +1,6 @@
-//! Zero-copy file sending: `sendfile(2)` on Linux for a TCP transport, a
-//! buffered copy elsewhere. `std::io::copy` deliberately never uses
+//! Zero-copy file sending: `sendfile(2)` on Linux for a plain TCP
+//! transport, a buffered copy elsewhere (over TLS the copy goes through the
+//! encrypter; kernel TLS is not used). `std::io::copy` deliberately never uses
 //! `sendfile` for file-to-socket copies, so this calls it explicitly.
 
 use std::fs::File;
@@ -15,7 +16,7 @@ const SENDFILE_CHUNK: usize = 1 << 30;
 /// early (it shrank while being sent).
 pub(crate) fn copy_file(file: &mut File, len: u64, out: &mut Wfile) -> io::Result<u64> {
     #[cfg(target_os = "linux")]
-    if let Some(sock) = out.tcp() {
+    if let Some(sock) = out.plain_tcp() {
         use std::io::Seek;
         let mut offset = file.stream_position()?;
         let start = offset;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::connection::handle_connection;
 use crate::handler::Handler;
 use crate::limits;
+use crate::transport::Scheme;
 
 /// Settings of a server that are not HTTP semantics: the engine's pool,
 /// limits and deadlines (defaults and their sources in [`crate::limits`]).
@@ -82,6 +83,16 @@ pub struct ServerInfo {
 }
 
 impl ServerInfo {
+    /// A server's description without a listener (the in-memory test client).
+    pub(crate) fn new(server_address: SocketAddr, config: ServerConfig) -> Self {
+        ServerInfo {
+            server_address,
+            server_name: server_name_for(server_address),
+            config,
+            shutdown: Arc::default(),
+        }
+    }
+
     /// The bound address (`server_address`); the real port even if 0 was asked for.
     pub fn server_address(&self) -> SocketAddr {
         self.server_address
@@ -142,6 +153,7 @@ pub struct HttpServer<F> {
     info: Arc<ServerInfo>,
     threading: bool,
     active: Arc<AtomicUsize>,
+    scheme: Scheme,
 }
 
 /// `ThreadingHTTPServer`, on the connection engine: handlers run on a bounded
@@ -187,20 +199,26 @@ where
         factory: F,
         config: ServerConfig,
     ) -> io::Result<Self> {
-        let server_address = listener.local_addr()?;
-        let info = ServerInfo {
-            server_address,
-            server_name: server_name_for(server_address),
-            config,
-            shutdown: Arc::default(),
-        };
+        let info = ServerInfo::new(listener.local_addr()?, config);
         Ok(HttpServer {
             listener,
             factory: Arc::new(factory),
             info: Arc::new(info),
             threading: false,
             active: Arc::default(),
+            scheme: Scheme::Http,
         })
+    }
+
+    /// Turns on the thread pool engine (`ThreadingHttpServer`).
+    pub(crate) fn set_threading(&mut self) {
+        self.threading = true;
+    }
+
+    /// Serves HTTPS instead of HTTP.
+    #[cfg(feature = "tls")]
+    pub(crate) fn set_tls(&mut self, tls: crate::tls::TlsConfig) {
+        self.scheme = Scheme::Https(tls);
     }
 
     /// The bound address.
@@ -229,7 +247,13 @@ where
         let state = &self.info.shutdown;
         *state.serving.lock().unwrap_or_else(|e| e.into_inner()) = true;
         let result = if self.threading {
-            crate::engine::serve(&self.listener, &self.factory, &self.info, &self.active)
+            crate::engine::serve(
+                &self.listener,
+                &self.factory,
+                &self.info,
+                &self.active,
+                &self.scheme,
+            )
         } else {
             self.serve_blocking()
         };
@@ -308,6 +332,7 @@ where
             return Ok(());
         }
         let _ = stream.set_nodelay(true);
+        let transport = self.scheme.wrap(Arc::new(stream))?;
         let handler = (self.factory)();
         let info = Arc::clone(&self.info);
         let guard = ActiveGuard::new(&self.active);
@@ -316,11 +341,11 @@ where
                 .name(format!("basehttp-{peer}"))
                 .spawn(move || {
                     let _guard = guard;
-                    handle_connection(handler, Box::new(stream), peer, info);
+                    handle_connection(handler, transport, peer, info);
                 })?;
         } else {
             let _guard = guard;
-            handle_connection(handler, Box::new(stream), peer, info);
+            handle_connection(handler, transport, peer, info);
         }
         Ok(())
     }
@@ -383,7 +408,7 @@ where
         config: ServerConfig,
     ) -> io::Result<Self> {
         let mut inner = HttpServer::bind_with(addr, factory, config)?;
-        inner.threading = true;
+        inner.set_threading();
         Ok(ThreadingHttpServer(inner))
     }
 
@@ -397,7 +422,7 @@ where
         config: ServerConfig,
     ) -> io::Result<Self> {
         let mut inner = HttpServer::from_listener(listener, factory, config)?;
-        inner.threading = true;
+        inner.set_threading();
         Ok(ThreadingHttpServer(inner))
     }
 }

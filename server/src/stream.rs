@@ -1,8 +1,9 @@
 //! `rfile` and `wfile`: the request body reader and the response writer of a
 //! connection (CPython's `StreamRequestHandler.rfile` / `.wfile`).
 //!
-//! Both are independent of `TcpStream`: a connection is any [`Transport`], so
-//! TLS or a poller can sit underneath without changing the handler API.
+//! Both are independent of `TcpStream`: a connection is any
+//! [`Transport`](crate::transport::Transport) (plain TCP, TLS or in-memory),
+//! so the handler API is the same over each.
 //! Unlike CPython's raw `rfile`, [`Rfile`] reads exactly the request's body:
 //! up to its `Content-Length`, or a `Transfer-Encoding: chunked` body
 //! decoded ([`crate::chunked`]). A handler can never read into the next
@@ -11,66 +12,16 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::chunked::{ChunkError, Decoder};
+pub(crate) use crate::transport::Transport;
 
 /// Size of the connection's read buffer.
 pub(crate) const READ_BUFFER: usize = 16 * 1024;
 /// Size of the response write buffer: the status line, headers and a small
 /// body go out in one `write`.
 pub(crate) const WRITE_BUFFER: usize = 16 * 1024;
-
-/// A bidirectional byte stream a connection runs over.
-pub trait Transport: Read + Write + Send + 'static {
-    /// A second handle on the same stream for the other direction.
-    ///
-    /// # Errors
-    /// When the stream cannot be shared.
-    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>>;
-    /// The TCP socket underneath, if any (for `sendfile`, timeouts and shutdown).
-    fn tcp(&self) -> Option<&TcpStream> {
-        None
-    }
-}
-
-impl Transport for TcpStream {
-    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
-        Ok(Box::new(self.try_clone()?))
-    }
-    fn tcp(&self) -> Option<&TcpStream> {
-        Some(self)
-    }
-}
-
-/// A TCP socket shared by the read and write halves without a second file
-/// descriptor (the engine holds one more handle to shut it down).
-pub(crate) struct SharedTcp(pub(crate) Arc<TcpStream>);
-
-impl Read for SharedTcp {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self.0).read(buf)
-    }
-}
-
-impl Write for SharedTcp {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Transport for SharedTcp {
-    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
-        Ok(Box::new(SharedTcp(Arc::clone(&self.0))))
-    }
-    fn tcp(&self) -> Option<&TcpStream> {
-        Some(&self.0)
-    }
-}
 
 /// What a non-blocking fill of the read buffer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,12 +94,9 @@ impl Rfile {
         }
     }
 
-    /// Reads what the socket has without blocking (`MSG_DONTWAIT`), growing
-    /// the buffer up to `max` bytes.
+    /// Reads what the transport has without blocking, growing the buffer up
+    /// to `max` bytes.
     pub(crate) fn fill_nonblocking(&mut self, max: usize) -> io::Result<Fill> {
-        let Some(sock) = self.inner.tcp() else {
-            return Ok(Fill::Full);
-        };
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
@@ -163,41 +111,43 @@ impl Rfile {
                 self.buf.resize(size, 0);
             }
             let space = self.buf.len() - self.filled;
-            match rustix::net::recv(
-                sock,
-                &mut self.buf[self.filled..],
-                rustix::net::RecvFlags::DONTWAIT,
-            ) {
-                Ok((0, _)) => return Ok(Fill::Eof),
-                Ok((n, _)) if n < space => {
-                    // TCP hands over all it has queued: the queue is empty
-                    // now, and new data raises a new (edge-triggered) event.
+            match self.inner.read_nonblocking(&mut self.buf[self.filled..]) {
+                Ok(0) => return Ok(Fill::Eof),
+                Ok(n) if n < space => {
+                    // The transport handed over all it has: new data raises
+                    // a new (edge-triggered) event.
                     self.filled += n;
                     return Ok(Fill::Pending);
                 }
-                Ok((n, _)) => self.filled += n,
-                Err(rustix::io::Errno::AGAIN) => return Ok(Fill::Pending),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Fill::Pending),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
     }
 
-    /// Reads and drops up to `max` bytes the socket already has, without
+    /// Whether the transport holds decoded input no socket event will
+    /// announce (see [`Transport::has_pending_input`]).
+    pub(crate) fn has_pending_input(&self) -> bool {
+        self.inner.has_pending_input()
+    }
+
+    /// Whether the transport has output waiting for the socket to become
+    /// writable (a TLS handshake flight).
+    pub(crate) fn wants_write(&self) -> bool {
+        self.inner.wants_write()
+    }
+
+    /// Whether the connection stopped partway through a TLS handshake.
+    pub(crate) fn in_handshake(&self) -> bool {
+        self.inner.in_handshake()
+    }
+
+    /// Reads and drops up to `max` bytes the transport already has, without
     /// waiting.
     pub(crate) fn discard_nonblocking(&mut self, max: usize) {
-        let Some(sock) = self.inner.tcp() else {
-            return;
-        };
-        let mut sink = [0u8; 8192];
-        let mut left = max;
-        while left > 0 {
-            let want = left.min(sink.len());
-            match rustix::net::recv(sock, &mut sink[..want], rustix::net::RecvFlags::DONTWAIT) {
-                Ok((0, _)) | Err(_) => return,
-                Ok((n, _)) => left = left.saturating_sub(n),
-            }
-        }
+        self.inner.discard_input(max);
     }
 
     /// Sets the socket read timeouts used while a request head is read and
@@ -316,7 +266,8 @@ impl Rfile {
         }
     }
 
-    /// The socket underneath, if any.
+    /// The socket underneath, if any (`None` in memory). Over TLS it
+    /// carries ciphertext: use it for socket options, never to read.
     pub fn tcp(&self) -> Option<&TcpStream> {
         self.inner.tcp()
     }
@@ -539,9 +490,21 @@ impl Wfile {
         }
     }
 
-    /// The socket underneath, if any.
+    /// The socket underneath, if any (`None` in memory). Over TLS it
+    /// carries ciphertext: use it for socket options, never to write.
     pub fn tcp(&self) -> Option<&TcpStream> {
         self.inner.tcp()
+    }
+
+    /// The socket if bytes written to it reach the client as they are
+    /// (plain TCP, not TLS): where `sendfile` may write.
+    pub(crate) fn plain_tcp(&self) -> Option<&TcpStream> {
+        self.inner.plain_tcp()
+    }
+
+    /// Ends the sending direction (TLS `close_notify`, TCP half-close).
+    pub(crate) fn close_write(&mut self) {
+        self.inner.close_write();
     }
 
     /// Total bytes written through this `wfile` on the connection.

@@ -1,0 +1,358 @@
+//! The TLS transport: a rustls `ServerConnection` over the connection's TCP
+//! socket (CPython: `ssl.SSLSocket`, made by `SSLContext.wrap_socket`).
+//!
+//! The read and write halves share one session behind a mutex, and the
+//! socket behind an `Arc` (the engine holds the same socket to poll and to
+//! shut it down). The socket stays in blocking mode, as for plain TCP:
+//!
+//! * The poller fills a connection with [`Transport::read_nonblocking`]:
+//!   `recv(MSG_DONTWAIT)` of ciphertext, `process_new_packets`, handshake
+//!   flights sent with `send(MSG_DONTWAIT)` (what does not fit waits for a
+//!   writable event), plaintext moved out. A handshake therefore costs no
+//!   thread and is bounded by the head deadline like a slow request head.
+//! * A worker reads and writes blocking, bounded by the socket timeouts.
+//!   The mutex is never held while waiting for the client to send: the
+//!   reader waits with `recv(MSG_PEEK)` outside it, so the other half (a
+//!   CGI body feeder and the response writer) is never stalled by it.
+//! * Files are streamed through the encrypter (no `sendfile`, no kTLS).
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rustls::ServerConnection;
+
+use super::TlsConfig;
+use crate::transport::{Failure, Transport, discard_socket, recv_nonblocking};
+
+/// A TLS server session over a TCP socket.
+pub(crate) struct TlsStream {
+    sock: Arc<TcpStream>,
+    session: Arc<Mutex<Session>>,
+}
+
+struct Session {
+    conn: ServerConnection,
+    /// A byte arrived from the client: a stall or close after this is a
+    /// stalled handshake (logged), not an idle connection.
+    received: bool,
+    /// Decrypted bytes not read yet.
+    plain_left: usize,
+    /// A fatal TLS error happened: no more I/O but the close.
+    failed: bool,
+}
+
+impl TlsStream {
+    /// A new server session for an accepted socket.
+    pub(crate) fn new(sock: Arc<TcpStream>, config: &TlsConfig) -> io::Result<Self> {
+        let conn = ServerConnection::new(Arc::clone(config.rustls())).map_err(io::Error::other)?;
+        Ok(TlsStream {
+            sock,
+            session: Arc::new(Mutex::new(Session {
+                conn,
+                received: false,
+                plain_left: 0,
+                failed: false,
+            })),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Plaintext into `out`. Blocking: waits for at least one byte (socket
+    /// timeouts apply). Non-blocking: takes everything available, and a
+    /// short count means the socket had no more.
+    fn read_plain(&self, out: &mut [u8], blocking: bool) -> io::Result<usize> {
+        let mut total = 0;
+        loop {
+            let mut s = self.lock();
+            if s.failed {
+                return Ok(total);
+            }
+            if total == out.len() {
+                return Ok(total);
+            }
+            match s.conn.reader().read(&mut out[total..]) {
+                // `close_notify`: the end of the stream.
+                Ok(0) => return Ok(total),
+                Ok(n) => {
+                    s.plain_left = s.plain_left.saturating_sub(n);
+                    total += n;
+                    if blocking {
+                        return Ok(total);
+                    }
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    // The TCP stream ended without `close_notify`, which
+                    // HTTP/1.1 clients commonly do: an ordinary end, except
+                    // in the middle of a handshake.
+                    if total == 0 && s.received && s.conn.is_handshaking() {
+                        s.failed = true;
+                        return Err(Failure::error(
+                            io::ErrorKind::UnexpectedEof,
+                            "TLS handshake failed: the client closed the connection".to_owned(),
+                        ));
+                    }
+                    return Ok(total);
+                }
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = s.send_queued(&self.sock, blocking) {
+                return Err(s.fail_io(e));
+            }
+            if !s.received {
+                s.check_first_bytes(&self.sock)?;
+            }
+            match s.conn.read_tls(&mut NonBlockingRecv(&self.sock)) {
+                Ok(0) => {
+                    // End of stream; the reader reports it next round.
+                    s.process(&self.sock)?;
+                }
+                Ok(_) => {
+                    s.received = true;
+                    s.process(&self.sock)?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if total > 0 {
+                        return Ok(total);
+                    }
+                    if !blocking {
+                        return Err(e);
+                    }
+                    drop(s);
+                    if let Err(e) = wait_readable(&self.sock) {
+                        return Err(self.lock().fail_io(e));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(s.fail_io(e)),
+            }
+        }
+    }
+}
+
+impl Session {
+    /// Decrypts what `read_tls` buffered; a protocol error sends rustls's
+    /// alert (without waiting) and fails the connection.
+    fn process(&mut self, sock: &TcpStream) -> io::Result<()> {
+        match self.conn.process_new_packets() {
+            Ok(state) => {
+                self.plain_left = state.plaintext_bytes_to_read();
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.send_queued(sock, false);
+                let phase = if self.conn.is_handshaking() {
+                    "TLS handshake failed"
+                } else {
+                    "TLS error"
+                };
+                self.failed = true;
+                Err(Failure::error(
+                    io::ErrorKind::InvalidData,
+                    format!("{phase}: {e}"),
+                ))
+            }
+        }
+    }
+
+    /// Plain HTTP sent to the HTTPS port starts with a method name where a
+    /// TLS record starts with its content type (22, handshake): say so in
+    /// the log, and close without a TLS alert the client could not read.
+    fn check_first_bytes(&mut self, sock: &TcpStream) -> io::Result<()> {
+        let mut first = [0u8; 1];
+        let peeked = rustix::net::recv(
+            sock,
+            &mut first,
+            rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT,
+        );
+        if matches!(peeked, Ok((1, _))) && first[0].is_ascii_uppercase() {
+            self.failed = true;
+            return Err(Failure::error(
+                io::ErrorKind::InvalidData,
+                "TLS handshake failed: plain HTTP request sent to the HTTPS port".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends the TLS records rustls has queued. Blocking: all of them.
+    /// Non-blocking: what the socket takes now.
+    fn send_queued(&mut self, sock: &TcpStream, blocking: bool) -> io::Result<()> {
+        while self.conn.wants_write() {
+            let sent = if blocking {
+                self.conn.write_tls(&mut BlockingSend(sock))
+            } else {
+                self.conn.write_tls(&mut NonBlockingSend(sock))
+            };
+            match sent {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(_) => {}
+                Err(e) if !blocking && e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// An I/O error during the handshake, after the client sent something,
+    /// is a failed handshake to log once; otherwise it stays as it is.
+    fn fail_io(&mut self, e: io::Error) -> io::Error {
+        if self.received && self.conn.is_handshaking() && !self.failed {
+            self.failed = true;
+            let cause = if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) {
+                "timed out".to_owned()
+            } else {
+                e.to_string()
+            };
+            return Failure::error(e.kind(), format!("TLS handshake failed: {cause}"));
+        }
+        e
+    }
+}
+
+/// Waits until the socket has a byte to read (or the end, or an error),
+/// without taking it; `SO_RCVTIMEO` bounds the wait.
+fn wait_readable(sock: &TcpStream) -> io::Result<()> {
+    let mut probe = [0u8; 1];
+    loop {
+        match rustix::net::recv(sock, &mut probe, rustix::net::RecvFlags::PEEK) {
+            Ok(_) => return Ok(()),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+struct NonBlockingRecv<'a>(&'a TcpStream);
+
+impl Read for NonBlockingRecv<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_nonblocking(self.0, buf)
+    }
+}
+
+struct NonBlockingSend<'a>(&'a TcpStream);
+
+impl Write for NonBlockingSend<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use rustix::net::SendFlags;
+        Ok(rustix::net::send(
+            self.0,
+            buf,
+            SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
+        )?)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+struct BlockingSend<'a>(&'a TcpStream);
+
+impl Write for BlockingSend<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut sock = self.0;
+        sock.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for TlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.read_plain(buf, true)
+    }
+}
+
+impl Write for TlsStream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let mut s = self.lock();
+        if s.failed {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        // rustls takes what fits under its buffer limit; after the records
+        // are sent, the next round takes the rest of the caller's data.
+        for _ in 0..2 {
+            let n = s.conn.writer().write(data)?;
+            s.send_queued(&self.sock, true)?;
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+        Err(io::ErrorKind::WriteZero.into())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut s = self.lock();
+        if s.failed {
+            return Ok(());
+        }
+        s.send_queued(&self.sock, true)
+    }
+}
+
+impl Transport for TlsStream {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(TlsStream {
+            sock: Arc::clone(&self.sock),
+            session: Arc::clone(&self.session),
+        }))
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(&self.sock)
+    }
+
+    fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.read_plain(buf, false)
+    }
+
+    fn has_pending_input(&self) -> bool {
+        self.lock().plain_left > 0
+    }
+
+    fn wants_write(&self) -> bool {
+        let s = self.lock();
+        !s.failed && s.conn.wants_write()
+    }
+
+    fn discard_input(&mut self, max: usize) {
+        discard_socket(&self.sock, max);
+    }
+
+    fn close_write(&mut self) {
+        {
+            let mut s = self.lock();
+            if !s.failed && !s.conn.is_handshaking() {
+                s.conn.send_close_notify();
+                // Best effort, without waiting: the close follows anyway.
+                let _ = s.send_queued(&self.sock, false);
+            }
+        }
+        let _ = self.sock.shutdown(Shutdown::Write);
+    }
+
+    fn in_handshake(&self) -> bool {
+        let s = self.lock();
+        s.received && !s.failed && s.conn.is_handshaking()
+    }
+}

@@ -1,0 +1,192 @@
+//! The transport layer: how a connection's bytes get in and out, under
+//! `rfile`/`wfile` and the engine. CPython's `socketserver` hands handlers a
+//! socket (or an `ssl.SSLSocket`); here a connection is a [`Transport`], with
+//! three implementations:
+//!
+//! * plain TCP ([`SharedTcp`], this file);
+//! * TLS (`crate::tls::TlsStream`, rustls over the same socket);
+//! * in memory (`crate::memory::MemoryStream`, for `crate::test::Client`).
+//!
+//! Besides blocking `Read`/`Write`, a transport can be filled without
+//! blocking ([`Transport::read_nonblocking`]): the engine's poller calls that
+//! one method for every kind, so an idle connection, a slow request head and
+//! a slow TLS handshake all cost no thread.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+
+/// A bidirectional byte stream a connection runs over.
+pub(crate) trait Transport: Read + Write + Send + 'static {
+    /// A second handle on the same stream for the other direction.
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>>;
+
+    /// The TCP socket underneath, if any: for timeouts, shutdown and
+    /// waking a blocked reader. Over TLS it carries ciphertext.
+    fn tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+
+    /// The socket, if bytes written straight to it reach the peer as they
+    /// are (plain TCP): the `sendfile` path.
+    fn plain_tcp(&self) -> Option<&TcpStream> {
+        None
+    }
+
+    /// Reads what has arrived, without waiting. `Ok(0)` is the end of the
+    /// stream; `WouldBlock` means nothing arrived. A count shorter than
+    /// `buf` means nothing more is available now, so the poller may wait for
+    /// the next readiness event. The default suits transports that never
+    /// block (in memory).
+    fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read(buf)
+    }
+
+    /// Whether input was received and decoded but not read yet: no socket
+    /// event will announce it (TLS records decrypted ahead).
+    fn has_pending_input(&self) -> bool {
+        false
+    }
+
+    /// Whether output is waiting for the socket to become writable (a TLS
+    /// handshake flight the poller could not send at once).
+    fn wants_write(&self) -> bool {
+        false
+    }
+
+    /// Drops up to `max` incoming bytes that already arrived, without
+    /// waiting (before a close, so it does not turn into a reset).
+    fn discard_input(&mut self, max: usize) {
+        if let Some(sock) = self.tcp() {
+            discard_socket(sock, max);
+        }
+    }
+
+    /// Ends the sending direction: TLS `close_notify`, then a TCP half-close.
+    fn close_write(&mut self) {
+        if let Some(sock) = self.tcp() {
+            let _ = sock.shutdown(Shutdown::Write);
+        }
+    }
+
+    /// Whether the connection stopped partway through a TLS handshake (some
+    /// bytes arrived, no request can be read yet).
+    fn in_handshake(&self) -> bool {
+        false
+    }
+}
+
+/// A transport failure to log once and answer with a close (a failed TLS
+/// handshake, plain HTTP on the HTTPS port), carried inside an `io::Error`.
+#[derive(Debug)]
+pub(crate) struct Failure(pub(crate) String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Failure {}
+
+impl Failure {
+    /// An `io::Error` of `kind` carrying `message` as a [`Failure`].
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn error(kind: io::ErrorKind, message: String) -> io::Error {
+        io::Error::new(kind, Failure(message))
+    }
+}
+
+/// The message of a [`Failure`] error, if `e` is one.
+pub(crate) fn failure_message(e: &io::Error) -> Option<&str> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Failure>())
+        .map(|f| f.0.as_str())
+}
+
+/// `recv(MSG_DONTWAIT)`: what the socket has queued, without waiting.
+pub(crate) fn recv_nonblocking(sock: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match rustix::net::recv(sock, &mut *buf, rustix::net::RecvFlags::DONTWAIT) {
+            Ok((n, _)) => return Ok(n),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Reads and drops up to `max` bytes the socket already has.
+pub(crate) fn discard_socket(sock: &TcpStream, max: usize) {
+    let mut sink = [0u8; 8192];
+    let mut left = max;
+    while left > 0 {
+        let want = left.min(sink.len());
+        match recv_nonblocking(sock, &mut sink[..want]) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => left = left.saturating_sub(n),
+        }
+    }
+}
+
+/// A TCP socket shared by the read and write halves without a second file
+/// descriptor (the engine holds one more handle to shut it down).
+pub(crate) struct SharedTcp(pub(crate) Arc<TcpStream>);
+
+impl Read for SharedTcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for SharedTcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for SharedTcp {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(SharedTcp(Arc::clone(&self.0))))
+    }
+    fn tcp(&self) -> Option<&TcpStream> {
+        Some(&self.0)
+    }
+    fn plain_tcp(&self) -> Option<&TcpStream> {
+        Some(&self.0)
+    }
+    fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        recv_nonblocking(&self.0, buf)
+    }
+}
+
+/// How a server wraps each accepted socket: plain HTTP, or HTTPS with a
+/// rustls configuration.
+#[derive(Clone)]
+pub(crate) enum Scheme {
+    /// `HttpServer`: bytes as they are.
+    Http,
+    /// `HttpsServer`: a TLS server session per connection.
+    #[cfg(feature = "tls")]
+    Https(crate::tls::TlsConfig),
+}
+
+impl Scheme {
+    /// The transport for an accepted socket.
+    pub(crate) fn wrap(&self, sock: Arc<TcpStream>) -> io::Result<Box<dyn Transport>> {
+        match self {
+            Scheme::Http => Ok(Box::new(SharedTcp(sock))),
+            #[cfg(feature = "tls")]
+            Scheme::Https(config) => Ok(Box::new(crate::tls::TlsStream::new(sock, config)?)),
+        }
+    }
+
+    /// Whether connections are encrypted.
+    pub(crate) fn is_tls(&self) -> bool {
+        !matches!(self, Scheme::Http)
+    }
+}

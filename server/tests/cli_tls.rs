@@ -1,0 +1,283 @@
+//! The `basehttp` binary's TLS options as a child process: CPython 3.14's
+//! `--tls-cert`, `--tls-key`, `--tls-password-file` (`tls_cert_options`
+//! in `CommandLineTestCase`), the HTTPS banner, and the start-up errors.
+#![allow(missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_basehttp");
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("basehttp-cli-tls-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let ok = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl (installed by .ci/run)")
+        .success();
+    assert!(ok, "openssl {args:?}");
+}
+
+/// `cert.pem` + `key.pem` for localhost, and `enc.pem`, the key encrypted
+/// with the password in `pw.txt`.
+fn certs(tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    openssl(
+        &dir.0,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ],
+    );
+    openssl(
+        &dir.0,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            "key.pem",
+            "-out",
+            "enc.pem",
+            "-passout",
+            "pass:s3cret",
+        ],
+    );
+    std::fs::write(dir.0.join("pw.txt"), "s3cret\n").unwrap();
+    std::fs::write(dir.0.join("hello.txt"), "hello https\n").unwrap();
+    dir
+}
+
+/// Runs `basehttp args` to completion (for arguments that make it exit).
+fn exits(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run basehttp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `basehttp args` and returns it with its banner line.
+fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn basehttp");
+    let mut banner = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    (Running(child), banner)
+}
+
+fn port_of(banner: &str) -> u16 {
+    banner
+        .split(" port ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {banner:?}"))
+}
+
+fn curl(dir: &TempDir, port: u16) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--cacert", &dir.path("cert.pem")])
+        .arg(format!("https://127.0.0.1:{port}/hello.txt"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("curl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tls_cert_and_key_serve_https_with_cpythons_banner() {
+    let dir = certs("serve");
+    let (_run, banner) = start(&[
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        &dir.path(""),
+        "--tls-cert",
+        &dir.path("cert.pem"),
+        "--tls-key",
+        &dir.path("key.pem"),
+    ]);
+    let port = port_of(&banner);
+    assert_eq!(
+        banner,
+        format!("Serving HTTPS on 127.0.0.1 port {port} (https://127.0.0.1:{port}/) ...\n")
+    );
+    assert_eq!(curl(&dir, port), "hello https\n");
+}
+
+#[test]
+fn an_encrypted_key_with_a_password_file_serves() {
+    let dir = certs("password");
+    let (_run, banner) = start(&[
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        &dir.path(""),
+        "--tls-cert",
+        &dir.path("cert.pem"),
+        "--tls-key",
+        &dir.path("enc.pem"),
+        "--tls-password-file",
+        &dir.path("pw.txt"),
+    ]);
+    assert_eq!(curl(&dir, port_of(&banner)), "hello https\n");
+}
+
+#[test]
+fn tls_key_without_cert_is_a_usage_error() {
+    let (code, out, err) = exits(&["--tls-key", "k.pem"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.starts_with("usage: basehttp [-h]"), "{err}");
+    assert!(
+        err.ends_with("basehttp: error: --tls-key requires --tls-cert to be set\n"),
+        "{err}"
+    );
+    let (code, _, err) = exits(&["--tls-password-file", "pw.txt"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.ends_with("basehttp: error: --tls-password-file requires --tls-cert to be set\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreadable_password_file_is_a_usage_error() {
+    let (code, _, err) = exits(&[
+        "--tls-cert",
+        "c.pem",
+        "--tls-password-file",
+        "/nonexistent/pw.txt",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("usage: basehttp"), "{err}");
+    assert!(
+        err.ends_with(
+            "basehttp: error: Failed to read TLS password file: \
+             [Errno 2] No such file or directory: '/nonexistent/pw.txt'\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_tls_files_stop_the_start_with_one_line_naming_the_file() {
+    let dir = certs("bad");
+    let cert = dir.path("cert.pem");
+    let key = dir.path("key.pem");
+    let enc = dir.path("enc.pem");
+    let wrong = dir.path("wrong.txt");
+    std::fs::write(&wrong, "nope\n").unwrap();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["--tls-cert", "/nonexistent/c.pem"],
+            "cannot read the TLS certificate file '/nonexistent/c.pem'".to_owned(),
+        ),
+        // No key in the certificate file (`keyfile=None`).
+        (
+            vec!["--tls-cert", &cert],
+            format!("no private key in '{cert}'"),
+        ),
+        (
+            vec!["--tls-cert", &cert, "--tls-key", &enc],
+            format!("the TLS key in '{enc}' is encrypted: a password is needed"),
+        ),
+        (
+            vec![
+                "--tls-cert",
+                &cert,
+                "--tls-key",
+                &enc,
+                "--tls-password-file",
+                &wrong,
+            ],
+            format!("the TLS key in '{enc}': cannot decrypt: wrong password"),
+        ),
+        (
+            vec!["--tls-cert", &key, "--tls-key", &cert],
+            format!("no certificate in '{key}'"),
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["0", "-b", "127.0.0.1"];
+        all.extend(args.iter().copied());
+        let (code, out, err) = exits(&all);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert_eq!(out, "", "nothing listens, no banner");
+        assert!(
+            err.starts_with(&format!("basehttp: error: {want}")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
