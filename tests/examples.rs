@@ -15,6 +15,9 @@ use crate::support::{self, connect, raw, read_to_close};
 
 // Each example's source compiled into this binary (their `main`s go unused).
 #[allow(dead_code)]
+#[path = "../examples/examples/api.rs"]
+mod api;
+#[allow(dead_code)]
 #[path = "../examples/examples/cgi_server.rs"]
 mod cgi_server;
 #[allow(dead_code)]
@@ -570,4 +573,76 @@ fn example_hello() {
     let server = support::spawn(|| hello::Hello);
     let resp = support::parse(&raw(server.addr, b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!((resp.status, resp.body.as_slice()), (200, &b"hello\n"[..]));
+}
+
+/// The small JSON service, every route on one keep-alive connection.
+#[test]
+fn api_service() {
+    let dir = support::TempDir::new("api");
+    dir.write("static/app.js", "console.log(1)\n");
+    let root = dir.path().to_str().unwrap().to_owned();
+    let srv = support::spawn(move || api::Api::new(&root));
+    let mut s = connect(srv.addr);
+    let mut send = |request: &str, head: bool| {
+        s.write_all(request.as_bytes()).unwrap();
+        let r = support::read_response(&mut s, head);
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin"),
+            Some("*"),
+            "{request}"
+        );
+        (
+            r.status,
+            r.header("Location").map(str::to_owned),
+            String::from_utf8(r.body).unwrap(),
+        )
+    };
+    let (status, _, body) = send("GET / HTTP/1.1\r\n\r\n", false);
+    assert_eq!((status, body.contains("<title>Items</title>")), (200, true));
+    let (status, location, body) = send(
+        "POST /api/items HTTP/1.1\r\nContent-Length: 16\r\n\r\n{\"name\": \"spam\"}",
+        false,
+    );
+    assert_eq!((status, body.as_str()), (201, r#"{"id":1,"name":"spam"}"#));
+    assert_eq!(location.as_deref(), Some("/api/items?id=1"));
+    let post = "POST /api/items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"name\": \"eggs\"}\r\n0\r\n\r\n";
+    assert_eq!(send(post, false).0, 201);
+    let (_, _, body) = send("GET /api/items HTTP/1.1\r\n\r\n", false);
+    assert_eq!(body, r#"[{"id":1,"name":"spam"},{"id":2,"name":"eggs"}]"#);
+    let (_, _, body) = send("GET /api/items?id=2 HTTP/1.1\r\n\r\n", false);
+    assert_eq!(body, r#"{"id":2,"name":"eggs"}"#);
+    assert_eq!(send("DELETE /api/items/1 HTTP/1.1\r\n\r\n", false).0, 204);
+    let (_, _, body) = send("GET /static/app.js HTTP/1.1\r\n\r\n", false);
+    assert_eq!(body, "console.log(1)\n");
+    // HEAD / describes GET /, not the directory listing.
+    s.write_all(b"HEAD / HTTP/1.1\r\n\r\n").unwrap();
+    let r = support::read_response(&mut s, true);
+    assert_eq!(r.header("Content-Type"), Some("text/html; charset=utf-8"));
+    // Errors are JSON, and end the connection.
+    s.write_all(b"GET /api/items?id=1 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let r = support::read_response(&mut s, false);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert_eq!(r.body, br#"{"error":404,"message":"No such item"}"#);
+    for (request, status) in [
+        (
+            "POST /api/items HTTP/1.1\r\nContent-Length: 3\r\n\r\n{x}",
+            400,
+        ),
+        ("POST /api/items HTTP/1.1\r\n\r\n", 411),
+        (
+            "POST /api/items HTTP/1.1\r\nContent-Length: 70000\r\n\r\n",
+            413,
+        ),
+        ("DELETE /api/items/9 HTTP/1.1\r\n\r\n", 404),
+    ] {
+        let r = support::parse(&raw(srv.addr, request.as_bytes()));
+        assert_eq!(r.status, status, "{request}");
+        assert_eq!(
+            r.header("Content-Type"),
+            Some("application/json"),
+            "{request}"
+        );
+    }
 }

@@ -215,8 +215,8 @@ impl Request {
         crate::body::read_body(self, limit)
     }
 
-    /// A whole response in one call: `send_response(code)`, `Content-Type`,
-    /// `Content-Length`, `end_headers()` and the body (not sent for `HEAD`).
+    /// A whole response in one call: `send_response(code)`, then
+    /// [`send_body`](Self::send_body).
     ///
     /// # Errors
     /// I/O errors, or an error from the `before_end_headers` hook.
@@ -226,8 +226,30 @@ impl Request {
         content_type: &str,
         body: impl AsRef<[u8]>,
     ) -> io::Result<()> {
-        let body = body.as_ref();
         self.send_response(code)?;
+        self.send_body(content_type, body)
+    }
+
+    /// Ends a response begun with `send_response` (and any headers of the
+    /// handler's own): `Content-Type`, `Content-Length`, `end_headers()`, and
+    /// the body (not sent for `HEAD`).
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Items;
+    /// # #[http_handler] impl Items {
+    /// fn do_POST(&mut self, req: &mut Request) -> std::io::Result<()> {
+    ///     req.send_response(201)?;
+    ///     req.send_header("Location", "/api/items/7")?;
+    ///     req.send_body("application/json", r#"{"id": 7}"#)
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// I/O errors, or an error from the `before_end_headers` hook.
+    pub fn send_body(&mut self, content_type: &str, body: impl AsRef<[u8]>) -> io::Result<()> {
+        let body = body.as_ref();
         self.send_header("Content-Type", content_type)?;
         self.send_header("Content-Length", &body.len().to_string())?;
         self.end_headers()?;
@@ -242,8 +264,7 @@ impl Request {
     ///
     /// # Errors
     /// As [`respond`](Self::respond); a value that cannot be serialised is
-    /// an `InvalidData` error before anything is sent (the server answers
-    /// 500).
+    /// an error before anything is sent (the server answers 500).
     #[cfg(feature = "json")]
     pub fn respond_json<T: serde::Serialize + ?Sized>(
         &mut self,
@@ -252,6 +273,17 @@ impl Request {
     ) -> io::Result<()> {
         let body = serde_json::to_vec(value).map_err(io::Error::other)?;
         self.respond(code, "application/json", body)
+    }
+
+    /// [`send_body`](Self::send_body) with `value` serialised as JSON
+    /// (`application/json`). Needs the `json` cargo feature.
+    ///
+    /// # Errors
+    /// As [`respond_json`](Self::respond_json).
+    #[cfg(feature = "json")]
+    pub fn send_json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let body = serde_json::to_vec(value).map_err(io::Error::other)?;
+        self.send_body("application/json", body)
     }
 
     /// `end_headers()` for a body of unknown length: to an HTTP/1.1 client
