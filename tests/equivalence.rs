@@ -1,5 +1,5 @@
 //! The in-memory test client against the real server: the requests of the
-//! `base`, `files` and `macro_overrides` socket tests, sent both over
+//! `base`, `files`, `framing` and `macro_overrides` socket tests, sent both over
 //! 127.0.0.1 and through `basehttp::test::Client`, must give the same bytes
 //! (the `Date` value aside). Then the client's own API: keep-alive,
 //! reconnecting, bodies, interim responses.
@@ -11,6 +11,7 @@ use basehttp::prelude::*;
 use basehttp::test::Client;
 
 use crate::base::{Http09Handler, RequestHandler, SocketlessRequestHandler};
+use crate::framing::Sink;
 use crate::macro_overrides::{
     Cors, DefaultVersion, KeepAlive, OneShot, PlainErrors, Versioned, Versions,
 };
@@ -198,6 +199,31 @@ fn macro_override_handlers_give_the_same_bytes() {
             b"POST / HTTP/1.0\r\n\r\n",
             b"GET / HTTP/9.9\r\n\r\n",
         ],
+    );
+}
+
+#[test]
+fn framing_requests_give_the_same_bytes() {
+    let answers = same_bytes(
+        || Sink,
+        &[
+            // Chunked body decoded, then a pipelined request.
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n",
+            b"POST /lines HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\na\nb\n\r\n0\r\nTrailer: x\r\n\r\n",
+            // Unread chunked body on GET: drained, not parsed.
+            b"GET /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1e\r\nGET /smuggled HTTP/1.1\r\n\r\n\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+            // Malformed chunk size, conflicting framing, HTTP/1.0 with TE.
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            b"GET /c HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+        ],
+    );
+    assert_eq!(parse_all(&answers[0]).len(), 2);
+    assert!(
+        answers
+            .iter()
+            .all(|a| !String::from_utf8_lossy(a).contains("smuggled"))
     );
 }
 

@@ -11,7 +11,7 @@ use crate::support::*;
 
 /// Reads the whole body (through `BufRead` for `/lines`, else `read`) and
 /// answers its length and bytes; GET answers its path.
-struct Sink;
+pub(crate) struct Sink;
 
 #[http_handler(protocol_version = "HTTP/1.1")]
 impl Sink {

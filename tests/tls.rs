@@ -806,3 +806,22 @@ fn a_cgi_script_reads_and_writes_through_tls_at_the_same_time() {
         body.len()
     );
 }
+
+#[test]
+fn over_the_connection_cap_a_tls_connection_is_closed_at_once() {
+    let certs = Certs::new("cap");
+    let mut config = ServerConfig::default();
+    config.max_connections = 1;
+    let srv = spawn_https_with(|| Echo, certs.config(), config);
+    let mut first = certs.connect(srv.addr);
+    first.write_all(b"GET /first HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_tls_response(&mut first).body, b"path=/first");
+    // The first connection is still open: the second is over the cap.
+    let mut second = connect(srv.addr);
+    // (The server may have closed already: a failed write is fine.)
+    let _ = second.write_all(&certs.client_hello());
+    assert_eq!(read_to_close(&mut second), b"");
+    // The first one still works.
+    first.write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_tls_response(&mut first).body, b"path=/again");
+}

@@ -67,6 +67,26 @@
 //! | a handler on a `BytesIO` pair in a test | [`test::Client`]`::new(H).get("/")?` |
 //! | `http.HTTPStatus.NOT_FOUND`, `responses[404]` | [`StatusCode::NOT_FOUND`], [`responses`]`(404)` |
 //!
+//! # Testing a handler
+//!
+//! [`test::Client`] runs a handler through the server's own request code
+//! over an in-memory connection: no socket, no thread, usable in doctests.
+//!
+//! ```
+//! # use basehttp::prelude::*;
+//! # struct Hello;
+//! # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> { req.send_response(204)?; req.end_headers() } }
+//! let response = basehttp::test::Client::new(Hello).get("/")?;
+//! assert_eq!(response.status, 204);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # HTTPS
+//!
+//! With the `tls` feature (on by default), [`HttpsServer`] and
+//! [`ThreadingHttpsServer`] serve the same handlers over TLS (rustls), from
+//! PEM files or a rustls configuration in a [`TlsConfig`].
+//!
 //! # Differences from CPython
 //!
 //! The request body reader [`Rfile`] stops at `Content-Length`, and what a
