@@ -14,11 +14,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::handler::Handler;
+use crate::info::ServerInfo;
 use crate::parse::{
     self, BodyLength, LineOutcome, MAX_HEADER_LINE, MAX_HEADERS, MAX_REQUEST_LINE, ParseError,
 };
 use crate::request::Request;
-use crate::server::ServerInfo;
 use crate::stream::{Framing, Rfile, Wfile};
 use crate::transport::{Transport, failure_message};
 
@@ -37,13 +37,10 @@ pub(crate) fn new_request<H: Handler>(
     let write_half = stream.try_clone_box()?;
     let config = server.config();
     let mut rfile = Rfile::new(stream);
-    rfile.set_phase_timeouts(
-        config.timeout.or(config.head_timeout),
-        config.timeout.or(config.body_timeout),
-    )?;
+    rfile.set_phase_timeouts(config.head_deadline(), config.body_deadline())?;
     let wfile = Wfile::new(write_half);
     if let Some(s) = wfile.tcp() {
-        s.set_write_timeout(config.timeout.or(config.write_timeout))?;
+        s.set_write_timeout(config.write_deadline())?;
     }
     Ok(Request::new(
         rfile,
@@ -91,10 +88,7 @@ fn wait_keepalive(req: &mut Request) -> bool {
         return true;
     }
     let config = req.server().config();
-    let (idle, head) = (
-        config.timeout.or(config.keepalive_timeout),
-        config.timeout.or(config.head_timeout),
-    );
+    let (idle, head) = (config.keepalive_deadline(), config.head_deadline());
     if idle != head && req.rfile.set_read_timeout(idle).is_err() {
         return false;
     }

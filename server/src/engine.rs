@@ -28,7 +28,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -36,10 +36,11 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
+use crate::config::ServerConfig;
 use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
 use crate::handler::{Class, Handler};
+use crate::info::ServerInfo;
 use crate::request::Request;
-use crate::server::{ServerConfig, ServerInfo, is_out_of_descriptors, is_transient_accept_error};
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
 use crate::transport::{Scheme, SharedTcp, failure_message};
 
@@ -94,11 +95,11 @@ struct Shared<H> {
     parked: Mutex<HashMap<usize, Conn<H>>>,
     jobs: Mutex<Jobs<H>>,
     job_ready: Condvar,
-    /// Every open connection's socket (parked or on a worker), to count them
-    /// and to cut them when the shutdown grace runs out.
+    /// Every open connection's socket (parked or on a worker), to cut them
+    /// when the shutdown grace runs out (`info` counts them).
     live: Mutex<HashMap<usize, Arc<TcpStream>>>,
     drained: Condvar,
-    active: Arc<AtomicUsize>,
+    info: Arc<ServerInfo>,
     stopping: AtomicBool,
 }
 
@@ -110,7 +111,7 @@ impl<H: Handler> Shared<H> {
         {
             let mut live = lock(&self.live);
             if live.remove(&conn.token).is_some() {
-                self.active.fetch_sub(1, Ordering::SeqCst);
+                self.info.connection_closed();
             }
             if live.is_empty() {
                 self.drained.notify_all();
@@ -127,17 +128,17 @@ impl<H: Handler> Shared<H> {
 
     /// Hands a connection back to the poller until its next request.
     fn park(&self, mut conn: Conn<H>) {
-        if self.active.load(Ordering::Relaxed) > KEEP_BUFFERS_BELOW {
+        if self.info.open_connections() > KEEP_BUFFERS_BELOW {
             conn.req.rfile.release_idle_buffer();
             conn.req.wfile.release_idle_buffer();
         }
         let now = Instant::now();
         if conn.req.rfile.buffered().is_empty() {
             conn.state = State::Idle;
-            conn.deadline = deadline(now, self.config.timeout.or(self.config.keepalive_timeout));
+            conn.deadline = deadline(now, self.config.keepalive_deadline());
         } else {
             conn.state = State::Head;
-            conn.deadline = deadline(now, self.config.timeout.or(self.config.head_timeout));
+            conn.deadline = deadline(now, self.config.head_deadline());
         }
         let token = conn.token;
         let fd = conn.sock.as_raw_fd();
@@ -233,7 +234,6 @@ pub(crate) fn serve<F, H>(
     listener: &TcpListener,
     factory: &Arc<F>,
     info: &Arc<ServerInfo>,
-    active: &Arc<AtomicUsize>,
     scheme: &Scheme,
 ) -> io::Result<()>
 where
@@ -243,7 +243,7 @@ where
     let config = info.config().clone();
     let mut poll = Poll::new()?;
     let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-    *lock(&info.shutdown.waker) = Some(Arc::clone(&waker));
+    info.set_waker(Some(Arc::clone(&waker)));
     listener.set_nonblocking(true)?;
     poll.registry().register(
         &mut SourceFd(&listener.as_raw_fd()),
@@ -265,7 +265,7 @@ where
         job_ready: Condvar::new(),
         live: Mutex::new(HashMap::new()),
         drained: Condvar::new(),
-        active: Arc::clone(active),
+        info: Arc::clone(info),
         stopping: AtomicBool::new(false),
     });
     let nworkers = if config.workers == 0 {
@@ -304,7 +304,7 @@ where
     let _ = poll
         .registry()
         .deregister(&mut SourceFd(&listener.as_raw_fd()));
-    *lock(&info.shutdown.waker) = None;
+    info.set_waker(None);
     poller.shut_down(workers);
     let _ = listener.set_nonblocking(false);
     result
@@ -351,7 +351,7 @@ where
         let tick = self.tick();
         let mut next_scan = Instant::now() + tick;
         loop {
-            if self.info.shutdown.requested.load(Ordering::SeqCst) {
+            if self.info.shutdown_requested() {
                 return Ok(());
             }
             let now = Instant::now();
@@ -397,11 +397,11 @@ where
     }
 
     fn on_accept(&mut self, sock: TcpStream, peer: SocketAddr) {
-        if self.info.shutdown.requested.load(Ordering::SeqCst) {
+        if self.info.shutdown_requested() {
             return;
         }
         let _ = sock.set_nodelay(true);
-        if lock(&self.shared.live).len() >= self.max_connections {
+        if self.info.open_connections() >= self.max_connections {
             self.reject(sock, peer);
             return;
         }
@@ -429,7 +429,7 @@ where
             return;
         }
         lock(&self.shared.live).insert(token, Arc::clone(&sock));
-        self.shared.active.fetch_add(1, Ordering::SeqCst);
+        self.info.connection_opened();
         let c = &self.shared.config;
         let conn = Conn {
             token,
@@ -437,7 +437,7 @@ where
             handler,
             req,
             state: State::Fresh,
-            deadline: deadline(Instant::now(), c.timeout.or(c.head_timeout)),
+            deadline: deadline(Instant::now(), c.head_deadline()),
         };
         lock(&self.shared.parked).insert(token, conn);
     }
@@ -536,7 +536,7 @@ where
         match conn.state {
             State::Idle => {
                 let c = &self.shared.config;
-                conn.deadline = deadline(Instant::now(), c.timeout.or(c.head_timeout));
+                conn.deadline = deadline(Instant::now(), c.head_deadline());
             }
             State::Fresh | State::Head => {}
         }
@@ -614,4 +614,22 @@ fn stop_workers<H>(shared: &Shared<H>, workers: Vec<JoinHandle<()>>, all_done: b
             let _ = w.join();
         }
     }
+}
+
+/// An `accept` error that concerns one connection, not the listener.
+pub(crate) fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || is_out_of_descriptors(e)
+}
+
+/// `EMFILE` / `ENFILE`: no descriptor for the accepted connection.
+fn is_out_of_descriptors(e: &io::Error) -> bool {
+    let code = e.raw_os_error();
+    code == Some(rustix::io::Errno::MFILE.raw_os_error())
+        || code == Some(rustix::io::Errno::NFILE.raw_os_error())
 }

@@ -1,7 +1,7 @@
 //! `HTTPSServer` and `ThreadingHTTPSServer` (CPython 3.14 `http.server`):
-//! the HTTP servers with every accepted connection wrapped in TLS. All of
-//! `HttpServer`'s methods (`serve_forever`, `shutdown`, `handle_request`,
-//! `server_name`, ...) apply through `Deref`.
+//! the HTTP servers with every accepted connection wrapped in TLS, made of
+//! the same parts (`crate::server`) and with the same methods
+//! (`serve_forever`, `shutdown`, `handle_request`, `server_name`, ...).
 //!
 //! Unlike CPython, whose `accept()` completes the handshake before the
 //! request is handled, the threading server drives handshakes in its poller
@@ -10,11 +10,12 @@
 
 use std::io;
 use std::net::{TcpListener, ToSocketAddrs};
-use std::ops::Deref;
 
+use crate::config::ServerConfig;
 use crate::handler::Handler;
-use crate::server::{HttpServer, ServerConfig};
+use crate::server::{Core, server_methods};
 use crate::tls::TlsConfig;
+use crate::transport::Scheme;
 
 /// `HTTPSServer`: serves one TLS connection at a time.
 ///
@@ -30,7 +31,9 @@ use crate::tls::TlsConfig;
 /// # Ok(()) }
 /// ```
 #[doc(alias = "HTTPSServer")]
-pub struct HttpsServer<F>(HttpServer<F>);
+pub struct HttpsServer<F> {
+    core: Core<F>,
+}
 
 /// `ThreadingHTTPSServer`: the connection engine of
 /// [`ThreadingHttpServer`](crate::ThreadingHttpServer) over TLS.
@@ -45,10 +48,13 @@ pub struct HttpsServer<F>(HttpServer<F>);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[doc(alias = "ThreadingHTTPSServer")]
-pub struct ThreadingHttpsServer<F>(HttpServer<F>);
+pub struct ThreadingHttpsServer<F> {
+    core: Core<F>,
+}
 
-macro_rules! https_server {
-    ($name:ident, $threading:expr) => {
+/// `bind`, `bind_with` and `from_listener` of an HTTPS server type.
+macro_rules! https_constructors {
+    ($name:ident) => {
         impl<F, H> $name<F>
         where
             F: Fn() -> H + Send + Sync + 'static,
@@ -86,23 +92,14 @@ macro_rules! https_server {
                 tls: TlsConfig,
                 config: ServerConfig,
             ) -> io::Result<Self> {
-                let mut inner = HttpServer::from_listener(listener, factory, config)?;
-                if $threading {
-                    inner.set_threading();
-                }
-                inner.set_tls(tls);
-                Ok($name(inner))
-            }
-        }
-
-        impl<F> Deref for $name<F> {
-            type Target = HttpServer<F>;
-            fn deref(&self) -> &HttpServer<F> {
-                &self.0
+                let core = Core::new(listener, factory, config, Scheme::Https(tls))?;
+                Ok($name { core })
             }
         }
     };
 }
 
-https_server!(HttpsServer, false);
-https_server!(ThreadingHttpsServer, true);
+https_constructors!(HttpsServer);
+https_constructors!(ThreadingHttpsServer);
+server_methods!(HttpsServer, pool = false);
+server_methods!(ThreadingHttpsServer, pool = true);

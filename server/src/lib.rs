@@ -110,6 +110,7 @@ pub mod __private;
 mod body;
 mod chunked;
 pub mod cli;
+mod config;
 mod connection;
 pub mod date;
 mod engine;
@@ -119,6 +120,7 @@ pub mod handlers;
 mod headers;
 #[cfg(feature = "tls")]
 mod https;
+mod info;
 pub mod limits;
 pub mod log;
 mod memory;
@@ -138,16 +140,18 @@ mod url;
 
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
+pub use config::ServerConfig;
 pub use handler::{
     Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Handler, SYS_VERSION,
     default_error_page, send_continue,
 };
 pub use headers::Headers;
+pub use info::ServerInfo;
 pub use request::{Request, format_error_page};
 /// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
 #[cfg(feature = "tls")]
 pub use rustls;
-pub use server::{HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer};
+pub use server::{HttpServer, ThreadingHttpServer};
 pub use status::{IntoStatus, InvalidStatusCode, StatusCode, responses};
 pub use stream::{Rfile, Wfile};
 pub use url::{SplitUrl, urlsplit};

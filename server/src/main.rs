@@ -15,8 +15,7 @@ use std::sync::Arc;
 use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
 use basehttp::{
-    Handler, HttpServer, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer,
-    TlsConfig,
+    Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -100,24 +99,22 @@ fn serve<H: Handler>(
 ) -> io::Result<()> {
     let config = ServerConfig::default();
     match tls {
-        None => announce_and_serve(
-            &*ThreadingHttpServer::from_listener(listener, factory, config)?,
-            "http",
-        ),
-        Some(tls) => announce_and_serve(
-            &*ThreadingHttpsServer::from_listener(listener, factory, tls, config)?,
-            "https",
-        ),
+        None => {
+            let server = ThreadingHttpServer::from_listener(listener, factory, config)?;
+            announce(server.info(), "http")?;
+            server.serve_forever()
+        }
+        Some(tls) => {
+            let server = ThreadingHttpsServer::from_listener(listener, factory, tls, config)?;
+            announce(server.info(), "https")?;
+            server.serve_forever()
+        }
     }
 }
 
-/// Prints `Serving HTTP(S) on HOST port PORT (scheme://HOST:PORT/) ...`
-/// and serves until a signal stops the server.
-fn announce_and_serve<F, H>(server: &HttpServer<F>, scheme: &str) -> io::Result<()>
-where
-    F: Fn() -> H + Send + Sync + 'static,
-    H: Handler,
-{
+/// Installs the signal handling and prints `Serving HTTP(S) on HOST port
+/// PORT (scheme://HOST:PORT/) ...`.
+fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<()> {
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {
@@ -126,16 +123,14 @@ where
         host.clone()
     };
     let port = addr.port();
-    shutdown_on_signals(server.info())?;
+    shutdown_on_signals(server)?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
         "Serving {} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
         scheme.to_ascii_uppercase()
     )?;
-    out.flush()?;
-    drop(out);
-    server.serve_forever()
+    out.flush()
 }
 
 /// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.

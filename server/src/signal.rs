@@ -12,7 +12,7 @@ use std::thread;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::server::ServerInfo;
+use crate::info::ServerInfo;
 
 /// Runs `serve` (the server's `serve_forever`) while a thread waits for
 /// SIGINT or SIGTERM: the first asks `server` to shut down gracefully, a

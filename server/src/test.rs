@@ -40,13 +40,14 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use crate::config::ServerConfig;
 use crate::connection::{finish, serve_one};
 use crate::handler::Handler;
 use crate::headers::Headers;
+use crate::info::ServerInfo;
 use crate::memory::MemoryStream;
 use crate::pystr::{latin1, push_latin1};
 use crate::request::Request;
-use crate::server::{ServerConfig, ServerInfo};
 use crate::stream::{Rfile, Wfile};
 
 /// The address the in-memory server appears to listen on

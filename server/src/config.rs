@@ -1,0 +1,88 @@
+//! [`ServerConfig`]: the settings of a server that are not HTTP semantics
+//! (the engine's pool, limits and deadlines; defaults and their sources in
+//! [`crate::limits`]). CPython has one of these, `StreamRequestHandler.timeout`.
+
+use std::time::Duration;
+
+use crate::limits;
+
+/// Settings of a server that are not HTTP semantics: the engine's pool,
+/// limits and deadlines (defaults and their sources in [`crate::limits`]).
+///
+/// Build one with `ServerConfig::default()` and set fields. A deadline of
+/// `None` waits forever (CPython's behaviour). `timeout`, when set, replaces
+/// every other deadline: the methods `head_deadline()` and so on give the
+/// one in force.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// `StreamRequestHandler.timeout`: when set, the socket read/write
+    /// timeout for every phase, replacing the head, keep-alive, body and
+    /// write deadlines below. `None` (CPython's default) uses those.
+    pub timeout: Option<Duration>,
+    /// Total time to receive a request head (from accept, or from the first
+    /// byte of a keep-alive request); then 408 and close.
+    pub head_timeout: Option<Duration>,
+    /// How long an idle keep-alive connection is kept; then it is closed
+    /// without a response.
+    pub keepalive_timeout: Option<Duration>,
+    /// Longest wait for more request-body bytes (per read); then the
+    /// connection is closed and the time-out logged.
+    pub body_timeout: Option<Duration>,
+    /// Longest wait for the client to take more response bytes (per write);
+    /// then the connection is closed and the time-out logged.
+    pub write_timeout: Option<Duration>,
+    /// Worker threads running handlers (`ThreadingHttpServer`); 0 picks
+    /// [`crate::limits::default_workers`].
+    pub workers: usize,
+    /// Most simultaneous connections (`ThreadingHttpServer`); a connection
+    /// beyond it is answered 503 with `Connection: close`.
+    pub max_connections: usize,
+    /// Most bytes of header lines in one request head; more gets 431.
+    pub max_head_bytes: usize,
+    /// Largest request body the stock handlers (files, CGI) accept; larger
+    /// is their 413. `None` = unlimited. The server itself never reads a
+    /// body a handler did not ask for beyond a small drain.
+    pub max_body: Option<u64>,
+    /// How long `shutdown()` lets requests in flight finish before their
+    /// connections are cut.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            timeout: None,
+            head_timeout: Some(limits::HEAD_TIMEOUT),
+            keepalive_timeout: Some(limits::KEEPALIVE_TIMEOUT),
+            body_timeout: Some(limits::BODY_TIMEOUT),
+            write_timeout: Some(limits::WRITE_TIMEOUT),
+            workers: 0,
+            max_connections: limits::MAX_CONNECTIONS,
+            max_head_bytes: limits::MAX_HEAD_BYTES,
+            max_body: Some(limits::MAX_BODY),
+            shutdown_grace: limits::SHUTDOWN_GRACE,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The deadline for a whole request head: `timeout` if set, else `head_timeout`.
+    pub fn head_deadline(&self) -> Option<Duration> {
+        self.timeout.or(self.head_timeout)
+    }
+    /// How long an idle keep-alive connection is kept: `timeout` if set,
+    /// else `keepalive_timeout`.
+    pub fn keepalive_deadline(&self) -> Option<Duration> {
+        self.timeout.or(self.keepalive_timeout)
+    }
+    /// The wait for more body bytes: `timeout` if set, else `body_timeout`.
+    pub fn body_deadline(&self) -> Option<Duration> {
+        self.timeout.or(self.body_timeout)
+    }
+    /// The wait for the client to take more bytes: `timeout` if set, else
+    /// `write_timeout`.
+    pub fn write_deadline(&self) -> Option<Duration> {
+        self.timeout.or(self.write_timeout)
+    }
+}
