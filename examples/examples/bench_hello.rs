@@ -18,7 +18,7 @@ struct Hello;
 impl Hello {
     fn log_message(req: &Request, message: &str) {
         if !QUIET.load(Ordering::Relaxed) {
-            basehttp::log::default_log_message(req, message);
+            basehttp::default_log_message(req, message);
         }
     }
 

@@ -74,8 +74,34 @@ pub(crate) fn status_of(e: &io::Error) -> Option<u16> {
     inner.downcast_ref::<ChunkError>().map(|_| 400)
 }
 
-/// [`Request::read_body`].
-pub(crate) fn read_body(req: &mut Request, limit: u64) -> io::Result<Vec<u8>> {
+impl Request {
+    /// Reads the whole request body, at most `limit` bytes: a
+    /// `Content-Length` body or a chunked one (decoded), answering
+    /// `Expect: 100-continue` first if the client waits for it.
+    ///
+    /// # Errors
+    /// A [`BodyError`](crate::BodyError) inside the `io::Error`: no length
+    /// (411), over `limit` (413, checked before reading when the length is
+    /// declared), a short or malformed body (400). Passed on with `?` from a
+    /// `do_*` method before the response began, the server answers that
+    /// status and closes the connection. I/O errors as they come.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Echo;
+    /// # #[http_handler] impl Echo {
+    /// fn do_POST(&mut self, req: &mut Request) -> std::io::Result<()> {
+    ///     let body = req.read_body(64 * 1024)?; // 411, 413 or 400 for you
+    ///     req.respond(200, "application/octet-stream", body)
+    /// }
+    /// # }
+    /// ```
+    pub fn read_body(&mut self, limit: u64) -> io::Result<Vec<u8>> {
+        read_body(self, limit)
+    }
+}
+
+fn read_body(req: &mut Request, limit: u64) -> io::Result<Vec<u8>> {
     let declared = req.rfile.remaining();
     if declared.is_some() && !req.headers.contains("Content-Length") {
         return Err(BodyError::LengthRequired.into());

@@ -38,8 +38,9 @@ use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use crate::config::ServerConfig;
 use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
-use crate::handler::{Class, Handler};
+use crate::handler::Handler;
 use crate::info::ServerInfo;
+use crate::request::Class;
 use crate::request::Request;
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
 use crate::transport::{Scheme, SharedTcp, failure_message};

@@ -127,6 +127,7 @@ mod memory;
 pub mod parse;
 pub mod pystr;
 mod request;
+mod response;
 mod sendfile;
 mod server;
 mod signal;
@@ -141,13 +142,13 @@ mod url;
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
 pub use config::ServerConfig;
-pub use handler::{
-    Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Handler, SYS_VERSION,
-    default_error_page, send_continue,
-};
+pub use handler::{Handler, send_continue};
 pub use headers::Headers;
 pub use info::ServerInfo;
-pub use request::{Request, format_error_page};
+pub use request::{
+    Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Request, SYS_VERSION,
+    default_error_page, default_log_message, format_error_page,
+};
 /// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
 #[cfg(feature = "tls")]
 pub use rustls;

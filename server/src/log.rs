@@ -2,23 +2,13 @@
 //! of `BaseHTTPRequestHandler`, in CPython's exact format:
 //! `127.0.0.1 - - [23/Nov/2026 12:06:36] "GET / HTTP/1.0" 200 -`.
 
-use std::io::Write;
 use std::time::SystemTime;
 
 use crate::date::log_date_time_string;
 use crate::pystr::is_py_space;
-use crate::request::Request;
-
-/// The default `log_message` hook: one line to stderr with a single
-/// `write`. [`Request::log_message`] has already escaped control characters
-/// (gh-100001), for this hook and for a handler's own.
-pub fn default_log_message(req: &Request, message: &str) {
-    let line = format_log_line(&req.address_string(), SystemTime::now(), message);
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
 
 /// `"%s - - [%s] %s\n" % (address_string(), log_date_time_string(), message)`
-/// (`message` as [`Request::log_message`] passes it: escaped).
+/// (`message` as `Request::log_message` passes it: escaped).
 pub fn format_log_line(address: &str, now: SystemTime, message: &str) -> String {
     format!(
         "{} - - [{}] {}\n",

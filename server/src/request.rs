@@ -1,22 +1,23 @@
 //! [`Request`]: what a `BaseHTTPRequestHandler` instance holds while it
 //! serves a connection (the parsed request, `rfile`, `wfile`, the response
-//! header buffer) and its response and logging methods: `send_response`,
-//! `send_header`, `end_headers`, `send_error`, `log_message`, ..., plus
-//! what Python code writes by hand: the split URL, the whole body in one
-//! call, a response in one call, and a chunked body of unknown length.
+//! header buffer), and [`Class`], the class attributes and overridable
+//! hooks it carries (`server_version`, `protocol_version`, `log_message`,
+//! ...): in Python both are `self`, and each refers to the other, so they
+//! share this file. The response and logging methods (`send_response`,
+//! `send_error`, `log_message`, ...) are in `response.rs`, reading the body
+//! in `body.rs`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::date;
-use crate::handler::{Class, ErrorPage};
 use crate::headers::Headers;
 use crate::info::ServerInfo;
-use crate::pystr::{escape_control, html_escape, push_latin1, to_latin1};
-use crate::status::{IntoStatus, responses};
+use crate::log::format_log_line;
+use crate::pystr::{html_escape, to_latin1};
 use crate::stream::{Rfile, Wfile};
 use crate::url::{SplitUrl, urlsplit};
 
@@ -47,18 +48,18 @@ pub struct Request {
     pub rfile: Rfile,
     /// The response stream.
     pub wfile: Wfile,
-    class: Class,
-    server: Arc<ServerInfo>,
-    headers_buffer: Vec<u8>,
-    in_end_headers: bool,
+    pub(crate) class: Class,
+    pub(crate) server: Arc<ServerInfo>,
+    pub(crate) headers_buffer: Vec<u8>,
+    pub(crate) in_end_headers: bool,
     /// The status code of the last `send_response`, for logging and tests.
-    status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// A `Content-Length` or chunked `Transfer-Encoding` was sent: the
     /// client can find the end of this response.
-    framed: bool,
+    pub(crate) framed: bool,
     /// `wfile.bytes_written()` when the final response began (after the
     /// request was parsed, and after any interim response).
-    response_mark: u64,
+    pub(crate) response_mark: u64,
 }
 
 impl Request {
@@ -121,7 +122,7 @@ impl Request {
         })
     }
 
-    fn is_http09(&self) -> bool {
+    pub(crate) fn is_http09(&self) -> bool {
         self.request_version == "HTTP/0.9"
     }
 
@@ -189,411 +190,6 @@ impl Request {
     pub fn url(&self) -> SplitUrl<'_> {
         urlsplit(&self.path)
     }
-
-    /// Reads the whole request body, at most `limit` bytes: a
-    /// `Content-Length` body or a chunked one (decoded), answering
-    /// `Expect: 100-continue` first if the client waits for it.
-    ///
-    /// # Errors
-    /// A [`BodyError`](crate::BodyError) inside the `io::Error`: no length
-    /// (411), over `limit` (413, checked before reading when the length is
-    /// declared), a short or malformed body (400). Passed on with `?` from a
-    /// `do_*` method before the response began, the server answers that
-    /// status and closes the connection. I/O errors as they come.
-    ///
-    /// ```
-    /// # use basehttp::prelude::*;
-    /// # struct Echo;
-    /// # #[http_handler] impl Echo {
-    /// fn do_POST(&mut self, req: &mut Request) -> std::io::Result<()> {
-    ///     let body = req.read_body(64 * 1024)?; // 411, 413 or 400 for you
-    ///     req.respond(200, "application/octet-stream", body)
-    /// }
-    /// # }
-    /// ```
-    pub fn read_body(&mut self, limit: u64) -> io::Result<Vec<u8>> {
-        crate::body::read_body(self, limit)
-    }
-
-    /// A whole response in one call: `send_response(code)`, then
-    /// [`send_body`](Self::send_body).
-    ///
-    /// # Errors
-    /// I/O errors, or an error from the `before_end_headers` hook.
-    pub fn respond(
-        &mut self,
-        code: impl IntoStatus,
-        content_type: &str,
-        body: impl AsRef<[u8]>,
-    ) -> io::Result<()> {
-        self.send_response(code)?;
-        self.send_body(content_type, body)
-    }
-
-    /// Ends a response begun with `send_response` (and any headers of the
-    /// handler's own): `Content-Type`, `Content-Length`, `end_headers()`, and
-    /// the body (not sent for `HEAD`).
-    ///
-    /// ```
-    /// # use basehttp::prelude::*;
-    /// # struct Items;
-    /// # #[http_handler] impl Items {
-    /// fn do_POST(&mut self, req: &mut Request) -> std::io::Result<()> {
-    ///     req.send_response(201)?;
-    ///     req.send_header("Location", "/api/items/7")?;
-    ///     req.send_body("application/json", r#"{"id": 7}"#)
-    /// }
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// I/O errors, or an error from the `before_end_headers` hook.
-    pub fn send_body(&mut self, content_type: &str, body: impl AsRef<[u8]>) -> io::Result<()> {
-        let body = body.as_ref();
-        self.send_header("Content-Type", content_type)?;
-        self.send_header("Content-Length", &body.len().to_string())?;
-        self.end_headers()?;
-        if self.command != "HEAD" {
-            self.wfile.write_all(body)?;
-        }
-        Ok(())
-    }
-
-    /// [`respond`](Self::respond) with `value` serialised as JSON
-    /// (`application/json`). Needs the `json` cargo feature.
-    ///
-    /// # Errors
-    /// As [`respond`](Self::respond); a value that cannot be serialised is
-    /// an error before anything is sent (the server answers 500).
-    #[cfg(feature = "json")]
-    pub fn respond_json<T: serde::Serialize + ?Sized>(
-        &mut self,
-        code: impl IntoStatus,
-        value: &T,
-    ) -> io::Result<()> {
-        let body = serde_json::to_vec(value).map_err(io::Error::other)?;
-        self.respond(code, "application/json", body)
-    }
-
-    /// [`send_body`](Self::send_body) with `value` serialised as JSON
-    /// (`application/json`). Needs the `json` cargo feature.
-    ///
-    /// # Errors
-    /// As [`respond_json`](Self::respond_json).
-    #[cfg(feature = "json")]
-    pub fn send_json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
-        let body = serde_json::to_vec(value).map_err(io::Error::other)?;
-        self.send_body("application/json", body)
-    }
-
-    /// `end_headers()` for a body of unknown length: to an HTTP/1.1 client
-    /// the body is sent chunked (`Transfer-Encoding: chunked` is added,
-    /// each flush of `wfile` is a chunk, and the server sends the last chunk
-    /// when the handler returns), so the connection stays usable; to an
-    /// HTTP/1.0 client it is sent as is and the connection closes after it.
-    ///
-    /// # Errors
-    /// As [`end_headers`](Self::end_headers).
-    ///
-    /// ```
-    /// # use basehttp::prelude::*;
-    /// # struct Stream;
-    /// # #[http_handler(protocol_version = "HTTP/1.1")] impl Stream {
-    /// fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
-    ///     req.send_response(200)?;
-    ///     req.send_header("Content-Type", "text/plain")?;
-    ///     req.end_headers_chunked()?;
-    ///     for i in 0..3 {
-    ///         writeln!(req.wfile, "line {i}")?;
-    ///         req.wfile.flush()?; // one chunk each
-    ///     }
-    ///     Ok(())
-    /// }
-    /// # }
-    /// ```
-    pub fn end_headers_chunked(&mut self) -> io::Result<()> {
-        let chunked = self.protocol_version() >= "HTTP/1.1"
-            && self.request_version.as_str() >= "HTTP/1.1"
-            && !matches!(self.status, Some(code) if code < 200 || code == 204 || code == 304);
-        if !chunked {
-            self.close_connection = true;
-            return self.end_headers();
-        }
-        self.send_header("Transfer-Encoding", "chunked")?;
-        self.end_headers()?;
-        if self.command == "HEAD" {
-            // `do_HEAD` may share `do_GET`'s code: drop what it writes.
-            self.wfile.set_discard_body(true);
-        } else {
-            self.wfile.start_chunked();
-        }
-        Ok(())
-    }
-
-    /// `send_response(code)`: logs the request, then adds the status line
-    /// and the `Server` and `Date` headers to the header buffer.
-    ///
-    /// # Errors
-    /// Only from a `before_end_headers` hook or I/O; buffering never fails.
-    pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        let code = code.into_code();
-        self.log_request(code);
-        self.send_response_only(code)?;
-        self.send_default_headers()
-    }
-
-    /// `send_response(code, message)`: as [`send_response`](Self::send_response)
-    /// with a custom reason phrase.
-    ///
-    /// # Errors
-    /// As [`send_response`](Self::send_response).
-    pub fn send_response_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
-        let code = code.into_code();
-        self.log_request(code);
-        self.send_response_only_with(code, message)?;
-        self.send_default_headers()
-    }
-
-    fn send_default_headers(&mut self) -> io::Result<()> {
-        let server = self.version_string();
-        self.send_header("Server", &server)?;
-        let date = self.date_time_string();
-        self.send_header("Date", &date)
-    }
-
-    /// `send_response_only(code)`: the status line alone, not logged.
-    ///
-    /// # Errors
-    /// Never in practice (the line is buffered).
-    pub fn send_response_only(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        let code = code.into_code();
-        let message = responses(code).map_or("", |(p, _)| p);
-        self.send_response_only_with(code, message)
-    }
-
-    /// `send_response_only(code, message)`.
-    ///
-    /// # Errors
-    /// Never in practice (the line is buffered).
-    pub fn send_response_only_with(
-        &mut self,
-        code: impl IntoStatus,
-        message: &str,
-    ) -> io::Result<()> {
-        let code = code.into_code();
-        self.status = Some(code);
-        if self.is_http09() {
-            return Ok(());
-        }
-        let b = &mut self.headers_buffer;
-        push_latin1(b, &self.class.protocol_version);
-        b.push(b' ');
-        b.extend_from_slice(code.to_string().as_bytes());
-        b.push(b' ');
-        let start = b.len();
-        push_latin1(b, message);
-        // A reason phrase cannot carry a line break; CPython would emit it.
-        for byte in &mut b[start..] {
-            if matches!(*byte, b'\r' | b'\n') {
-                *byte = b' ';
-            }
-        }
-        b.extend_from_slice(b"\r\n");
-        Ok(())
-    }
-
-    /// `send_header(keyword, value)`: buffers one header; `Connection: close`
-    /// and `Connection: keep-alive` also set `close_connection`.
-    ///
-    /// # Errors
-    /// `InvalidInput` if the name or value contains CR or LF (header
-    /// injection; CPython does not check).
-    pub fn send_header(&mut self, keyword: &str, value: &str) -> io::Result<()> {
-        if keyword.contains(['\r', '\n']) || value.contains(['\r', '\n']) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "header name or value contains a line break",
-            ));
-        }
-        if keyword.eq_ignore_ascii_case("content-length")
-            || (keyword.eq_ignore_ascii_case("transfer-encoding")
-                && value.to_ascii_lowercase().contains("chunked"))
-        {
-            self.framed = true;
-        }
-        if !self.is_http09() {
-            let b = &mut self.headers_buffer;
-            push_latin1(b, keyword);
-            b.extend_from_slice(b": ");
-            push_latin1(b, value);
-            b.extend_from_slice(b"\r\n");
-        }
-        if keyword.eq_ignore_ascii_case("connection") {
-            if value.eq_ignore_ascii_case("close") {
-                self.close_connection = true;
-            } else if value.eq_ignore_ascii_case("keep-alive") {
-                self.close_connection = false;
-            }
-        }
-        Ok(())
-    }
-
-    /// `end_headers()`: runs the `before_end_headers` hook, adds the blank
-    /// line and flushes the header buffer into `wfile`.
-    ///
-    /// # Errors
-    /// I/O errors, or an error from the hook.
-    pub fn end_headers(&mut self) -> io::Result<()> {
-        if !self.in_end_headers {
-            self.in_end_headers = true;
-            let hook = self.class.before_end_headers;
-            let r = hook(self);
-            self.in_end_headers = false;
-            r?;
-        }
-        if !self.is_http09() {
-            self.headers_buffer.extend_from_slice(b"\r\n");
-            self.flush_headers()?;
-        }
-        Ok(())
-    }
-
-    /// `flush_headers()`: hands the buffered status line and headers to
-    /// `wfile` in one write.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn flush_headers(&mut self) -> io::Result<()> {
-        if !self.headers_buffer.is_empty() {
-            let r = self.wfile.write_head(&self.headers_buffer);
-            self.headers_buffer.clear();
-            r?;
-            if self.status.is_some_and(|code| code < 200) {
-                // An interim response: the final one is still to come.
-                self.response_mark = self.wfile.bytes_written();
-                self.framed = false;
-            }
-        }
-        Ok(())
-    }
-
-    /// `send_error(code)`: an error response with CPython's HTML page.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn send_error(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        self.send_error_full(code.into_code(), None, None, &[])
-    }
-
-    /// `send_error(code, message)`: the message becomes the reason phrase
-    /// and, HTML-escaped, part of the page.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn send_error_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
-        self.send_error_full(code.into_code(), Some(message), None, &[])
-    }
-
-    /// `send_error(code, message, explain)`.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn send_error_explain(
-        &mut self,
-        code: impl IntoStatus,
-        message: &str,
-        explain: &str,
-    ) -> io::Result<()> {
-        self.send_error_full(code.into_code(), Some(message), Some(explain), &[])
-    }
-
-    /// `send_error` with extra headers sent after `Connection: close` (such
-    /// as `Allow` on a 405 or 501).
-    ///
-    /// Always `Connection: close`; for 1xx, 204, 205 and 304 no body and no
-    /// `Content-Type`/`Content-Length` (RFC 9110 §15.3.5, §15.4.5); otherwise
-    /// the body is the handler's [`error_page`](Class::error_page) (by
-    /// default `error_message_format` with `message` and `explain`
-    /// HTML-escaped), not sent for `HEAD`.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn send_error_full(
-        &mut self,
-        code: u16,
-        message: Option<&str>,
-        explain: Option<&str>,
-        extra_headers: &[(&str, &str)],
-    ) -> io::Result<()> {
-        let (short, long) = responses(code).unwrap_or(("???", "???"));
-        let message = message.unwrap_or(short);
-        let explain = explain.unwrap_or(long);
-        self.log_error(format_args!("code {code}, message {message}"));
-        self.send_response_with(code, message)?;
-        self.send_header("Connection", "close")?;
-        for (name, value) in extra_headers {
-            self.send_header(name, value)?;
-        }
-        let mut body = Vec::new();
-        if code >= 200 && !matches!(code, 204 | 205 | 304) {
-            let page: ErrorPage = (self.class.error_page)(self, code, message, explain);
-            body = page.body;
-            self.send_header("Content-Type", &page.content_type)?;
-            self.send_header("Content-Length", &body.len().to_string())?;
-        }
-        self.end_headers()?;
-        if self.command != "HEAD" && !body.is_empty() {
-            self.wfile.write_all(&body)?;
-        }
-        Ok(())
-    }
-
-    /// `log_request(code)`: `"GET / HTTP/1.0" 200 -`.
-    pub fn log_request(&self, code: impl fmt::Display) {
-        self.log_request_size(code, "-");
-    }
-
-    /// `log_request(code, size)`.
-    pub fn log_request_size(&self, code: impl fmt::Display, size: impl fmt::Display) {
-        let line = crate::log::log_requestline(&self.requestline);
-        self.log_message(format_args!("\"{line}\" {code} {size}"));
-    }
-
-    /// `log_error(format, *args)`: an error message through `log_message`.
-    pub fn log_error(&self, args: fmt::Arguments<'_>) {
-        self.log_message(args);
-    }
-
-    /// `log_message(format, *args)`: the message with control characters
-    /// escaped (gh-100001), through the handler's `log_message` hook (by
-    /// default one line on stderr), so a hook never sees raw escape codes.
-    pub fn log_message(&self, args: fmt::Arguments<'_>) {
-        let message = match args.as_str() {
-            Some(s) => escape_control(s),
-            None => escape_control(&args.to_string()),
-        };
-        (self.class.log_message)(self, &message);
-    }
-
-    /// `version_string()`: the `Server` header value.
-    pub fn version_string(&self) -> String {
-        (self.class.version_string)(self)
-    }
-
-    /// `date_time_string()`: now, as an HTTP date.
-    pub fn date_time_string(&self) -> String {
-        date::date_time_string(SystemTime::now())
-    }
-
-    /// `log_date_time_string()`: now, as the access log shows it.
-    pub fn log_date_time_string(&self) -> String {
-        date::log_date_time_string(SystemTime::now())
-    }
-
-    /// `address_string()`: the client's IP address (no DNS lookup).
-    pub fn address_string(&self) -> String {
-        self.client_address.ip().to_string()
-    }
 }
 
 impl fmt::Debug for Request {
@@ -607,6 +203,142 @@ impl fmt::Debug for Request {
             .field("close_connection", &self.close_connection)
             .finish_non_exhaustive()
     }
+}
+
+/// CPython's `DEFAULT_ERROR_MESSAGE` (3.14+, with the `color-scheme` style block).
+pub const DEFAULT_ERROR_MESSAGE: &str = "<!DOCTYPE HTML>
+<html lang=\"en\">
+    <head>
+        <meta charset=\"utf-8\">
+        <style type=\"text/css\">
+            :root {
+                color-scheme: light dark;
+            }
+        </style>
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+";
+
+/// CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space before `charset`).
+pub const DEFAULT_ERROR_CONTENT_TYPE: &str = "text/html;charset=utf-8";
+
+/// The `sys_version` this server reports where CPython reports `Python/3.x.y`.
+pub const SYS_VERSION: &str = concat!("basehttp/", env!("CARGO_PKG_VERSION"));
+
+/// Class attributes and hooks of a handler, as a `BaseHTTPRequestHandler`
+/// subclass would override them.
+///
+/// Every field has CPython's default ([`Class::BASE`]). A handler type returns
+/// its own from [`Handler::class`]; `#[http_handler(...)]` arguments and hook
+/// methods written in the impl block fill it in.
+#[derive(Clone, Debug)]
+pub struct Class {
+    /// `server_version`: first word of the `Server` header (`BaseHTTP`).
+    pub server_version: Cow<'static, str>,
+    /// `sys_version`: second word of the `Server` header.
+    pub sys_version: Cow<'static, str>,
+    /// `protocol_version`: `HTTP/1.0` (one request per connection) or `HTTP/1.1`.
+    pub protocol_version: Cow<'static, str>,
+    /// `default_request_version`: the version assumed for a two-word request line.
+    pub default_request_version: Cow<'static, str>,
+    /// `error_message_format`: the `send_error` body template with
+    /// `%(code)d`, `%(code)s`, `%(message)s` and `%(explain)s`.
+    pub error_message_format: Cow<'static, str>,
+    /// `error_content_type`: the `Content-Type` of `send_error` bodies.
+    pub error_content_type: Cow<'static, str>,
+    /// Hook: `log_message(format, *args)`; receives the formatted message
+    /// with control characters already escaped. The default writes CPython's
+    /// line to stderr ([`default_log_message`]).
+    pub log_message: fn(&Request, &str),
+    /// Hook: `version_string()`, the `Server` header value.
+    pub version_string: fn(&Request) -> String,
+    /// Hook run by `end_headers` just before the blank line is written: the
+    /// place to add a header to every response (Python code overrides
+    /// `end_headers` for this).
+    pub before_end_headers: fn(&mut Request) -> io::Result<()>,
+    /// Hook: the body of `send_error` responses, given the status code, the
+    /// message and the explanation (not escaped). The default fills
+    /// `error_message_format` (HTML-escaping both) and uses
+    /// `error_content_type` ([`default_error_page`]); a JSON service
+    /// returns JSON here.
+    pub error_page: fn(&Request, u16, &str, &str) -> ErrorPage,
+}
+
+/// A `send_error` body and its `Content-Type`, as the
+/// [`error_page`](Class::error_page) hook returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorPage {
+    /// The `Content-Type` header value.
+    pub content_type: Cow<'static, str>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ErrorPage {
+    /// A JSON error body (`application/json`).
+    pub fn json(body: impl Into<Vec<u8>>) -> ErrorPage {
+        ErrorPage {
+            content_type: Cow::Borrowed("application/json"),
+            body: body.into(),
+        }
+    }
+}
+
+/// CPython's error page: `error_message_format % {code, message, explain}`
+/// with `message` and `explain` HTML-escaped, as `error_content_type`.
+pub fn default_error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage {
+    let class = req.class();
+    ErrorPage {
+        content_type: class.error_content_type.clone(),
+        body: format_error_page(&class.error_message_format, code, message, explain).into_bytes(),
+    }
+}
+
+impl Class {
+    /// CPython's `BaseHTTPRequestHandler` defaults (3.15).
+    pub const BASE: Class = Class {
+        server_version: Cow::Borrowed("BaseHTTP"),
+        sys_version: Cow::Borrowed(SYS_VERSION),
+        protocol_version: Cow::Borrowed("HTTP/1.0"),
+        default_request_version: Cow::Borrowed("HTTP/0.9"),
+        error_message_format: Cow::Borrowed(DEFAULT_ERROR_MESSAGE),
+        error_content_type: Cow::Borrowed(DEFAULT_ERROR_CONTENT_TYPE),
+        log_message: default_log_message,
+        version_string: default_version_string,
+        before_end_headers: no_hook,
+        error_page: default_error_page,
+    };
+}
+
+impl Default for Class {
+    fn default() -> Self {
+        Class::BASE
+    }
+}
+
+/// `version_string()`: `server_version + ' ' + sys_version`.
+fn default_version_string(req: &Request) -> String {
+    let class = req.class();
+    format!("{} {}", class.server_version, class.sys_version)
+}
+
+fn no_hook(_: &mut Request) -> io::Result<()> {
+    Ok(())
+}
+
+/// The default `log_message` hook: CPython's line on stderr with a single
+/// `write`. [`Request::log_message`] has already escaped control characters
+/// (gh-100001), for this hook and for a handler's own.
+pub fn default_log_message(req: &Request, message: &str) {
+    let line = format_log_line(&req.address_string(), SystemTime::now(), message);
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with
@@ -642,7 +374,6 @@ pub fn format_error_page(template: &str, code: u16, message: &str, explain: &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::DEFAULT_ERROR_MESSAGE;
 
     #[test]
     fn error_page_sizes_match_cpython() {

@@ -496,12 +496,6 @@ impl Wfile {
         self.inner.tcp()
     }
 
-    /// The socket if bytes written to it reach the client as they are
-    /// (plain TCP, not TLS): where `sendfile` may write.
-    pub(crate) fn plain_tcp(&self) -> Option<&TcpStream> {
-        self.inner.plain_tcp()
-    }
-
     /// Ends the sending direction (TLS `close_notify`, TCP half-close).
     pub(crate) fn close_write(&mut self) {
         self.inner.close_write();
@@ -533,8 +527,35 @@ impl Wfile {
             return io::copy(&mut Read::by_ref(file).take(len), self);
         }
         self.flush()?;
-        let n = crate::sendfile::copy_file(file, len, self)?;
-        Ok(n)
+        #[cfg(target_os = "linux")]
+        if let Some(sock) = self.inner.plain_tcp() {
+            let n = crate::sendfile::send_file(sock, file, len)?;
+            self.written += n;
+            return Ok(n);
+        }
+        self.copy_unbuffered(file, len)
+    }
+
+    /// Copies up to `len` bytes of `file` straight to the transport through
+    /// a buffer; fewer only if the file ended early.
+    fn copy_unbuffered(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut sent = 0u64;
+        while sent < len {
+            let want = usize::try_from(len - sent)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            let n = match file.read(&mut buf[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.emit(&buf[..n])?;
+            sent += n as u64;
+        }
+        self.written += sent;
+        Ok(sent)
     }
 
     fn buffer_file(&mut self, file: &mut File, len: usize) -> io::Result<u64> {
@@ -558,10 +579,6 @@ impl Wfile {
         self.buf.truncate(start + got);
         self.written += got as u64;
         result.map(|()| got as u64)
-    }
-
-    pub(crate) fn write_unbuffered(&mut self, data: &[u8]) -> io::Result<()> {
-        self.emit(data)
     }
 
     /// `auto_head` support: while set, body bytes written are dropped; the

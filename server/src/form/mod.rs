@@ -20,7 +20,7 @@
 
 mod header;
 mod multipart;
-mod urlencoded;
+pub(crate) mod urlencoded;
 
 use std::fmt;
 use std::io::{self, Read};

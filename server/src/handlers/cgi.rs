@@ -25,8 +25,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
-use crate::handler::{Class, Handler};
+use crate::handler::Handler;
 use crate::pystr::py_repr;
+use crate::request::Class;
 use crate::request::Request;
 use crate::stream::{Rfile, Transport};
 use env::{CgiRequest, cgi_environ, query_argument, split_cgi_path, url_collapse_path};

@@ -24,7 +24,8 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::handler::{Class, Handler};
+use crate::handler::Handler;
+use crate::request::Class;
 use crate::request::Request;
 
 use self::listing::Entry;
