@@ -765,7 +765,7 @@ impl Handler for Upload {
         }
         match self.dispatch_inherited(req) {
             Some(r) => r,
-            None => basehttp::__private::unsupported_method(req, &self.methods()),
+            None => basehttp::unsupported_method(req, &self.methods()),
         }
     }
     fn class(&self) -> Class {
@@ -839,7 +839,7 @@ impl Handler for Shrunk {
     }
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
         self.dispatch_inherited(req)
-            .unwrap_or_else(|| basehttp::__private::unsupported_method(req, &self.methods()))
+            .unwrap_or_else(|| basehttp::unsupported_method(req, &self.methods()))
     }
     fn class(&self) -> Class {
         self.base_class()

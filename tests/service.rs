@@ -350,3 +350,29 @@ fn log_hook_gets_control_characters_escaped() {
     assert!(logs.contains("\"GET /\\x1b[2J HTTP/1.0\" 200 -"), "{logs}");
     assert!(!logs.contains('\x1b'), "{logs}");
 }
+
+#[test]
+fn a_status_outside_100_to_999_is_refused_not_sent() {
+    struct Zero;
+    #[http_handler]
+    impl Zero {
+        fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+            let code: u16 = req.path[1..].parse().unwrap_or(0);
+            req.send_response(code)?;
+            req.end_headers()
+        }
+    }
+    let srv = spawn(|| Zero);
+    for code in ["0", "99", "1000"] {
+        let r = parse(&raw(
+            srv.addr,
+            format!("GET /{code} HTTP/1.0\r\n\r\n").as_bytes(),
+        ));
+        assert_eq!(
+            r.status_line, "HTTP/1.0 500 Internal Server Error",
+            "{code}"
+        );
+    }
+    let r = parse(&raw(srv.addr, b"GET /299 HTTP/1.0\r\n\r\n"));
+    assert_eq!(r.status_line, "HTTP/1.0 299 ");
+}

@@ -6,9 +6,9 @@
 
 use std::io;
 
-use crate::pystr::py_repr;
 use crate::request::Request;
 
+pub use crate::handler::unsupported_method;
 pub use std::borrow::Cow;
 
 /// Methods defined by RFC 9110 §9 and RFC 5789: `method_not_allowed`
@@ -42,21 +42,6 @@ pub fn fallback(
         return req.send_error_full(405, None, None, &[("Allow", &allow)]);
     }
     unsupported_method(req, methods)
-}
-
-/// CPython's `501 Unsupported method ('X')`, plus an `Allow` header.
-///
-/// # Errors
-/// I/O errors writing the response.
-pub fn unsupported_method(req: &mut Request, methods: &[&str]) -> io::Result<()> {
-    let message = format!("Unsupported method ({})", py_repr(&req.command));
-    let allow = methods.join(", ");
-    let extra: &[(&str, &str)] = if allow.is_empty() {
-        &[]
-    } else {
-        &[("Allow", &allow)]
-    };
-    req.send_error_full(501, Some(&message), None, extra)
 }
 
 /// `auto_head`: runs `get` (the handler's `do_GET`) for a `HEAD` request with

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::io;
 
+use crate::pystr::py_repr;
 use crate::request::{Class, Request};
 
 /// A request handler: what a `BaseHTTPRequestHandler` subclass is in Python.
@@ -50,6 +51,43 @@ pub trait Handler: Send + 'static {
         req.rfile.defer_continue(line.into_bytes());
         Ok(true)
     }
+}
+
+/// CPython's answer to a command without a `do_` method:
+/// `501 Unsupported method ('X')`, plus an `Allow` header listing
+/// `methods` (none when empty). What a hand-written
+/// [`Handler::dispatch`] ends with:
+///
+/// ```
+/// use basehttp::{Handler, Request, unsupported_method};
+/// use std::borrow::Cow;
+///
+/// struct Echo;
+///
+/// impl Handler for Echo {
+///     fn methods(&self) -> Cow<'static, [&'static str]> {
+///         Cow::Borrowed(&["GET"])
+///     }
+///     fn dispatch(&mut self, req: &mut Request) -> std::io::Result<()> {
+///         match req.command.as_str() {
+///             "GET" => req.respond(200, "text/plain", req.path.clone()),
+///             _ => unsupported_method(req, &self.methods()),
+///         }
+///     }
+/// }
+/// ```
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn unsupported_method(req: &mut Request, methods: &[&str]) -> io::Result<()> {
+    let message = format!("Unsupported method ({})", py_repr(&req.command));
+    let allow = methods.join(", ");
+    let extra: &[(&str, &str)] = if allow.is_empty() {
+        &[]
+    } else {
+        &[("Allow", &allow)]
+    };
+    req.send_error_full(501, Some(&message), None, extra)
 }
 
 /// CPython's `handle_expect_100`: `100 Continue` at once (through

@@ -137,7 +137,7 @@ impl Request {
     /// # Errors
     /// Only from a `before_end_headers` hook or I/O; buffering never fails.
     pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        let code = code.into_code();
+        let code = code.into_status()?.as_u16();
         self.log_request(code);
         self.send_response_only(code)?;
         self.send_default_headers()
@@ -149,7 +149,7 @@ impl Request {
     /// # Errors
     /// As [`send_response`](Self::send_response).
     pub fn send_response_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
-        let code = code.into_code();
+        let code = code.into_status()?.as_u16();
         self.log_request(code);
         self.send_response_only_with(code, message)?;
         self.send_default_headers()
@@ -167,7 +167,7 @@ impl Request {
     /// # Errors
     /// Never in practice (the line is buffered).
     pub fn send_response_only(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        let code = code.into_code();
+        let code = code.into_status()?.as_u16();
         let message = responses(code).map_or("", |(p, _)| p);
         self.send_response_only_with(code, message)
     }
@@ -181,7 +181,7 @@ impl Request {
         code: impl IntoStatus,
         message: &str,
     ) -> io::Result<()> {
-        let code = code.into_code();
+        let code = code.into_status()?.as_u16();
         self.status = Some(code);
         if self.is_http09() {
             return Ok(());
@@ -283,7 +283,7 @@ impl Request {
     /// # Errors
     /// I/O errors.
     pub fn send_error(&mut self, code: impl IntoStatus) -> io::Result<()> {
-        self.send_error_full(code.into_code(), None, None, &[])
+        self.send_error_full(code.into_status()?.as_u16(), None, None, &[])
     }
 
     /// `send_error(code, message)`: the message becomes the reason phrase
@@ -292,7 +292,7 @@ impl Request {
     /// # Errors
     /// I/O errors.
     pub fn send_error_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
-        self.send_error_full(code.into_code(), Some(message), None, &[])
+        self.send_error_full(code.into_status()?.as_u16(), Some(message), None, &[])
     }
 
     /// `send_error(code, message, explain)`.
@@ -305,7 +305,12 @@ impl Request {
         message: &str,
         explain: &str,
     ) -> io::Result<()> {
-        self.send_error_full(code.into_code(), Some(message), Some(explain), &[])
+        self.send_error_full(
+            code.into_status()?.as_u16(),
+            Some(message),
+            Some(explain),
+            &[],
+        )
     }
 
     /// `send_error` with extra headers sent after `Connection: close` (such
@@ -319,7 +324,7 @@ impl Request {
     ///
     /// # Errors
     /// I/O errors.
-    pub fn send_error_full(
+    pub(crate) fn send_error_full(
         &mut self,
         code: u16,
         message: Option<&str>,

@@ -10,7 +10,14 @@ pub struct StatusCode(u16);
 
 /// Error for a number outside 100..=999.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InvalidStatusCode(pub u16);
+pub struct InvalidStatusCode(i64);
+
+impl InvalidStatusCode {
+    /// The number that is not a status code.
+    pub fn number(self) -> i64 {
+        self.0
+    }
+}
 
 impl fmt::Display for InvalidStatusCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -19,6 +26,12 @@ impl fmt::Display for InvalidStatusCode {
 }
 
 impl std::error::Error for InvalidStatusCode {}
+
+impl From<InvalidStatusCode> for std::io::Error {
+    fn from(e: InvalidStatusCode) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+    }
+}
 
 impl StatusCode {
     /// A status code from a number in 100..=999.
@@ -29,7 +42,7 @@ impl StatusCode {
         if code >= 100 && code <= 999 {
             Ok(StatusCode(code))
         } else {
-            Err(InvalidStatusCode(code))
+            Err(InvalidStatusCode(code as i64))
         }
     }
 
@@ -69,27 +82,35 @@ impl TryFrom<u16> for StatusCode {
 }
 
 /// Anything `send_response`/`send_error` accept as a status: a
-/// [`StatusCode`] or a plain number (as in Python, `send_error(404)`).
+/// [`StatusCode`] or a plain number (as in Python, `send_error(404)`). A
+/// number outside 100..=999 is refused: `send_response(0)` returns an
+/// `InvalidInput` error instead of writing `HTTP/1.0 0` (and the server
+/// answers 500 if nothing was sent yet).
 pub trait IntoStatus {
-    /// The code as a number.
-    fn into_code(self) -> u16;
+    /// The status code, if the value is one.
+    ///
+    /// # Errors
+    /// [`InvalidStatusCode`] for a number outside 100..=999.
+    fn into_status(self) -> Result<StatusCode, InvalidStatusCode>;
 }
 
 impl IntoStatus for StatusCode {
-    fn into_code(self) -> u16 {
-        self.0
+    fn into_status(self) -> Result<StatusCode, InvalidStatusCode> {
+        Ok(self)
     }
 }
 
 impl IntoStatus for u16 {
-    fn into_code(self) -> u16 {
-        self
+    fn into_status(self) -> Result<StatusCode, InvalidStatusCode> {
+        StatusCode::from_u16(self)
     }
 }
 
 impl IntoStatus for i32 {
-    fn into_code(self) -> u16 {
-        u16::try_from(self).unwrap_or(0)
+    fn into_status(self) -> Result<StatusCode, InvalidStatusCode> {
+        u16::try_from(self)
+            .map_err(|_| InvalidStatusCode(i64::from(self)))
+            .and_then(StatusCode::from_u16)
     }
 }
 
@@ -213,6 +234,10 @@ mod tests {
         assert_eq!(StatusCode::from_u16(999).unwrap().phrase(), None);
         assert_eq!(StatusCode::from_u16(99), Err(InvalidStatusCode(99)));
         assert_eq!(StatusCode::from_u16(1000), Err(InvalidStatusCode(1000)));
+        assert_eq!(0u16.into_status(), Err(InvalidStatusCode(0)));
+        assert_eq!((-1i32).into_status().map_err(|e| e.number()), Err(-1));
+        assert_eq!(70_000i32.into_status().map_err(|e| e.number()), Err(70_000));
+        assert_eq!(404i32.into_status(), Ok(StatusCode::NOT_FOUND));
     }
 
     #[test]
