@@ -224,26 +224,6 @@ fn looks_like_option(s: &str) -> bool {
     s.starts_with('-') && s.len() > 1 && s[1..].parse::<f64>().is_err()
 }
 
-/// Python's `int(s)` for a port (surrounding whitespace, sign and `_` allowed).
-fn parse_int(s: &str) -> Option<i128> {
-    let t = s.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        return None;
-    }
-    let n: i128 = digits.replace('_', "").parse().ok()?;
-    Some(if neg { -n } else { n })
-}
-
 fn utf8(arg: OsString) -> Result<String, UsageError> {
     arg.into_string().map_err(|a| {
         UsageError::Invalid(format!(
@@ -358,7 +338,8 @@ impl Args {
                 extras.push(unknown.to_owned());
             } else if !port_seen {
                 port_seen = true;
-                let n = parse_int(&p).ok_or_else(|| {
+                // Python's `int()`; a value beyond i128 is reported as invalid.
+                let n = crate::pystr::py_int(&p).map_err(|_| {
                     UsageError::Invalid(format!("argument port: invalid int value: '{p}'"))
                 })?;
                 out.port = u16::try_from(n).map_err(|_| {
