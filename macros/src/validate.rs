@@ -173,6 +173,11 @@ const UNWIRED: &[(&str, &str)] = &[
 /// in the stock handler's trait impl, not in the `#[http_handler]` block.
 const STOCK_METHODS: &[(&str, &str)] = &[
     ("send_head", "FileHandler"),
+    ("resolve_directory", "FileHandler"),
+    ("open_file", "FileHandler"),
+    ("send_not_modified", "FileHandler"),
+    ("select_range", "FileHandler"),
+    ("send_file_headers", "FileHandler"),
     ("list_directory", "FileHandler"),
     ("translate_path", "FileHandler"),
     ("copyfile", "FileHandler"),
