@@ -35,7 +35,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::handler::{Class, Handler};
+use crate::handler::Class;
 use crate::request::Request;
 
 use self::listing::Entry;
@@ -374,21 +374,10 @@ impl FileHandler for SimpleHttpRequestHandler {
     }
 }
 
-impl Handler for SimpleHttpRequestHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
-    }
-
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        match self.dispatch_inherited(req) {
-            Some(r) => r,
-            None => crate::__private::unsupported_method(req, &self.methods()),
-        }
-    }
-
-    fn class(&self) -> Class {
-        self.base_class()
-    }
+// `Handler` as for any extended stock handler: dispatch to the inherited
+// `do_GET`/`do_HEAD`, the file handler's class attributes.
+#[crate::http_handler(extends = FileHandler)]
+impl SimpleHttpRequestHandler {
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)
