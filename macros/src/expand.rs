@@ -10,6 +10,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, Path};
 
+use crate::hooks::Wiring;
 use crate::parse::{self, Args, Errors, HandlerImpl};
 use crate::validate;
 
@@ -146,14 +147,12 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
     let (auto_options, not_allowed) = (args.auto_options, args.method_not_allowed);
 
     let class = class_fn(h, args);
-    let expect_100 = h.hooks.iter().find(|k| k.ident == "handle_expect_100").map(|k| {
-        let cfgs = &k.cfgs;
-        quote! {
-            #(#cfgs)*
-            fn handle_expect_100(&mut self, req: &mut #krate::Request) -> ::std::io::Result<bool> {
-                <Self>::handle_expect_100(self, req)
-            }
+    let handler_methods = h.hooks.iter().filter_map(|k| match k.spec.wiring {
+        Wiring::HandlerMethod(method) => {
+            let (cfgs, method) = (&k.cfgs, method(krate));
+            Some(quote!(#(#cfgs)* #method))
         }
+        _ => None,
     });
 
     quote! {
@@ -169,10 +168,13 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
                 #auto_head
                 #inherited
                 let methods = #krate::Handler::methods(self);
-                #p::fallback(req, &methods, #auto_options, #not_allowed)
+                #p::fallback(req, &methods, #p::Fallback {
+                    auto_options: #auto_options,
+                    method_not_allowed: #not_allowed,
+                })
             }
             #class
-            #expect_100
+            #(#handler_methods)*
         }
     }
 }
@@ -181,7 +183,10 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
 /// fn pointers applied; `None` when nothing differs from the default.
 fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
     let krate = &args.krate;
-    let user_class = h.hooks.iter().find(|k| k.ident == "class");
+    let user_class = h
+        .hooks
+        .iter()
+        .find(|k| matches!(k.spec.wiring, Wiring::Class));
     let base = match (user_class, &args.extends) {
         (Some(k), _) => {
             let cfgs = &k.cfgs;
@@ -215,12 +220,7 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
     let hooks = h
         .hooks
         .iter()
-        .filter(|k| {
-            matches!(
-                k.ident.to_string().as_str(),
-                "log_message" | "version_string" | "before_end_headers" | "error_page"
-            )
-        })
+        .filter(|k| matches!(k.spec.wiring, Wiring::ClassField))
         .map(|k| {
             let (cfgs, ident) = (&k.cfgs, &k.ident);
             // A type error points at the user's fn name.

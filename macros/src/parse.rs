@@ -12,6 +12,8 @@ use syn::{
     parse_quote,
 };
 
+use crate::hooks;
+
 /// Collects every error; combined into one `syn::Error` at the end.
 #[derive(Default)]
 pub(crate) struct Errors(Option<syn::Error>);
@@ -234,19 +236,11 @@ pub(crate) struct DoMethod {
     pub(crate) cfgs: Vec<Attribute>,
 }
 
-/// The hooks wired into `Handler` / `Class` when defined in the impl.
-pub(crate) const HOOKS: &[&str] = &[
-    "log_message",
-    "version_string",
-    "before_end_headers",
-    "handle_expect_100",
-    "error_page",
-    "class",
-];
-
-/// An inherent fn named like one of [`HOOKS`].
+/// An inherent fn named like one of [`hooks::HOOKS`].
 pub(crate) struct Hook {
     pub(crate) ident: Ident,
+    /// Its entry in the hook table: wiring and expected signature.
+    pub(crate) spec: &'static hooks::Hook,
     pub(crate) sig: Signature,
     pub(crate) cfgs: Vec<Attribute>,
 }
@@ -305,9 +299,10 @@ pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
                 sig: f.sig.clone(),
                 cfgs,
             });
-        } else if HOOKS.contains(&name.as_str()) {
+        } else if let Some(spec) = hooks::find(&name) {
             hooks.push(Hook {
                 ident: f.sig.ident.clone(),
+                spec,
                 sig: f.sig.clone(),
                 cfgs,
             });
