@@ -127,7 +127,10 @@ mod tests {
     fn standard_methods_match_the_macros_list() {
         const SOURCE: &str = include_str!("../../macros/src/validate.rs");
         const START: &str = "pub(crate) const STANDARD_METHODS: &[&str] = &[";
-        let at = SOURCE.find(START).expect("validate.rs defines STANDARD_METHODS") + START.len();
+        let at = SOURCE
+            .find(START)
+            .expect("validate.rs defines STANDARD_METHODS")
+            + START.len();
         let list = &SOURCE[at..at + SOURCE[at..].find("];").expect("the list ends")];
         let macros: Vec<&str> = list
             .split(',')

@@ -205,8 +205,14 @@ mod tests {
             ("1 0", Err(PyIntError::Invalid)),
             ("0x10", Err(PyIntError::Invalid)),
             ("170141183460469231731687303715884105727", Ok(i128::MAX)),
-            ("170141183460469231731687303715884105728", Err(PyIntError::TooLarge)),
-            ("-99999999999999999999999999999999999999999", Err(PyIntError::TooLarge)),
+            (
+                "170141183460469231731687303715884105728",
+                Err(PyIntError::TooLarge),
+            ),
+            (
+                "-99999999999999999999999999999999999999999",
+                Err(PyIntError::TooLarge),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(py_int(input), *want, "{input:?}");
