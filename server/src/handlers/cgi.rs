@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
-use crate::handler::Class;
+use crate::handler::{Class, Handler};
 use crate::pystr::py_repr;
 use crate::request::Request;
 use crate::stream::{Rfile, Transport};
@@ -436,10 +436,19 @@ impl CgiHandler for CgiHttpRequestHandler {
     }
 }
 
-// `Handler` as for any extended stock handler: dispatch to the inherited
-// `do_GET`/`do_HEAD`/`do_POST`, the CGI class attributes.
-#[crate::http_handler(extends = CgiHandler)]
-impl CgiHttpRequestHandler {
+impl Handler for CgiHttpRequestHandler {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as CgiHandler>::INHERITED_METHODS)
+    }
+
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        let inherited = <Self as CgiHandler>::dispatch_inherited(self, req);
+        super::dispatch_stock(inherited, req, &self.methods())
+    }
+
+    fn class(&self) -> Class {
+        <Self as CgiHandler>::base_class(self)
+    }
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)

@@ -35,7 +35,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::handler::Class;
+use crate::handler::{Class, Handler};
 use crate::request::Request;
 
 use self::listing::Entry;
@@ -374,10 +374,19 @@ impl FileHandler for SimpleHttpRequestHandler {
     }
 }
 
-// `Handler` as for any extended stock handler: dispatch to the inherited
-// `do_GET`/`do_HEAD`, the file handler's class attributes.
-#[crate::http_handler(extends = FileHandler)]
-impl SimpleHttpRequestHandler {
+impl Handler for SimpleHttpRequestHandler {
+    fn methods(&self) -> Cow<'static, [&'static str]> {
+        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+    }
+
+    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+        let inherited = <Self as FileHandler>::dispatch_inherited(self, req);
+        super::dispatch_stock(inherited, req, &self.methods())
+    }
+
+    fn class(&self) -> Class {
+        self.base_class()
+    }
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)
