@@ -7,6 +7,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use basehttp::handlers::cgi::{self, CgiHandler, CgiHttpRequestHandler};
+use basehttp::handlers::files::{self, OpenFile};
 use basehttp::handlers::{Body, FileHandler, SimpleHttpRequestHandler};
 use basehttp::prelude::*;
 
@@ -262,5 +263,86 @@ fn own_do_get_governs_head_under_extends() {
     assert_eq!(
         head.header("Content-Type"),
         Some("text/html; charset=utf-8")
+    );
+}
+
+/// Overrides one step of `send_head`, the conditional GET: a client holding
+/// the deployed release's tag (`If-None-Match: "release-7"`) gets a 304,
+/// and everything else falls back to the stock rule. The other steps
+/// (directory, open, range, headers) stay the stock ones.
+struct Released {
+    files: SimpleHttpRequestHandler,
+}
+
+impl FileHandler for Released {
+    fn file_handler(&self) -> &SimpleHttpRequestHandler {
+        &self.files
+    }
+
+    fn send_not_modified(&mut self, req: &mut Request, file: &OpenFile) -> io::Result<bool> {
+        if req.headers.get("If-None-Match") == Some("\"release-7\"") {
+            req.send_response(304)?;
+            req.send_header("ETag", "\"release-7\"")?;
+            req.end_headers()?;
+            return Ok(true);
+        }
+        files::default_send_not_modified(&self.files, req, file)
+    }
+}
+
+#[http_handler(extends = basehttp::handlers::FileHandler)]
+impl Released {}
+
+#[test]
+fn overriding_one_send_head_step_keeps_the_others() {
+    let dir = TempDir::new("extend-step");
+    dir.write("a.txt", "hello\n");
+    let root = dir.path().to_owned();
+    let srv = spawn(move || Released {
+        files: SimpleHttpRequestHandler::new(root.clone()),
+    });
+    // The overridden step.
+    let resp = parse(&raw(
+        srv.addr,
+        b"GET /a.txt HTTP/1.0\r\nIf-None-Match: \"release-7\"\r\n\r\n",
+    ));
+    assert_eq!(resp.status, 304);
+    assert_eq!(resp.header("ETag"), Some("\"release-7\""));
+    assert!(resp.body.is_empty());
+    // Its fallback: the stock If-Modified-Since rule.
+    let resp = parse(&raw(
+        srv.addr,
+        b"GET /a.txt HTTP/1.0\r\nIf-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n",
+    ));
+    assert_eq!(resp.status, 304);
+    // Any other tag: the whole file, with the stock headers.
+    let resp = parse(&raw(
+        srv.addr,
+        b"GET /a.txt HTTP/1.0\r\nIf-None-Match: \"release-6\"\r\n\r\n",
+    ));
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.body, b"hello\n");
+    assert_eq!(resp.header("Content-type"), Some("text/plain"));
+    assert!(resp.header("Last-Modified").is_some());
+    // The range step.
+    let resp = parse(&raw(
+        srv.addr,
+        b"GET /a.txt HTTP/1.0\r\nRange: bytes=1-3\r\n\r\n",
+    ));
+    assert_eq!(resp.status, 206);
+    assert_eq!(resp.body, b"ell");
+    assert_eq!(resp.header("Content-Range"), Some("bytes 1-3/6"));
+    // The directory step: listing, and the redirect to add a slash.
+    dir.write("sub/b.txt", "b");
+    let resp = parse(&raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.status, 200);
+    assert!(String::from_utf8_lossy(&resp.body).contains("<a href=\"a.txt\">a.txt</a>"));
+    let resp = parse(&raw(srv.addr, b"GET /sub HTTP/1.0\r\n\r\n"));
+    assert_eq!(resp.status, 301);
+    assert_eq!(resp.header("Location"), Some("/sub/"));
+    // The open step: a missing file.
+    assert_eq!(
+        parse(&raw(srv.addr, b"GET /missing HTTP/1.0\r\n\r\n")).status,
+        404
     );
 }

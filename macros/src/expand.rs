@@ -10,6 +10,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, Path};
 
+use crate::hooks::Wiring;
 use crate::parse::{self, Args, Errors, HandlerImpl};
 use crate::validate;
 
@@ -78,64 +79,15 @@ fn stub_impl(h: &HandlerImpl, krate: &Path) -> TokenStream {
     }
 }
 
+/// `impl Handler`: `methods`, `dispatch`, and `class` and `Handler`-method
+/// hooks where the impl or the arguments change them.
 fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
     let krate = &args.krate;
     let p = quote!(#krate::__private);
     let header = impl_header(h, krate);
-    let has = |m: &str| h.methods.iter().any(|d| d.http_method == m);
-
-    // The own method list, in impl order, then the opt-ins' implied methods.
-    let mut names: Vec<TokenStream> = h
-        .methods
-        .iter()
-        .map(|m| {
-            let (cfgs, name) = (&m.cfgs, &m.http_method);
-            quote!(#(#cfgs)* #name,)
-        })
-        .collect();
-    // `auto_head` answers HEAD through an own `do_GET` (with its cfgs). With
-    // `extends` it is the default: the own `do_GET` routes, so it must
-    // govern `HEAD` too, not the inherited `do_HEAD` (unless `inherit_head`).
-    let get = h.methods.iter().find(|m| m.http_method == "GET");
-    let head_via_get = args.auto_head || (args.extends.is_some() && !args.inherit_head);
-    let auto_head = match get {
-        Some(get) if head_via_get && !has("HEAD") => {
-            let (cfgs, ident) = (&get.cfgs, &get.ident);
-            names.push(quote!(#(#cfgs)* "HEAD",));
-            quote! {
-                #(#cfgs)*
-                {
-                    if req.command == "HEAD" {
-                        return #p::head_via_get(req, |req| self.#ident(req));
-                    }
-                }
-            }
-        }
-        _ => quote!(),
-    };
-    if args.auto_options && !has("OPTIONS") {
-        names.push(quote!("OPTIONS",));
-    }
-    let own = quote!(&[#(#names)*]);
-    let methods = match &args.extends {
-        Some(t) => quote!(#p::merge_methods(#own, <Self as #t>::INHERITED_METHODS)),
-        None => quote!(#p::Cow::Borrowed(#own)),
-    };
-
-    let arms = h.methods.iter().map(|m| {
-        let (cfgs, name, ident) = (&m.cfgs, &m.http_method, &m.ident);
-        // A type error on the argument points at the user's `req: &mut X`.
-        let req = match m.sig.inputs.iter().nth(1) {
-            Some(syn::FnArg::Typed(arg)) => quote_spanned!(arg.ty.span()=> req),
-            _ => quote!(req),
-        };
-        // A wrong return type is reported at the user's `-> T`.
-        let call = match &m.sig.output {
-            syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> return self.#ident(#req)),
-            syn::ReturnType::Default => quote!(return self.#ident(#req)),
-        };
-        quote!(#(#cfgs)* #name => #call,)
-    });
+    let (auto_head, head_name) = auto_head(h, args, &p);
+    let methods = methods_expr(h, args, head_name, &p);
+    let arms = dispatch_arms(h);
     let inherited = args.extends.as_ref().map(|t| {
         quote! {
             if let ::core::option::Option::Some(r) = <Self as #t>::dispatch_inherited(self, req) {
@@ -144,16 +96,13 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
         }
     });
     let (auto_options, not_allowed) = (args.auto_options, args.method_not_allowed);
-
     let class = class_fn(h, args);
-    let expect_100 = h.hooks.iter().find(|k| k.ident == "handle_expect_100").map(|k| {
-        let cfgs = &k.cfgs;
-        quote! {
-            #(#cfgs)*
-            fn handle_expect_100(&mut self, req: &mut #krate::Request) -> ::std::io::Result<bool> {
-                <Self>::handle_expect_100(self, req)
-            }
+    let handler_methods = h.hooks.iter().filter_map(|k| match k.spec.wiring {
+        Wiring::HandlerMethod(method) => {
+            let (cfgs, method) = (&k.cfgs, method(krate));
+            Some(quote!(#(#cfgs)* #method))
         }
+        _ => None,
     });
 
     quote! {
@@ -169,19 +118,98 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
                 #auto_head
                 #inherited
                 let methods = #krate::Handler::methods(self);
-                #p::fallback(req, &methods, #auto_options, #not_allowed)
+                #p::fallback(req, &methods, #p::Fallback {
+                    auto_options: #auto_options,
+                    method_not_allowed: #not_allowed,
+                })
             }
             #class
-            #expect_100
+            #(#handler_methods)*
         }
     }
+}
+
+/// `auto_head` answers HEAD through an own `do_GET` (with its cfgs). With
+/// `extends` it is the default: the own `do_GET` routes, so it must govern
+/// `HEAD` too, not the inherited `do_HEAD` (unless `inherit_head`).
+///
+/// Returns the dispatch fragment and the `"HEAD"` entry it adds to the
+/// method list (both empty when it does not apply).
+fn auto_head(h: &HandlerImpl, args: &Args, p: &TokenStream) -> (TokenStream, TokenStream) {
+    let has_head = h.methods.iter().any(|d| d.http_method == "HEAD");
+    let get = h.methods.iter().find(|m| m.http_method == "GET");
+    let head_via_get = args.auto_head || (args.extends.is_some() && !args.inherit_head);
+    match get {
+        Some(get) if head_via_get && !has_head => {
+            let (cfgs, ident) = (&get.cfgs, &get.ident);
+            let fragment = quote! {
+                #(#cfgs)*
+                {
+                    if req.command == "HEAD" {
+                        return #p::head_via_get(req, |req| self.#ident(req));
+                    }
+                }
+            };
+            (fragment, quote!(#(#cfgs)* "HEAD",))
+        }
+        _ => (quote!(), quote!()),
+    }
+}
+
+/// `Handler::methods`: the own methods in impl order, then the opt-ins'
+/// implied ones (`HEAD`, `OPTIONS`), merged with the inherited ones under
+/// `extends`.
+fn methods_expr(
+    h: &HandlerImpl,
+    args: &Args,
+    head_name: TokenStream,
+    p: &TokenStream,
+) -> TokenStream {
+    let mut names: Vec<TokenStream> = h
+        .methods
+        .iter()
+        .map(|m| {
+            let (cfgs, name) = (&m.cfgs, &m.http_method);
+            quote!(#(#cfgs)* #name,)
+        })
+        .collect();
+    names.push(head_name);
+    if args.auto_options && !h.methods.iter().any(|d| d.http_method == "OPTIONS") {
+        names.push(quote!("OPTIONS",));
+    }
+    let own = quote!(&[#(#names)*]);
+    match &args.extends {
+        Some(t) => quote!(#p::merge_methods(#own, <Self as #t>::INHERITED_METHODS)),
+        None => quote!(#p::Cow::Borrowed(#own)),
+    }
+}
+
+/// One `match` arm per `do_*` method, each under the method's cfgs.
+fn dispatch_arms(h: &HandlerImpl) -> impl Iterator<Item = TokenStream> + '_ {
+    h.methods.iter().map(|m| {
+        let (cfgs, name, ident) = (&m.cfgs, &m.http_method, &m.ident);
+        // A type error on the argument points at the user's `req: &mut X`.
+        let req = match m.sig.inputs.iter().nth(1) {
+            Some(syn::FnArg::Typed(arg)) => quote_spanned!(arg.ty.span()=> req),
+            _ => quote!(req),
+        };
+        // A wrong return type is reported at the user's `-> T`.
+        let call = match &m.sig.output {
+            syn::ReturnType::Type(_, ty) => quote_spanned!(ty.span()=> return self.#ident(#req)),
+            syn::ReturnType::Default => quote!(return self.#ident(#req)),
+        };
+        quote!(#(#cfgs)* #name => #call,)
+    })
 }
 
 /// `Handler::class()`: the base class with attribute overrides and hook
 /// fn pointers applied; `None` when nothing differs from the default.
 fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
     let krate = &args.krate;
-    let user_class = h.hooks.iter().find(|k| k.ident == "class");
+    let user_class = h
+        .hooks
+        .iter()
+        .find(|k| matches!(k.spec.wiring, Wiring::Class));
     let base = match (user_class, &args.extends) {
         (Some(k), _) => {
             let cfgs = &k.cfgs;
@@ -215,12 +243,7 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
     let hooks = h
         .hooks
         .iter()
-        .filter(|k| {
-            matches!(
-                k.ident.to_string().as_str(),
-                "log_message" | "version_string" | "before_end_headers" | "error_page"
-            )
-        })
+        .filter(|k| matches!(k.spec.wiring, Wiring::ClassField))
         .map(|k| {
             let (cfgs, ident) = (&k.cfgs, &k.ident);
             // A type error points at the user's fn name.

@@ -6,6 +6,7 @@
 //! `expand` generates the glue that calls into `basehttp::__private`.
 
 mod expand;
+mod hooks;
 mod parse;
 mod validate;
 

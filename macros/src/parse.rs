@@ -12,6 +12,8 @@ use syn::{
     parse_quote,
 };
 
+use crate::hooks;
+
 /// Collects every error; combined into one `syn::Error` at the end.
 #[derive(Default)]
 pub(crate) struct Errors(Option<syn::Error>);
@@ -111,21 +113,8 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         inherit_head: false,
         extends: None,
     };
-    let metas = match syn::parse::Parser::parse2(
-        Punctuated::<Meta, Token![,]>::parse_terminated,
-        tokens,
-    ) {
-        Ok(m) => m,
-        Err(e) => {
-            errors.push(syn::Error::new(
-                e.span(),
-                format!(
-                    "malformed `#[http_handler]` arguments ({e}); expected a comma-separated list of {}",
-                    accepted()
-                ),
-            ));
-            return args;
-        }
+    let Some(metas) = arg_list(tokens, errors) else {
+        return args;
     };
     let mut seen: Vec<String> = Vec::new();
     for meta in metas {
@@ -155,7 +144,34 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
             );
             continue;
         }
-        if let Some(flag) = args.flag(&name) {
+        args.apply(&name, meta, errors);
+    }
+    args
+}
+
+/// The comma-separated `name`, `name = value` list; `None` (reported) if
+/// it does not parse.
+fn arg_list(tokens: TokenStream, errors: &mut Errors) -> Option<Punctuated<Meta, Token![,]>> {
+    let parser = Punctuated::<Meta, Token![,]>::parse_terminated;
+    match syn::parse::Parser::parse2(parser, tokens) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(syn::Error::new(
+                e.span(),
+                format!(
+                    "malformed `#[http_handler]` arguments ({e}); expected a comma-separated list of {}",
+                    accepted()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+impl Args {
+    /// Applies the known argument `name`: a flag, a path or a string.
+    fn apply(&mut self, name: &str, meta: Meta, errors: &mut Errors) {
+        if let Some(flag) = self.flag(name) {
             match meta {
                 Meta::Path(_) => *flag = true,
                 other => errors.spanned(
@@ -163,12 +179,12 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
                     format!("`{name}` takes no value; write `#[http_handler({name})]`"),
                 ),
             }
-            continue;
+            return;
         }
         let value = match meta {
             Meta::NameValue(nv) => nv.value,
             other => {
-                let hint = if STRING_ARGS.contains(&name.as_str()) {
+                let hint = if STRING_ARGS.contains(&name) {
                     "\"...\""
                 } else {
                     "path::to::Item"
@@ -177,35 +193,45 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
                     other,
                     format!("`{name}` needs a value; write `{name} = {hint}`"),
                 );
-                continue;
+                return;
             }
         };
-        match name.as_str() {
-            "crate" | "extends" => match value {
-                Expr::Path(p) if p.qself.is_none() => {
-                    if name == "crate" {
-                        args.krate = p.path;
-                    } else {
-                        args.extends = Some(p.path);
-                    }
-                }
-                other => errors.spanned(
-                    other,
-                    format!("`{name}` takes a path; write `{name} = path::to::Item`"),
-                ),
-            },
-            _ => match value {
-                Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => args.overrides.push((Ident::new(&name, s.span()), s)),
-                other => errors.spanned(
-                    other,
-                    format!("`{name}` takes a string literal; write `{name} = \"...\"`"),
-                ),
-            },
+        if PATH_ARGS.contains(&name) {
+            self.apply_path(name, value, errors);
+        } else {
+            self.apply_string(name, value, errors);
         }
     }
-    args
+
+    /// `crate = path` or `extends = path`.
+    fn apply_path(&mut self, name: &str, value: Expr, errors: &mut Errors) {
+        match value {
+            Expr::Path(p) if p.qself.is_none() => {
+                if name == "crate" {
+                    self.krate = p.path;
+                } else {
+                    self.extends = Some(p.path);
+                }
+            }
+            other => errors.spanned(
+                other,
+                format!("`{name}` takes a path; write `{name} = path::to::Item`"),
+            ),
+        }
+    }
+
+    /// A class attribute override, `name = "..."`.
+    fn apply_string(&mut self, name: &str, value: Expr, errors: &mut Errors) {
+        match value {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => self.overrides.push((Ident::new(name, s.span()), s)),
+            other => errors.spanned(
+                other,
+                format!("`{name}` takes a string literal; write `{name} = \"...\"`"),
+            ),
+        }
+    }
 }
 
 /// The annotated impl block with its `do_*` methods and hooks found.
@@ -234,19 +260,11 @@ pub(crate) struct DoMethod {
     pub(crate) cfgs: Vec<Attribute>,
 }
 
-/// The hooks wired into `Handler` / `Class` when defined in the impl.
-pub(crate) const HOOKS: &[&str] = &[
-    "log_message",
-    "version_string",
-    "before_end_headers",
-    "handle_expect_100",
-    "error_page",
-    "class",
-];
-
-/// An inherent fn named like one of [`HOOKS`].
+/// An inherent fn named like one of [`hooks::HOOKS`].
 pub(crate) struct Hook {
     pub(crate) ident: Ident,
+    /// Its entry in the hook table: wiring and expected signature.
+    pub(crate) spec: &'static hooks::Hook,
     pub(crate) sig: Signature,
     pub(crate) cfgs: Vec<Attribute>,
 }
@@ -266,27 +284,7 @@ pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
             .cloned()
             .collect();
         let name = f.sig.ident.to_string();
-        let mut explicit = None;
-        let mut rest = Vec::new();
-        for attr in f.attrs.drain(..) {
-            if attr.path().is_ident("method") {
-                match attr.parse_args::<LitStr>() {
-                    Ok(s) if explicit.is_none() => explicit = Some(s),
-                    Ok(s) => errors.spanned(
-                        s,
-                        "duplicate `#[method]` attribute; give each fn one method",
-                    ),
-                    Err(_) => errors.spanned(
-                        &attr,
-                        "malformed `#[method]` attribute; write `#[method(\"M-SEARCH\")]`",
-                    ),
-                }
-            } else {
-                rest.push(attr);
-            }
-        }
-        f.attrs = rest;
-        if let Some(lit) = explicit {
+        if let Some(lit) = take_method_attr(&mut f.attrs, errors) {
             methods.push(DoMethod {
                 ident: f.sig.ident.clone(),
                 http_method: lit.value(),
@@ -305,9 +303,10 @@ pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
                 sig: f.sig.clone(),
                 cfgs,
             });
-        } else if HOOKS.contains(&name.as_str()) {
+        } else if let Some(spec) = hooks::find(&name) {
             hooks.push(Hook {
                 ident: f.sig.ident.clone(),
+                spec,
                 sig: f.sig.clone(),
                 cfgs,
             });
@@ -321,6 +320,32 @@ pub(crate) fn handler(mut item: ItemImpl, errors: &mut Errors) -> HandlerImpl {
         hooks,
         others,
     }
+}
+
+/// Removes every `#[method("...")]` from `attrs` and returns the first
+/// one's string; reports duplicates and malformed ones.
+fn take_method_attr(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<LitStr> {
+    let mut explicit = None;
+    let mut rest = Vec::new();
+    for attr in attrs.drain(..) {
+        if !attr.path().is_ident("method") {
+            rest.push(attr);
+            continue;
+        }
+        match attr.parse_args::<LitStr>() {
+            Ok(s) if explicit.is_none() => explicit = Some(s),
+            Ok(s) => errors.spanned(
+                s,
+                "duplicate `#[method]` attribute; give each fn one method",
+            ),
+            Err(_) => errors.spanned(
+                &attr,
+                "malformed `#[method]` attribute; write `#[method(\"M-SEARCH\")]`",
+            ),
+        }
+    }
+    *attrs = rest;
+    explicit
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 use proc_macro2::Span;
 use syn::{FnArg, ReceiverKind, ReturnType, Signature, Type};
 
-use crate::parse::{Args, Errors, HOOKS, HandlerImpl};
+use crate::hooks::{Arg, HOOKS, Recv};
+use crate::parse::{Args, Errors, HandlerImpl};
 
 /// Methods defined by RFC 9110 §9 and RFC 5789 (PATCH): the near-miss
 /// suggestions and the `method_not_allowed` set.
@@ -173,6 +174,11 @@ const UNWIRED: &[(&str, &str)] = &[
 /// in the stock handler's trait impl, not in the `#[http_handler]` block.
 const STOCK_METHODS: &[(&str, &str)] = &[
     ("send_head", "FileHandler"),
+    ("resolve_directory", "FileHandler"),
+    ("open_file", "FileHandler"),
+    ("send_not_modified", "FileHandler"),
+    ("select_range", "FileHandler"),
+    ("send_file_headers", "FileHandler"),
     ("list_directory", "FileHandler"),
     ("translate_path", "FileHandler"),
     ("copyfile", "FileHandler"),
@@ -204,6 +210,7 @@ fn check_other_fn(ident: &syn::Ident, errors: &mut Errors) {
         );
     } else if let Some(hook) = HOOKS
         .iter()
+        .map(|h| h.name)
         .find(|h| name.len() >= 5 && edit_distance(&name, h) <= 2)
     {
         errors.spanned(
@@ -266,30 +273,11 @@ pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
         }
     }
     for hook in &h.hooks {
-        check_hook(&hook.ident.to_string(), &hook.sig, errors);
+        check_hook(hook.spec, &hook.sig, errors);
     }
     for ident in &h.others {
         check_other_fn(ident, errors);
     }
-}
-
-/// How a hook argument is passed.
-#[derive(Clone, Copy, PartialEq)]
-enum Arg {
-    /// `&T`
-    Ref,
-    /// `&mut T`
-    Mut,
-    /// `T` (any type that is not a reference)
-    Value,
-}
-
-/// Receiver shapes a signature can require.
-#[derive(PartialEq)]
-enum Recv {
-    None,
-    Ref,
-    RefMut,
 }
 
 /// `async`, generics, `const`/`unsafe`/`extern` qualifiers: never allowed on
@@ -427,48 +415,19 @@ fn check_do_signature(sig: &Signature, errors: &mut Errors) {
     );
 }
 
-/// The hooks' signatures, as `Class` and `Handler` declare them.
-fn check_hook(name: &str, sig: &Signature, errors: &mut Errors) {
-    check_qualifiers(name, sig, errors);
-    let (recv, args, ret, expected): (Recv, &[(Arg, &str)], Option<&str>, &str) = match name {
-        "log_message" => (
-            Recv::None,
-            &[(Arg::Ref, "req: &Request"), (Arg::Ref, "message: &str")],
-            None,
-            "fn log_message(req: &Request, message: &str)",
-        ),
-        "version_string" => (
-            Recv::None,
-            &[(Arg::Ref, "req: &Request")],
-            Some("String"),
-            "fn version_string(req: &Request) -> String",
-        ),
-        "before_end_headers" => (
-            Recv::None,
-            &[(Arg::Mut, "req: &mut Request")],
-            Some("io::Result<()>"),
-            "fn before_end_headers(req: &mut Request) -> io::Result<()>",
-        ),
-        "handle_expect_100" => (
-            Recv::RefMut,
-            &[(Arg::Mut, "req: &mut Request")],
-            Some("io::Result<bool>"),
-            "fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>",
-        ),
-        "error_page" => (
-            Recv::None,
-            &[
-                (Arg::Ref, "req: &Request"),
-                (Arg::Value, "code: u16"),
-                (Arg::Ref, "message: &str"),
-                (Arg::Ref, "explain: &str"),
-            ],
-            Some("ErrorPage"),
-            "fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage",
-        ),
-        _ => (Recv::Ref, &[], Some("Class"), "fn class(&self) -> Class"),
-    };
-    check_shape(name, sig, recv, args, ret, expected, errors);
+/// A hook's signature, as its [`HOOKS`] entry (after `Class` and
+/// `Handler`) declares it.
+fn check_hook(hook: &crate::hooks::Hook, sig: &Signature, errors: &mut Errors) {
+    check_qualifiers(hook.name, sig, errors);
+    check_shape(
+        hook.name,
+        sig,
+        hook.recv,
+        hook.args,
+        hook.returns,
+        hook.signature,
+        errors,
+    );
 }
 
 /// The `#[http_handler]` placed on something that is not an inherent impl.

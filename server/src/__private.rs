@@ -17,6 +17,16 @@ pub const STANDARD_METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
+/// The opt-in answers of [`fallback`], from `#[http_handler(auto_options,
+/// method_not_allowed)]`; named fields so generated code cannot swap them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fallback {
+    /// `auto_options`: answer `OPTIONS` with `200` and `Allow`.
+    pub auto_options: bool,
+    /// `method_not_allowed`: answer a standard method with `405` and `Allow`.
+    pub method_not_allowed: bool,
+}
+
 /// The fallback for a command without a `do_*` method.
 ///
 /// - `auto_options` and `OPTIONS`: `200`, `Allow`, `Content-Length: 0`;
@@ -25,20 +35,15 @@ pub const STANDARD_METHODS: &[&str] = &[
 ///
 /// # Errors
 /// I/O errors writing the response.
-pub fn fallback(
-    req: &mut Request,
-    methods: &[&str],
-    auto_options: bool,
-    method_not_allowed: bool,
-) -> io::Result<()> {
+pub fn fallback(req: &mut Request, methods: &[&str], opts: Fallback) -> io::Result<()> {
     let allow = methods.join(", ");
-    if auto_options && req.command == "OPTIONS" {
+    if opts.auto_options && req.command == "OPTIONS" {
         req.send_response(200)?;
         req.send_header("Allow", &allow)?;
         req.send_header("Content-Length", "0")?;
         return req.end_headers();
     }
-    if method_not_allowed && STANDARD_METHODS.contains(&req.command.as_str()) {
+    if opts.method_not_allowed && STANDARD_METHODS.contains(&req.command.as_str()) {
         return req.send_error_full(405, None, None, &[("Allow", &allow)]);
     }
     unsupported_method(req, methods)
@@ -98,5 +103,25 @@ mod tests {
             merge_methods(&[], &["GET"]),
             Cow::Borrowed(["GET"])
         ));
+    }
+
+    /// A proc-macro crate cannot export a const to its runtime, so the
+    /// macro keeps its own copy of [`STANDARD_METHODS`] (for near-miss
+    /// suggestions); this keeps the two equal.
+    #[test]
+    fn standard_methods_match_the_macros_list() {
+        const SOURCE: &str = include_str!("../../macros/src/validate.rs");
+        const START: &str = "pub(crate) const STANDARD_METHODS: &[&str] = &[";
+        let at = SOURCE
+            .find(START)
+            .expect("validate.rs defines STANDARD_METHODS")
+            + START.len();
+        let list = &SOURCE[at..at + SOURCE[at..].find("];").expect("the list ends")];
+        let macros: Vec<&str> = list
+            .split(',')
+            .map(|m| m.trim().trim_matches('"'))
+            .filter(|m| !m.is_empty())
+            .collect();
+        assert_eq!(macros, STANDARD_METHODS);
     }
 }

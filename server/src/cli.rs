@@ -3,6 +3,7 @@
 //! `--cgi`, and `--cgi-rfc3875` of our own), TLS options included. Pure: [`Args::parse`] takes the arguments and
 //! returns a value or a [`UsageError`], so tests feed it vectors.
 
+use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
 
@@ -224,26 +225,6 @@ fn looks_like_option(s: &str) -> bool {
     s.starts_with('-') && s.len() > 1 && s[1..].parse::<f64>().is_err()
 }
 
-/// Python's `int(s)` for a port (surrounding whitespace, sign and `_` allowed).
-fn parse_int(s: &str) -> Option<i128> {
-    let t = s.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        return None;
-    }
-    let n: i128 = digits.replace('_', "").parse().ok()?;
-    Some(if neg { -n } else { n })
-}
-
 fn utf8(arg: OsString) -> Result<String, UsageError> {
     arg.into_string().map_err(|a| {
         UsageError::Invalid(format!(
@@ -261,7 +242,7 @@ impl Args {
     /// anything argparse would reject (exit status 2).
     pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, UsageError> {
         let mut out = Args::default();
-        let mut queue: std::collections::VecDeque<OsString> = args.into_iter().collect();
+        let mut queue: VecDeque<OsString> = args.into_iter().collect();
         let mut positionals: Vec<String> = Vec::new();
         let mut only_positional = false;
         while let Some(arg) = queue.pop_front() {
@@ -274,94 +255,58 @@ impl Args {
                 only_positional = true;
                 continue;
             }
-            let (opt, inline): (Opt, Option<OsString>) = if text.starts_with("--") {
-                let (name, value) = match text.split_once('=') {
-                    Some((n, v)) => (n.to_owned(), Some(OsString::from(v))),
-                    None => (text.clone(), None),
-                };
-                match long_opt(&name)? {
-                    Some(o) => (o, value),
-                    None => {
-                        positionals.push(format!("\0{text}"));
-                        continue;
-                    }
-                }
-            } else {
-                let mut chars = text[1..].chars();
-                let c = chars.next().unwrap_or('-');
-                let rest: String = chars.collect();
-                match Opt::short(c) {
-                    Some(o) if o.nargs() == 0 && !rest.is_empty() => {
-                        // `-hx`: argparse would try `-x` next; treat as help.
-                        (o, None)
-                    }
-                    Some(o) => (o, (!rest.is_empty()).then(|| OsString::from(rest))),
-                    None => {
-                        positionals.push(format!("\0{text}"));
-                        continue;
-                    }
-                }
+            let Some((opt, inline)) = resolve_option(&text)? else {
+                positionals.push(format!("{UNKNOWN}{text}"));
+                continue;
             };
-            let mut values: Vec<OsString> = Vec::new();
-            if let Some(v) = inline {
-                if opt.nargs() == 0 {
-                    return Err(UsageError::Invalid(format!(
-                        "argument {}: ignored explicit argument '{}'",
-                        opt.display(),
-                        v.to_string_lossy()
-                    )));
-                }
-                values.push(v);
-            }
-            while values.len() < opt.nargs() {
-                match queue.front() {
-                    Some(next) if !looks_like_option(&next.to_string_lossy()) => {
-                        values.extend(queue.pop_front());
-                    }
-                    _ => {
-                        let want = if opt.nargs() == 1 {
-                            "expected one argument".to_owned()
-                        } else {
-                            format!("expected {} arguments", opt.nargs())
-                        };
-                        return Err(UsageError::Invalid(format!(
-                            "argument {}: {want}",
-                            opt.display()
-                        )));
-                    }
-                }
-            }
-            let mut values = values.into_iter();
-            let mut next = || values.next().unwrap_or_default();
-            match opt {
-                Opt::Help => return Err(UsageError::Help),
-                Opt::Cgi => out.cgi = true,
-                Opt::CgiRfc3875 => out.cgi_rfc3875 = true,
-                Opt::Bind => out.bind = Some(utf8(next())?),
-                Opt::Directory => out.directory = Some(next()),
-                Opt::Protocol => out.protocol = utf8(next())?,
-                Opt::ContentType => out.content_type = utf8(next())?,
-                Opt::Header => {
-                    let name = utf8(next())?;
-                    let value = utf8(next())?;
-                    out.headers.push((name, value));
-                }
-                Opt::TlsCert => out.tls_cert = Some(next()),
-                Opt::TlsKey => out.tls_key = Some(next()),
-                Opt::TlsPasswordFile => out.tls_password_file = Some(next()),
-            }
+            let values = collect_values(opt, inline, &mut queue)?;
+            out.apply(opt, values)?;
         }
+        out.apply_positionals(positionals)?;
+        out.check_tls()?;
+        Ok(out)
+    }
+
+    /// Stores one option's values (exactly [`Opt::nargs`] of them).
+    fn apply(&mut self, opt: Opt, values: Vec<OsString>) -> Result<(), UsageError> {
+        let mut values = values.into_iter();
+        let mut next = || values.next().unwrap_or_default();
+        match opt {
+            Opt::Help => return Err(UsageError::Help),
+            Opt::Cgi => self.cgi = true,
+            Opt::CgiRfc3875 => self.cgi_rfc3875 = true,
+            Opt::Bind => self.bind = Some(utf8(next())?),
+            Opt::Directory => self.directory = Some(next()),
+            Opt::Protocol => self.protocol = utf8(next())?,
+            Opt::ContentType => self.content_type = utf8(next())?,
+            Opt::Header => {
+                let name = utf8(next())?;
+                let value = utf8(next())?;
+                self.headers.push((name, value));
+            }
+            Opt::TlsCert => self.tls_cert = Some(next()),
+            Opt::TlsKey => self.tls_key = Some(next()),
+            Opt::TlsPasswordFile => self.tls_password_file = Some(next()),
+        }
+        Ok(())
+    }
+
+    /// The positional `port` (Python's `int()`, then 0-65535); unknown
+    /// options (marked with [`UNKNOWN`]) and extra positionals are
+    /// `unrecognized arguments`, in order.
+    fn apply_positionals(&mut self, positionals: Vec<String>) -> Result<(), UsageError> {
         let mut extras: Vec<String> = Vec::new();
         let mut port_seen = false;
         for p in positionals {
-            if let Some(unknown) = p.strip_prefix('\0') {
+            if let Some(unknown) = p.strip_prefix(UNKNOWN) {
                 extras.push(unknown.to_owned());
             } else if !port_seen {
                 port_seen = true;
-                let n = parse_int(&p).ok_or_else(|| {
+                // Python's `int()`; a value beyond i128 is reported as invalid.
+                let n = crate::pystr::py_int(&p).map_err(|_| {
                     UsageError::Invalid(format!("argument port: invalid int value: '{p}'"))
                 })?;
-                out.port = u16::try_from(n).map_err(|_| {
+                self.port = u16::try_from(n).map_err(|_| {
                     UsageError::Invalid(format!("argument port: port must be 0-65535: {n}"))
                 })?;
             } else {
@@ -374,9 +319,72 @@ impl Args {
                 extras.join(" ")
             )));
         }
-        out.check_tls()?;
-        Ok(out)
+        Ok(())
     }
+}
+
+/// Marks an unknown option among the positionals, so that it is reported
+/// in place among `unrecognized arguments` (a real argument cannot hold NUL).
+const UNKNOWN: char = '\0';
+
+/// The option `text` names, with a value attached to it (`--bind=x`,
+/// `-bx`); `None` for an unknown option.
+fn resolve_option(text: &str) -> Result<Option<(Opt, Option<OsString>)>, UsageError> {
+    if text.starts_with("--") {
+        let (name, value) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(OsString::from(v))),
+            None => (text, None),
+        };
+        return Ok(long_opt(name)?.map(|o| (o, value)));
+    }
+    let mut chars = text[1..].chars();
+    let c = chars.next().unwrap_or('-');
+    let rest: String = chars.collect();
+    Ok(match Opt::short(c) {
+        // `-hx`: argparse would try `-x` next; treat as help.
+        Some(o) if o.nargs() == 0 && !rest.is_empty() => Some((o, None)),
+        Some(o) => Some((o, (!rest.is_empty()).then(|| OsString::from(rest)))),
+        None => None,
+    })
+}
+
+/// The option's values: the attached one, then following arguments that
+/// do not look like options, until [`Opt::nargs`] are there.
+fn collect_values(
+    opt: Opt,
+    inline: Option<OsString>,
+    queue: &mut VecDeque<OsString>,
+) -> Result<Vec<OsString>, UsageError> {
+    let mut values: Vec<OsString> = Vec::new();
+    if let Some(v) = inline {
+        if opt.nargs() == 0 {
+            return Err(UsageError::Invalid(format!(
+                "argument {}: ignored explicit argument '{}'",
+                opt.display(),
+                v.to_string_lossy()
+            )));
+        }
+        values.push(v);
+    }
+    while values.len() < opt.nargs() {
+        match queue.front() {
+            Some(next) if !looks_like_option(&next.to_string_lossy()) => {
+                values.extend(queue.pop_front());
+            }
+            _ => {
+                let want = if opt.nargs() == 1 {
+                    "expected one argument".to_owned()
+                } else {
+                    format!("expected {} arguments", opt.nargs())
+                };
+                return Err(UsageError::Invalid(format!(
+                    "argument {}: {want}",
+                    opt.display()
+                )));
+            }
+        }
+    }
+    Ok(values)
 }
 
 // TLS options (3.14): the checks `_main` makes after `parse_args`.

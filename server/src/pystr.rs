@@ -1,6 +1,7 @@
 //! The small pieces of Python string behaviour whose exact output a client or
 //! a log reader sees: latin-1 decoding, `str.split()` whitespace, `repr()`,
-//! `html.escape(s, quote=False)` and `log_message`'s control-character table.
+//! `int(s)`, `html.escape(s, quote=False)` and `log_message`'s
+//! control-character table.
 
 /// Decodes bytes as latin-1 (every byte is the code point of the same value),
 /// as CPython decodes request lines and headers.
@@ -40,6 +41,45 @@ pub fn is_py_space(c: char) -> bool {
 /// Python's `str.split()` with no arguments.
 pub fn py_split(s: &str) -> Vec<&str> {
     s.split(is_py_space).filter(|w| !w.is_empty()).collect()
+}
+
+/// Why [`py_int`] gave no value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PyIntError {
+    /// Not an integer literal: Python raises `ValueError`.
+    Invalid,
+    /// A valid literal beyond `i128`, which Python's unbounded `int` still
+    /// returns (callers decide what such a value means).
+    TooLarge,
+}
+
+/// Python's `int(s)` for an ASCII literal: surrounding whitespace
+/// (`str::trim`), one optional sign, decimal digits with single `_`s
+/// between them.
+///
+/// # Errors
+/// [`PyIntError::Invalid`] where Python raises `ValueError`,
+/// [`PyIntError::TooLarge`] beyond `i128`.
+pub fn py_int(s: &str) -> Result<i128, PyIntError> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let neg = t.starts_with('-');
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        return Err(PyIntError::Invalid);
+    }
+    let mut n: i128 = 0;
+    for b in digits.bytes().filter(u8::is_ascii_digit) {
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(i128::from(b - b'0')))
+            .ok_or(PyIntError::TooLarge)?;
+    }
+    Ok(if neg { -n } else { n })
 }
 
 /// Python's `repr()` of a string, as `%r` formats it.
@@ -147,6 +187,37 @@ pub fn escape_control(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int_matches_python() {
+        let cases: &[(&str, Result<i128, PyIntError>)] = &[
+            ("8000", Ok(8000)),
+            (" 8000\n", Ok(8000)),
+            ("+12", Ok(12)),
+            ("-0100", Ok(-100)),
+            ("1_000", Ok(1000)),
+            ("", Err(PyIntError::Invalid)),
+            ("-", Err(PyIntError::Invalid)),
+            ("_1", Err(PyIntError::Invalid)),
+            ("1_", Err(PyIntError::Invalid)),
+            ("1__0", Err(PyIntError::Invalid)),
+            ("+-1", Err(PyIntError::Invalid)),
+            ("1 0", Err(PyIntError::Invalid)),
+            ("0x10", Err(PyIntError::Invalid)),
+            ("170141183460469231731687303715884105727", Ok(i128::MAX)),
+            (
+                "170141183460469231731687303715884105728",
+                Err(PyIntError::TooLarge),
+            ),
+            (
+                "-99999999999999999999999999999999999999999",
+                Err(PyIntError::TooLarge),
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(py_int(input), *want, "{input:?}");
+        }
+    }
 
     #[test]
     fn repr_matches_python() {

@@ -9,6 +9,8 @@
 
 use std::io::{self, Read, Write};
 
+use crate::headers::Headers;
+
 use super::FormError;
 use super::header::{boundary_from_content_type, decode_ext_value, split_header_value};
 
@@ -67,16 +69,13 @@ pub struct PartHeaders {
     /// The part's `Content-Type`, if sent.
     pub content_type: Option<String>,
     /// All header lines in order, names as sent, values trimmed.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
 }
 
 impl PartHeaders {
-    /// The first header called `name` (ASCII case-insensitive).
+    /// The first header called `name` (ASCII case-insensitive): [`Headers::get`].
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 }
 
@@ -355,7 +354,7 @@ impl<R: Read> Multipart<R> {
 
     fn read_headers(&mut self) -> Result<PartHeaders, FormError> {
         let mut budget = self.limits.max_part_header_bytes;
-        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut headers = Headers::new();
         loop {
             let line = self.read_line(&mut budget)?;
             if line.is_empty() {
@@ -374,7 +373,7 @@ impl<R: Read> Multipart<R> {
             let Some((name, value)) = line.split_once(':') else {
                 return Err(FormError::Malformed("part header line without a colon"));
             };
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+            headers.push(name.trim(), value.trim());
         }
         let mut part = PartHeaders {
             headers,

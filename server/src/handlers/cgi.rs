@@ -222,7 +222,8 @@ pub fn send_head<H: CgiHandler + ?Sized>(h: &mut H, req: &mut Request) -> io::Re
     }
 }
 
-/// The default [`CgiHandler::run_cgi`].
+/// The default [`CgiHandler::run_cgi`]: finds the script, checks it,
+/// builds its command and environment, runs it and relays its output.
 ///
 /// # Errors
 /// I/O errors writing the response.
@@ -231,8 +232,35 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
     req: &mut Request,
     info: CgiInfo,
 ) -> io::Result<()> {
+    let script = find_script(h, info);
+    if !check_script(h, req, &script)? {
+        return Ok(());
+    }
+    let cmd = script_command(h, req, &script);
+    let cgi = h.cgi_handler();
+    let (rfc3875, timeout) = (cgi.rfc3875, cgi.timeout);
+    run_script(req, cmd, rfc3875, timeout)
+}
+
+/// The script a CGI URL names, as `run_cgi` splits it.
+struct Script {
+    /// `SCRIPT_NAME`: the CGI directory and the script (`/cgi-bin/sub/x.sh`).
+    name: String,
+    /// The script's own name, its `argv[0]`.
+    file_name: String,
+    /// What follows the script in the path (`/extra`): `PATH_INFO`.
+    path_info: String,
+    /// The query string, without `?`.
+    query: String,
+    /// The script's file (`translate_path(scriptname)`).
+    path: PathBuf,
+}
+
+/// `run_cgi`'s search: the deepest existing directory under `info.dir`
+/// (nested directories: `/cgi-bin/sub/script`), then the script in it and
+/// what follows.
+fn find_script<H: CgiHandler + ?Sized>(h: &H, info: CgiInfo) -> Script {
     let CgiInfo { mut dir, mut rest } = info;
-    // Nested directories: /cgi-bin/sub/script.
     let path = format!("{dir}/{rest}");
     let next_slash = |dir: &str| path[dir.len() + 1..].find('/').map(|i| i + dir.len() + 1);
     let mut i = next_slash(&dir);
@@ -249,30 +277,53 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    let scriptname = format!("{dir}/{script}");
-    let scriptfile = h.translate_path(&scriptname);
-    let Ok(meta) = std::fs::metadata(&scriptfile) else {
-        let msg = format!("No such CGI script ({})", py_repr(&scriptname));
-        return req.send_error_with(404, &msg);
+    let name = format!("{dir}/{script}");
+    Script {
+        path: h.translate_path(&name),
+        name,
+        file_name: script.to_owned(),
+        path_info: rest.to_owned(),
+        query: query.to_owned(),
+    }
+}
+
+/// Answers 404 (no such script), 403 (not a plain file, not executable)
+/// or 413 (body over `ServerConfig::max_body`, beyond CPython) and returns
+/// `false`; `true` if the script may run.
+fn check_script<H: CgiHandler + ?Sized>(
+    h: &H,
+    req: &mut Request,
+    script: &Script,
+) -> io::Result<bool> {
+    let name = py_repr(&script.name);
+    let Ok(meta) = std::fs::metadata(&script.path) else {
+        req.send_error_with(404, &format!("No such CGI script ({name})"))?;
+        return Ok(false);
     };
     if !meta.is_file() {
-        let msg = format!("CGI script is not a plain file ({})", py_repr(&scriptname));
-        return req.send_error_with(403, &msg);
+        req.send_error_with(403, &format!("CGI script is not a plain file ({name})"))?;
+        return Ok(false);
     }
-    if !<H as CgiHandler>::is_executable(h, &scriptfile) {
-        let msg = format!("CGI script is not executable ({})", py_repr(&scriptname));
-        return req.send_error_with(403, &msg);
+    if !<H as CgiHandler>::is_executable(h, &script.path) {
+        req.send_error_with(403, &format!("CGI script is not executable ({name})"))?;
+        return Ok(false);
     }
-    // Beyond CPython: the server's body limit (`ServerConfig::max_body`).
     if let (Some(len), Some(max)) = (req.rfile.remaining(), req.server().config().max_body)
         && len > max
     {
         req.close_connection = true;
-        return req.send_error(413);
+        req.send_error(413)?;
+        return Ok(false);
     }
+    Ok(true)
+}
 
+/// The script's command: `argv[0]`, the query argument, the CGI/1.1
+/// environment (plus every header as `HTTP_*` in RFC 3875 mode), and
+/// `nobody`'s ids when the server runs as root.
+fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script) -> Command {
     let software = req.version_string();
-    let translated = h.translate_path(&env::unquote(rest));
+    let translated = h.translate_path(&env::unquote(&script.path_info));
     let translated = translated.to_string_lossy();
     let remote_addr = req.client_address.ip().to_string();
     let vars = cgi_environ(
@@ -282,21 +333,19 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
             server_protocol: req.protocol_version(),
             server_port: req.server().server_port(),
             method: &req.command,
-            rest,
+            rest: &script.path_info,
             path_translated: &translated,
-            script_name: &scriptname,
-            query,
+            script_name: &script.name,
+            query: &script.query,
             remote_addr: &remote_addr,
             headers: &req.headers,
         },
         |name| std::env::var_os(name).is_some(),
     );
-    let mut cmd = Command::new(&scriptfile);
-    std::os::unix::process::CommandExt::arg0(&mut cmd, script);
-    cmd.args(query_argument(query)).envs(vars);
-    let cgi = h.cgi_handler();
-    let (rfc3875, timeout) = (cgi.rfc3875, cgi.timeout);
-    if rfc3875 {
+    let mut cmd = Command::new(&script.path);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, &script.file_name);
+    cmd.args(query_argument(&script.query)).envs(vars);
+    if h.cgi_handler().rfc3875 {
         cmd.envs(env::header_variables(&req.headers));
     }
     if rustix::process::geteuid().is_root() {
@@ -304,6 +353,19 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
         std::os::unix::process::CommandExt::gid(&mut cmd, gid);
         std::os::unix::process::CommandExt::uid(&mut cmd, uid);
     }
+    cmd
+}
+
+/// Starts the script (500 if it cannot start), feeds it the request body
+/// and relays its output: CPython's `200 Script output follows` and the
+/// bytes as they are, or in RFC 3875 mode its parsed `Status:` and headers.
+/// The connection closes after it, since script output has no framing.
+fn run_script(
+    req: &mut Request,
+    cmd: Command,
+    rfc3875: bool,
+    timeout: Option<Duration>,
+) -> io::Result<()> {
     let child = match runner::spawn(cmd) {
         Ok(child) => child,
         Err(e) => {
@@ -326,6 +388,12 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
         }
     });
     req.rfile = rfile;
+    log_ending(req, ending, timeout, max_body);
+    Ok(())
+}
+
+/// Logs how a script run ended, unless it exited with status 0.
+fn log_ending(req: &Request, ending: Ending, timeout: Option<Duration>, max_body: Option<u64>) {
     match ending {
         Ending::Exited(0) => {}
         Ending::Exited(code) => req.log_error(format_args!("CGI script exit code {code}")),
@@ -339,7 +407,6 @@ pub fn default_run_cgi<H: CgiHandler + ?Sized>(
             max_body.unwrap_or_default()
         )),
     }
-    Ok(())
 }
 
 /// `nobody_uid()` (cached, as CPython caches it), with the matching gid.
@@ -376,10 +443,8 @@ impl Handler for CgiHttpRequestHandler {
     }
 
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        match <Self as CgiHandler>::dispatch_inherited(self, req) {
-            Some(r) => r,
-            None => crate::__private::unsupported_method(req, &self.methods()),
-        }
+        let inherited = <Self as CgiHandler>::dispatch_inherited(self, req);
+        super::dispatch_stock(inherited, req, &self.methods())
     }
 
     fn class(&self) -> Class {

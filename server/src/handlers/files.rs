@@ -8,6 +8,17 @@
 //! override `translate_path`, `guess_type`, `list_directory`, `send_head`
 //! or `do_GET`, as a Python subclass would.
 //!
+//! CPython's `send_head` is one method; here it calls one overridable
+//! method per step, so changing one step (say, the conditional-GET rule)
+//! does not mean copying the others: [`resolve_directory`], [`open_file`],
+//! [`send_not_modified`], [`select_range`] and [`send_file_headers`].
+//!
+//! [`resolve_directory`]: FileHandler::resolve_directory
+//! [`open_file`]: FileHandler::open_file
+//! [`send_not_modified`]: FileHandler::send_not_modified
+//! [`select_range`]: FileHandler::select_range
+//! [`send_file_headers`]: FileHandler::send_file_headers
+//!
 //! Beyond CPython, and only when a client asks: `Range` (one range, 206 /
 //! 416) and `If-Range`; opt-in strong `ETag`s with `If-None-Match`, and
 //! `Accept-Ranges: bytes`.
@@ -29,7 +40,7 @@ use crate::request::Class;
 use crate::request::Request;
 
 use self::listing::Entry;
-use self::range::ByteRange;
+pub use self::range::ByteRange;
 
 /// What `send_head` hands to `do_GET`: the response body still to be sent
 /// (Python returns an open file object).
@@ -44,6 +55,41 @@ pub enum Body {
     },
     /// An in-memory body, such as a directory listing.
     Bytes(Vec<u8>),
+}
+
+/// What the directory step of `send_head` ([`FileHandler::resolve_directory`])
+/// decided.
+#[derive(Debug)]
+pub enum Resolved {
+    /// Go on with this path: the request's own, or a directory's index
+    /// page. `stat` is its metadata, `None` if it does not exist.
+    File {
+        /// The file-system path to serve.
+        path: PathBuf,
+        /// Its metadata (one `stat` serves `isdir` and the regular-file check).
+        stat: Option<fs::Metadata>,
+    },
+    /// The response is sent (a redirect, a listing or an error):
+    /// `send_head` returns this body.
+    Sent(Option<Body>),
+}
+
+/// A regular file `send_head` serves, opened, with what its later steps use.
+#[derive(Debug)]
+pub struct OpenFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The open file, at its start.
+    pub file: File,
+    /// Its length (`os.fstat(f.fileno())[6]`).
+    pub size: u64,
+    /// Its modification time (`st_mtime`).
+    pub mtime: SystemTime,
+    /// Its `Content-type`, from [`FileHandler::guess_type`].
+    pub ctype: String,
+    /// Its strong entity tag ([`conditional::etag`]), sent only when
+    /// [`SimpleHttpRequestHandler::etag`] is on.
+    pub etag: String,
 }
 
 /// The stock file handler: CPython's `SimpleHTTPRequestHandler` and its
@@ -195,10 +241,68 @@ pub trait FileHandler: Send + 'static {
     /// `send_head()`: everything GET and HEAD share. Sends the status line
     /// and headers and returns the body GET should send, if any.
     ///
+    /// The default runs the steps below in order ([`default_send_head`]);
+    /// override one step to change only it.
+    ///
     /// # Errors
     /// I/O errors writing the response.
     fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
         default_send_head(self, req)
+    }
+
+    /// Step 1 of `send_head`, for the [`translate_path`](Self::translate_path)
+    /// result: a directory is redirected to its slash form (301), served by
+    /// its first index page, or listed ([`list_directory`](Self::list_directory)).
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn resolve_directory(&mut self, req: &mut Request, path: PathBuf) -> io::Result<Resolved> {
+        default_resolve_directory(self, req, path)
+    }
+
+    /// Step 2: guesses the file's type and opens it; anything but a
+    /// readable regular file is answered `404 File not found` (`None`).
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn open_file(
+        &mut self,
+        req: &mut Request,
+        path: PathBuf,
+        stat: Option<fs::Metadata>,
+    ) -> io::Result<Option<OpenFile>> {
+        default_open_file(self, req, path, stat)
+    }
+
+    /// Step 3, conditional GET: answers `304 Not Modified` and returns
+    /// `true` when the client's copy is current (`If-None-Match` with
+    /// [`etag`](SimpleHttpRequestHandler::etag) on, else CPython's
+    /// `If-Modified-Since` rule).
+    ///
+    /// # Errors
+    /// I/O errors writing the response.
+    fn send_not_modified(&mut self, req: &mut Request, file: &OpenFile) -> io::Result<bool> {
+        default_send_not_modified(self.file_handler(), req, file)
+    }
+
+    /// Step 4: the byte range a `GET` asks for (`Range`, honoured only if
+    /// `If-Range` matches); [`ByteRange::Ignore`] for the whole file.
+    fn select_range(&self, req: &Request, file: &OpenFile) -> ByteRange {
+        default_select_range(req, file)
+    }
+
+    /// Step 5: sends the status line (200, 206 or 416) and the headers, and
+    /// returns the body to send.
+    ///
+    /// # Errors
+    /// I/O errors seeking the file or writing the response.
+    fn send_file_headers(
+        &mut self,
+        req: &mut Request,
+        file: OpenFile,
+        range: ByteRange,
+    ) -> io::Result<Option<Body>> {
+        default_send_file_headers(self.file_handler(), req, file, range)
     }
 
     /// `copyfile(source, outputfile)`: sends a body. A file is sent with
@@ -277,10 +381,8 @@ impl Handler for SimpleHttpRequestHandler {
     }
 
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        match self.dispatch_inherited(req) {
-            Some(r) => r,
-            None => crate::__private::unsupported_method(req, &self.methods()),
-        }
+        let inherited = <Self as FileHandler>::dispatch_inherited(self, req);
+        super::dispatch_stock(inherited, req, &self.methods())
     }
 
     fn class(&self) -> Class {
@@ -308,7 +410,8 @@ fn send_extra_headers(state: &SimpleHttpRequestHandler, req: &mut Request) -> io
     Ok(())
 }
 
-/// The default [`FileHandler::send_head`].
+/// The default [`FileHandler::send_head`]: CPython's `send_head`, as the
+/// steps of [`FileHandler`] in order.
 ///
 /// # Errors
 /// I/O errors writing the response.
@@ -316,32 +419,68 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     h: &mut H,
     req: &mut Request,
 ) -> io::Result<Option<Body>> {
-    let mut path = h.translate_path(&req.path);
-    // One stat serves `os.path.isdir` and the regular-file check below.
-    let mut stat = fs::metadata(&path).ok();
-    if stat.as_ref().is_some_and(fs::Metadata::is_dir) {
-        if let Some(location) = path::directory_redirect(&req.path) {
-            req.send_response(301)?;
-            req.send_header("Location", &location)?;
-            req.send_header("Content-Length", "0")?;
-            req.end_headers()?;
-            return Ok(None);
-        }
-        let index = h.file_handler().index_pages.iter().find_map(|p| {
-            let candidate = path.join(p);
-            let meta = fs::metadata(&candidate)
-                .ok()
-                .filter(fs::Metadata::is_file)?;
-            Some((candidate, meta))
-        });
-        match index {
-            Some((index, meta)) => {
-                path = index;
-                stat = Some(meta);
-            }
-            None => return h.list_directory(req, &path),
-        }
+    let path = h.translate_path(&req.path);
+    let (path, stat) = match h.resolve_directory(req, path)? {
+        Resolved::File { path, stat } => (path, stat),
+        Resolved::Sent(body) => return Ok(body),
+    };
+    let Some(file) = h.open_file(req, path, stat)? else {
+        return Ok(None);
+    };
+    if h.send_not_modified(req, &file)? {
+        return Ok(None);
     }
+    let range = h.select_range(req, &file);
+    h.send_file_headers(req, file, range)
+}
+
+/// The default [`FileHandler::resolve_directory`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_resolve_directory<H: FileHandler + ?Sized>(
+    h: &mut H,
+    req: &mut Request,
+    path: PathBuf,
+) -> io::Result<Resolved> {
+    // One stat serves `os.path.isdir` and the regular-file check of `open_file`.
+    let stat = fs::metadata(&path).ok();
+    if !stat.as_ref().is_some_and(fs::Metadata::is_dir) {
+        return Ok(Resolved::File { path, stat });
+    }
+    if let Some(location) = path::directory_redirect(&req.path) {
+        req.send_response(301)?;
+        req.send_header("Location", &location)?;
+        req.send_header("Content-Length", "0")?;
+        req.end_headers()?;
+        return Ok(Resolved::Sent(None));
+    }
+    let index = h.file_handler().index_pages.iter().find_map(|p| {
+        let candidate = path.join(p);
+        let meta = fs::metadata(&candidate)
+            .ok()
+            .filter(fs::Metadata::is_file)?;
+        Some((candidate, meta))
+    });
+    match index {
+        Some((index, meta)) => Ok(Resolved::File {
+            path: index,
+            stat: Some(meta),
+        }),
+        None => h.list_directory(req, &path).map(Resolved::Sent),
+    }
+}
+
+/// The default [`FileHandler::open_file`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_open_file<H: FileHandler + ?Sized>(
+    h: &mut H,
+    req: &mut Request,
+    path: PathBuf,
+    stat: Option<fs::Metadata>,
+) -> io::Result<Option<OpenFile>> {
     let ctype = h.guess_type(&path);
     if path::os_bytes(path.as_os_str()).ends_with(b"/") {
         req.send_error_with(404, "File not found")?;
@@ -361,52 +500,93 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
         }),
         _ => Err(not_regular()),
     };
-    let (mut file, meta) = match opened {
-        Ok(x) => x,
-        Err(_) => {
-            req.send_error_with(404, "File not found")?;
-            return Ok(None);
-        }
+    let Ok((file, meta)) = opened else {
+        req.send_error_with(404, "File not found")?;
+        return Ok(None);
     };
     let size = meta.len();
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-    let state = h.file_handler();
-    let etag = conditional::etag(mtime, size);
+    Ok(Some(OpenFile {
+        path,
+        file,
+        size,
+        mtime,
+        ctype,
+        etag: conditional::etag(mtime, size),
+    }))
+}
+
+/// The default [`FileHandler::send_not_modified`].
+///
+/// # Errors
+/// I/O errors writing the response.
+pub fn default_send_not_modified(
+    state: &SimpleHttpRequestHandler,
+    req: &mut Request,
+    file: &OpenFile,
+) -> io::Result<bool> {
     let inm = req.headers.get("If-None-Match").map(str::to_owned);
     if state.etag
         && let Some(inm) = &inm
     {
         // RFC 9110 §13.2.2: If-None-Match takes precedence over If-Modified-Since.
-        if conditional::none_match_hits(inm, &etag) {
+        if conditional::none_match_hits(inm, &file.etag) {
             req.send_response(304)?;
-            req.send_header("ETag", &etag)?;
+            req.send_header("ETag", &file.etag)?;
             req.end_headers()?;
-            return Ok(None);
+            return Ok(true);
         }
     } else if inm.is_none()
         && let Some(ims) = req.headers.get("If-Modified-Since")
-        && conditional::not_modified_since(ims, mtime)
+        && conditional::not_modified_since(ims, file.mtime)
     {
         req.send_response(304)?;
         if state.etag {
-            req.send_header("ETag", &etag)?;
+            req.send_header("ETag", &file.etag)?;
         }
         req.end_headers()?;
-        return Ok(None);
+        return Ok(true);
     }
+    Ok(false)
+}
 
-    let mut range = ByteRange::Ignore;
-    if req.command == "GET"
-        && let Some(r) = req.headers.get("Range")
-    {
-        let if_range_ok = req
-            .headers
-            .get("If-Range")
-            .is_none_or(|v| conditional::if_range_matches(v, &etag, mtime));
-        if if_range_ok {
-            range = range::parse_range(r, size);
-        }
+/// The default [`FileHandler::select_range`].
+pub fn default_select_range(req: &Request, file: &OpenFile) -> ByteRange {
+    if req.command != "GET" {
+        return ByteRange::Ignore;
     }
+    let Some(r) = req.headers.get("Range") else {
+        return ByteRange::Ignore;
+    };
+    let if_range_ok = req
+        .headers
+        .get("If-Range")
+        .is_none_or(|v| conditional::if_range_matches(v, &file.etag, file.mtime));
+    if if_range_ok {
+        range::parse_range(r, file.size)
+    } else {
+        ByteRange::Ignore
+    }
+}
+
+/// The default [`FileHandler::send_file_headers`].
+///
+/// # Errors
+/// I/O errors seeking the file or writing the response.
+pub fn default_send_file_headers(
+    state: &SimpleHttpRequestHandler,
+    req: &mut Request,
+    file: OpenFile,
+    range: ByteRange,
+) -> io::Result<Option<Body>> {
+    let OpenFile {
+        mut file,
+        size,
+        mtime,
+        ctype,
+        etag,
+        ..
+    } = file;
     let last_modified = conditional::last_modified(mtime);
     let (len, content_range) = match range {
         ByteRange::Ignore => {

@@ -5,6 +5,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::date::{days_from_civil, days_in_month, imf_fixdate};
+use crate::pystr::{PyIntError, py_int};
+
 const MONTHNAMES: [&str; 24] = [
     "jan",
     "feb",
@@ -59,42 +62,60 @@ pub struct PyDate {
     pub offset: Option<i64>,
 }
 
-/// Python's `int(s)` for ASCII input: optional sign, digits, single `_`
-/// between digits.
-fn py_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let neg = s.starts_with('-');
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
+/// `email._parseaddr._parsedate_tz`: `[yy, mm, dd, hh, mm, ss]` and the
+/// offset in seconds (`None` = no usable zone). An offset is `i128` because
+/// Python's is unbounded: a hostile one saturates, and is then rejected as
+/// a day or more by [`parsedate_to_datetime`].
+fn parsedate_tz(data: &str) -> Option<([i64; 6], Option<i128>)> {
+    let [dd, mm, mut yy, mut tm, mut tz] = date_words(data)?;
+    if dd.is_empty() || mm.is_empty() || yy.is_empty() {
         return None;
     }
-    let mut n: i64 = 0;
-    for b in digits.bytes() {
-        match b {
-            b'_' => {}
-            b'0'..=b'9' => n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?,
-            _ => return None,
+    let (mut dd, month) = day_and_month(dd, &mm)?;
+    if dd.ends_with(',') {
+        dd.pop();
+    }
+    if yy.find(':').is_some_and(|i| i > 0) {
+        std::mem::swap(&mut yy, &mut tm);
+    }
+    if yy.ends_with(',') {
+        yy.pop();
+        if yy.is_empty() {
+            return None;
         }
     }
-    Some(if neg { -n } else { n })
+    if !yy.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        std::mem::swap(&mut yy, &mut tz);
+    }
+    if tm.ends_with(',') {
+        tm.pop();
+        if tm.is_empty() {
+            return None;
+        }
+    }
+    let [thh, tmm, tss] = time_words(&tm)?;
+    let mut year = int_field(&yy)?;
+    let day = int_field(&dd)?;
+    let (h, mi, s) = (int_field(thh)?, int_field(tmm)?, int_field(tss)?);
+    if year < 100 {
+        year += if year > 68 { 1900 } else { 2000 };
+    }
+    Some(([year, month, day, h, mi, s], zone_offset(&tz)))
 }
 
-/// `email._parseaddr._parsedate_tz`: `[yy, mm, dd, hh, mm, ss]` and the
-/// offset in seconds (`None` = no usable zone).
-fn parsedate_tz(data: &str) -> Option<([i64; 6], Option<i64>)> {
+/// The first part of `_parsedate_tz`, up to `[dd, mm, yy, tm, tz] =
+/// data[:5]`: the words of `data` without a day name, with `dd-mm-yy`
+/// split into three and a zone glued to the time (`22:13:20+0100`) split
+/// off (or an empty zone added).
+fn date_words(data: &str) -> Option<[String; 5]> {
     let mut data: Vec<String> = crate::pystr::py_split(data)
         .into_iter()
         .map(str::to_owned)
         .collect();
-    if data.is_empty() {
-        return None;
-    }
-    if data[0].ends_with(',') || DAYNAMES.contains(&data[0].to_lowercase().as_str()) {
+    let first = data.first()?;
+    if first.ends_with(',') || DAYNAMES.contains(&first.to_lowercase().as_str()) {
         data.remove(0);
-    } else if let Some(i) = data[0].rfind(',') {
+    } else if let Some(i) = first.rfind(',') {
         data[0] = data[0][i + 1..].to_owned();
     }
     if data.len() == 3 {
@@ -118,12 +139,15 @@ fn parsedate_tz(data: &str) -> Option<([i64; 6], Option<i64>)> {
     if data.len() < 5 {
         return None;
     }
-    let [mut dd, mut mm, mut yy, mut tm, mut tz] =
-        <[String; 5]>::try_from(data[..5].to_vec()).ok()?;
-    if dd.is_empty() || mm.is_empty() || yy.is_empty() {
-        return None;
-    }
-    mm = mm.to_lowercase();
+    data.truncate(5);
+    <[String; 5]>::try_from(data).ok()
+}
+
+/// The day word and the month number (1-12): `mm` names the month, or
+/// else `dd` does and the two are swapped (`Nov 14`); `None` if neither.
+fn day_and_month(dd: String, mm: &str) -> Option<(String, i64)> {
+    let mut mm = mm.to_lowercase();
+    let mut dd = dd;
     if !MONTHNAMES.contains(&mm.as_str()) {
         (dd, mm) = (mm, dd.to_lowercase());
         if !MONTHNAMES.contains(&mm.as_str()) {
@@ -134,27 +158,12 @@ fn parsedate_tz(data: &str) -> Option<([i64; 6], Option<i64>)> {
     if month > 12 {
         month -= 12;
     }
-    if dd.ends_with(',') {
-        dd.pop();
-    }
-    if yy.find(':').is_some_and(|i| i > 0) {
-        std::mem::swap(&mut yy, &mut tm);
-    }
-    if yy.ends_with(',') {
-        yy.pop();
-        if yy.is_empty() {
-            return None;
-        }
-    }
-    if !yy.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        std::mem::swap(&mut yy, &mut tz);
-    }
-    if tm.ends_with(',') {
-        tm.pop();
-        if tm.is_empty() {
-            return None;
-        }
-    }
+    Some((dd, month))
+}
+
+/// `hh:mm[:ss]` (or `hh.mm[.ss]`) split into hours, minutes and seconds
+/// (`"0"` when absent).
+fn time_words(tm: &str) -> Option<[&str; 3]> {
     let mut parts: Vec<&str> = tm.split(':').collect();
     if parts.len() == 1 && tm.contains('.') {
         parts = tm.split('.').collect();
@@ -162,56 +171,37 @@ fn parsedate_tz(data: &str) -> Option<([i64; 6], Option<i64>)> {
             return None;
         }
     }
-    let (thh, tmm, tss) = match parts.as_slice() {
-        [h, m] => (*h, *m, "0"),
-        [h, m, s] => (*h, *m, *s),
-        _ => return None,
-    };
-    let mut year = py_int(&yy)?;
-    let day = py_int(&dd)?;
-    let (h, mi, s) = (py_int(thh)?, py_int(tmm)?, py_int(tss)?);
-    if year < 100 {
-        year += if year > 68 { 1900 } else { 2000 };
+    match parts.as_slice() {
+        [h, m] => Some([*h, *m, "0"]),
+        [h, m, s] => Some([*h, *m, *s]),
+        _ => None,
     }
+}
+
+/// `int(field)` for a date field. Python would go on with a value beyond
+/// `i64`, but no such year, day or time is valid, so it is `None` at once.
+fn int_field(s: &str) -> Option<i64> {
+    i64::try_from(py_int(s).ok()?).ok()
+}
+
+/// The zone's offset in seconds: a name from `_timezones` or `±hhmm`
+/// (`-0000` and anything else unusable is `None`, a naive datetime).
+/// Saturates where Python's unbounded arithmetic would go on.
+fn zone_offset(tz: &str) -> Option<i128> {
     let tz = tz.to_uppercase();
-    let mut offset = match TIMEZONES.iter().find(|(n, _)| *n == tz) {
-        Some((_, o)) => Some(*o),
-        None => {
-            let o = py_int(&tz);
-            if o == Some(0) && tz.starts_with('-') {
-                None
-            } else {
-                o
-            }
-        }
+    let hhmm = match TIMEZONES.iter().find(|(n, _)| *n == tz) {
+        Some((_, o)) => i128::from(*o),
+        None => match py_int(&tz) {
+            Ok(0) if tz.starts_with('-') => return None,
+            Ok(o) => o,
+            // Python's `int` has no bound: the offset is over a day anyway.
+            Err(PyIntError::TooLarge) => i128::MAX,
+            Err(PyIntError::Invalid) => return None,
+        },
     };
-    if let Some(o) = offset
-        && o != 0
-    {
-        let (sign, o) = if o < 0 { (-1, -o) } else { (1, o) };
-        offset = Some(sign * ((o / 100) * 3600 + (o % 100) * 60));
-    }
-    Some(([year, month, day, h, mi, s], offset))
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (Hinnant).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let (hh, mm) = (hhmm.unsigned_abs() / 100, hhmm.unsigned_abs() % 100);
+    let secs = i128::try_from(hh.saturating_mul(3600).saturating_add(mm * 60)).unwrap_or(i128::MAX);
+    Some(if hhmm < 0 { -secs } else { secs })
 }
 
 /// `email.utils.parsedate_to_datetime(value)`; `None` where Python raises
@@ -223,8 +213,13 @@ pub fn parsedate_to_datetime(value: &str) -> Option<PyDate> {
         && (1..=days_in_month(y, mo)).contains(&d)
         && (0..24).contains(&h)
         && (0..60).contains(&mi)
-        && (0..60).contains(&s)
-        && offset.is_none_or(|o| o.abs() < 86_400);
+        && (0..60).contains(&s);
+    // `datetime.timezone` takes only offsets strictly within a day.
+    let offset = match offset {
+        None => None,
+        Some(o) if o.unsigned_abs() < 86_400 => i64::try_from(o).ok(),
+        Some(_) => return None,
+    };
     if !valid {
         return None;
     }
@@ -249,33 +244,7 @@ pub fn mtime_secs(mtime: SystemTime) -> i64 {
 /// `email.utils.formatdate(mtime, usegmt=True)` (`Last-Modified`), also for
 /// times before 1970, which `httpdate` cannot format.
 pub fn last_modified(mtime: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = mtime_secs(mtime);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[days.rem_euclid(7) as usize],
-        d,
-        MONTHS[(m - 1) as usize],
-        y,
-        tod / 3600,
-        tod / 60 % 60,
-        tod % 60
-    )
+    imf_fixdate(mtime_secs(mtime))
 }
 
 /// CPython's `send_head` rule: `true` (answer 304) if `If-Modified-Since`
@@ -366,6 +335,31 @@ mod tests {
         assert_eq!(plus.offset, Some(3600));
         let est = parsedate_to_datetime("14 Nov 2023 22:13:20 EST").unwrap();
         assert_eq!(est.offset, Some(-18000));
+    }
+
+    /// A zone offset Python's unbounded `int` reads but `datetime.timezone`
+    /// rejects (a day or more): `parsedate_to_datetime` raises, `send_head`
+    /// ignores the header. Used to overflow `(o / 100) * 3600` (a panic in
+    /// a debug build) or, past `i64`, to read as a naive date.
+    #[test]
+    fn hostile_zone_offsets_are_rejected() {
+        let mtime = UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        for zone in [
+            "+2400",
+            "-2400",
+            "+99999999999999999",
+            "+999999999999999999",
+            "-999999999999999999",
+            "+9999999999999999999",
+            "+99999999999999999999999999999999999999999",
+            "-99999999999999999999999999999999999999999",
+        ] {
+            let ims = format!("Sun, 13 Sep 2020 12:26:40 {zone}");
+            assert_eq!(parsedate_to_datetime(&ims), None, "{ims}");
+            assert!(!not_modified_since(&ims, mtime), "{ims}");
+        }
+        let ok = parsedate_to_datetime("Sun, 13 Sep 2020 12:26:40 +2359").unwrap();
+        assert_eq!(ok.offset, Some(86_340));
     }
 
     #[test]
