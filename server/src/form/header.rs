@@ -3,8 +3,10 @@
 //! (RFC 2045 §5.1 parameters, RFC 7578 §4.2, RFC 8187 `filename*`): what
 //! `cgi.FieldStorage` got from `email.message.Message.get_param`.
 
-use super::FormError;
-use super::multipart::MAX_BOUNDARY_LEN;
+use super::error::FormError;
+
+/// Longest boundary RFC 2046 §5.1.1 allows (`1*70` characters).
+pub const MAX_BOUNDARY_LEN: usize = 70;
 
 /// The `boundary` of a `multipart/form-data` `Content-Type` value.
 ///

@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 
 use crate::headers::Headers;
 
-use super::FormError;
+use super::error::FormError;
 use super::header::{boundary_from_content_type, decode_ext_value, split_header_value};
 
 /// Default cap on the number of parts: Werkzeug's `max_form_parts` and
@@ -27,8 +27,6 @@ pub const MAX_TOTAL_SIZE: u64 = 100 * 1024 * 1024;
 /// Default cap on a non-file field read into memory with [`Part::text`] or
 /// [`Part::bytes`]: Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` (2.5 MB).
 pub const MAX_FIELD_SIZE: usize = 2_621_440;
-/// Longest boundary RFC 2046 §5.1.1 allows (`1*70` characters).
-pub const MAX_BOUNDARY_LEN: usize = 70;
 /// How much is read from the underlying reader at a time.
 const CHUNK: usize = 8 * 1024;
 
