@@ -214,7 +214,12 @@ fn test_return_explain_error() {
 fn test_latin1_header() {
     let srv = spawn(|| RequestHandler);
     let mut request = b"LATINONEHEADER / HTTP/1.1\r\nX-Special-Incoming: ".to_vec();
-    request.extend_from_slice(&basehttp::pystr::to_latin1("Ärger mit Unicode"));
+    request.extend_from_slice(
+        &"Ärger mit Unicode"
+            .chars()
+            .map(|c| c as u8)
+            .collect::<Vec<u8>>(),
+    );
     request.extend_from_slice(b"\r\n\r\n");
     let bytes = raw(srv.addr, &request);
     let resp = parse(&bytes);

@@ -149,7 +149,7 @@ fn file_handler_requests_give_the_same_bytes() {
         .unwrap();
     let ims = format!(
         "GET /tmpdir/test HTTP/1.0\r\nIf-Modified-Since: {}\r\n\r\n",
-        basehttp::date::date_time_string(mtime)
+        httpdate::fmt_http_date(mtime)
     );
     let files = SimpleHttpRequestHandler::new(dir.path());
     let requests: Vec<&[u8]> = vec![

@@ -26,7 +26,7 @@ impl FileHandler for Upload {
 
     fn translate_path(&self, path: &str) -> PathBuf {
         let path = path.strip_prefix("/files").unwrap_or("/nonexistent-prefix");
-        basehttp::handlers::files::path::translate_path(path, &self.files.directory)
+        FileHandler::translate_path(&self.files, path)
     }
 }
 

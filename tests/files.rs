@@ -7,7 +7,6 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use basehttp::handlers::files::path::quote_fs_name;
 use basehttp::handlers::{FileHandler, SimpleHttpRequestHandler};
 use basehttp::{Class, Handler, Request};
 
@@ -169,7 +168,7 @@ fn test_head() {
 fn file_response_is_byte_exact() {
     let f = Fixture::new();
     let r = f.get(&format!("{}/test", f.base));
-    let lm = basehttp::date::date_time_string(mtime_of(&f.sub().join("test")));
+    let lm = httpdate::fmt_http_date(mtime_of(&f.sub().join("test")));
     let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -191,12 +190,12 @@ fn test_browser_cache() {
     let f = Fixture::new();
     let path = format!("{}/test", f.base);
     let mtime = mtime_of(&f.sub().join("test"));
-    let same = basehttp::date::date_time_string(mtime);
+    let same = httpdate::fmt_http_date(mtime);
     let r = f.request("GET", &path, &[("If-Modified-Since", &same)]);
     assert_eq!(r.status, 304);
     let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["Server", "Date"]);
-    let later = basehttp::date::date_time_string(mtime + Duration::from_secs(3600));
+    let later = httpdate::fmt_http_date(mtime + Duration::from_secs(3600));
     assert_eq!(
         f.request("GET", &path, &[("If-Modified-Since", &later)])
             .status,
@@ -209,7 +208,7 @@ fn test_browser_cache_file_changed() {
     let f = Fixture::new();
     let path = format!("{}/test", f.base);
     let mtime = mtime_of(&f.sub().join("test"));
-    let old = basehttp::date::date_time_string(mtime - Duration::from_secs(365 * 86400));
+    let old = httpdate::fmt_http_date(mtime - Duration::from_secs(365 * 86400));
     assert_eq!(
         f.request("GET", &path, &[("If-Modified-Since", &old)])
             .status,
@@ -222,7 +221,7 @@ fn test_browser_cache_file_changed() {
 fn test_browser_cache_with_If_None_Match_header() {
     let f = Fixture::new();
     let path = format!("{}/test", f.base);
-    let same = basehttp::date::date_time_string(mtime_of(&f.sub().join("test")));
+    let same = httpdate::fmt_http_date(mtime_of(&f.sub().join("test")));
     let r = f.request(
         "GET",
         &path,
@@ -267,7 +266,7 @@ fn test_invalid_requests() {
 fn test_last_modified() {
     let f = Fixture::new();
     let r = f.get(&format!("{}/test", f.base));
-    let want = basehttp::date::date_time_string(mtime_of(&f.sub().join("test")));
+    let want = httpdate::fmt_http_date(mtime_of(&f.sub().join("test")));
     assert_eq!(r.header("Last-Modified"), Some(want.as_str()));
 }
 
@@ -617,7 +616,7 @@ fn range_garbage_multiple_and_head_give_200() {
 #[test]
 fn if_range_mismatch_serves_everything() {
     let f = Fixture::with(|h| h.with_etag(true));
-    let lm = basehttp::date::date_time_string(mtime_of(&f.sub().join("test")));
+    let lm = httpdate::fmt_http_date(mtime_of(&f.sub().join("test")));
     let r = f.request(
         "GET",
         "/tmpdir/test",
@@ -739,7 +738,7 @@ impl FileHandler for Upload {
         } else {
             path
         };
-        basehttp::handlers::files::path::translate_path(path, &self.files.directory)
+        FileHandler::translate_path(&self.files, path)
     }
 }
 
@@ -904,4 +903,26 @@ fn backslash_redirect_stays_on_site() {
         assert_eq!(resp.status, 301, "{target}");
         assert_eq!(resp.header("Location"), Some(want), "{target}");
     }
+}
+
+/// `urllib.parse.quote(name, errors='surrogatepass')` of an OS file name,
+/// as the listing links it: bytes that are not UTF-8 are their
+/// `surrogateescape` code point's surrogatepass bytes (`\xff` -> `%ED%B3%BF`).
+fn quote_fs_name(name: &[u8]) -> String {
+    let mut bytes = Vec::new();
+    for chunk in name.utf8_chunks() {
+        bytes.extend_from_slice(chunk.valid().as_bytes());
+        for &b in chunk.invalid() {
+            bytes.extend_from_slice(&[0xED, 0xB0 | (b >> 6), 0x80 | (b & 0x3F)]);
+        }
+    }
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

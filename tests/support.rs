@@ -6,7 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use basehttp::{Handler, Request, ServerConfig, ThreadingHttpServer};
 
@@ -259,7 +259,11 @@ static LOGGED: Condvar = Condvar::new();
 
 /// A `log_message` hook that records the line the default hook would print.
 pub fn capture_log(req: &Request, message: &str) {
-    let line = basehttp::log::format_log_line(&req.address_string(), SystemTime::now(), message);
+    let line = format!(
+        "{} - - [{}] {message}\n",
+        req.address_string(),
+        req.log_date_time_string()
+    );
     LOGS.lock()
         .unwrap()
         .push((req.server().server_port(), line));

@@ -156,8 +156,7 @@ pub fn safe_file_name(raw: &str) -> Option<String> {
 
 fn percent_decode(s: &str) -> String {
     // The query string is not part of the name.
-    let s = s.split(['?', '#']).next().unwrap_or("");
-    String::from_utf8_lossy(&basehttp::pystr::unquote_to_bytes(s.as_bytes())).into_owned()
+    basehttp::urlsplit(s).path_unquoted()
 }
 
 fn main() -> io::Result<()> {

@@ -15,7 +15,6 @@ use std::io;
 
 use basehttp::form::{self, FormError, Limits};
 use basehttp::prelude::*;
-use basehttp::pystr::py_repr;
 
 /// The PyMOTW `PostHandler`.
 pub struct PostHandler;
@@ -140,4 +139,14 @@ fn main() -> io::Result<()> {
     let server = HttpServer::bind(("127.0.0.1", port), || PostHandler)?;
     println!("Starting server, use <Ctrl-C> to stop");
     server.serve_forever()
+}
+
+/// Python's `repr()` of a string, for the names these forms carry: single
+/// quotes unless it holds one and no double quote.
+fn py_repr(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{}\"", s.replace('\\', "\\\\"))
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
 }

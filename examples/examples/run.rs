@@ -20,7 +20,6 @@ use std::io;
 use std::net::ToSocketAddrs;
 
 use basehttp::prelude::*;
-use basehttp::pystr::py_repr;
 
 /// `BaseHTTPRequestHandler` itself: no `do_*` methods. `#[http_handler]`
 /// wants at least one, so this implements [`Handler`] by hand.
@@ -32,8 +31,7 @@ impl Handler for BaseHandler {
     }
 
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        let message = format!("Unsupported method ({})", py_repr(&req.command));
-        req.send_error_with(501, &message)
+        basehttp::unsupported_method(req, &self.methods())
     }
 }
 

@@ -2,7 +2,9 @@
 //! splitter: no input may panic. Run with `cargo +nightly fuzz run urlencoded`.
 #![no_main]
 
-use basehttp::form::{UrlencodedOptions, parse_urlencoded, parse_urlencoded_with, split_header_value};
+use basehttp::form::{
+    UrlencodedOptions, parse_urlencoded, parse_urlencoded_with, split_header_value,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,87 +1,55 @@
-//! The `basehttp` command line: a port of the argparse parser of
-//! `python -m http.server` (CPython 3.15 `http.server._main`, plus 3.14's
-//! `--cgi`, and `--cgi-rfc3875` of our own), TLS options included. Pure: [`Args::parse`] takes the arguments and
-//! returns a value or a [`UsageError`], so tests feed it vectors.
+//! The `basehttp` command line (a module of the binary, not the library): a
+//! port of the argparse parser of `python -m http.server` (CPython 3.15
+//! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
+//! `--cgi-rfc3875`). Pure: [`Args::parse`] takes the arguments and returns a
+//! value or a [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
 
 /// The program name shown in usage and error lines.
-pub const PROG: &str = "basehttp";
+pub(crate) const PROG: &str = "basehttp";
 
-/// argparse's usage line for this parser (prog `basehttp`, 80 columns).
-pub const USAGE: &str = "\
-usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-                [--cgi-rfc3875] [--content-type CONTENT_TYPE]
-                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
-                [-H HEADER VALUE]
-                [port]
-";
+/// argparse's `--help` output (3.13+ layout, 80 columns), kept in
+/// `help.txt` so the binary's tests compare against the same text.
+pub(crate) const HELP: &str = include_str!("help.txt");
 
-/// argparse's `--help` output (3.13+ layout, 80 columns).
-pub const HELP: &str = "\
-usage: basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi]
-                [--cgi-rfc3875] [--content-type CONTENT_TYPE]
-                [--tls-cert PATH] [--tls-key PATH] [--tls-password-file PATH]
-                [-H HEADER VALUE]
-                [port]
-
-positional arguments:
-  port                  bind to this port (default: 8000)
-
-options:
-  -h, --help            show this help message and exit
-  -b, --bind ADDRESS    bind to this address (default: all interfaces)
-  -d, --directory DIRECTORY
-                        serve this directory (default: current directory)
-  -p, --protocol VERSION
-                        conform to this HTTP version (default: HTTP/1.0)
-  --cgi                 run as CGI server
-  --cgi-rfc3875         run as CGI server following RFC 3875: the script's
-                        Status: and Location: headers set the response, and
-                        every request header reaches it as HTTP_*
-  --content-type CONTENT_TYPE
-                        default content type for unknown extensions (default:
-                        application/octet-stream)
-  --tls-cert PATH       path to the TLS certificate chain file
-  --tls-key PATH        path to the TLS key file
-  --tls-password-file PATH
-                        path to the password file for the TLS key
-  -H, --header HEADER VALUE
-                        Add a custom response header (can be specified
-                        multiple times)
-";
+/// argparse's usage lines: the help text up to its first blank line.
+pub(crate) fn usage() -> &'static str {
+    let end = HELP.find("\n\n").map_or(HELP.len(), |i| i + 1);
+    &HELP[..end]
+}
 
 /// CPython's default port.
-pub const DEFAULT_PORT: u16 = 8000;
+pub(crate) const DEFAULT_PORT: u16 = 8000;
 
 /// The parsed command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Args {
+pub(crate) struct Args {
     /// `port` (default 8000; 0 picks a free port).
-    pub port: u16,
+    pub(crate) port: u16,
     /// `-b/--bind`: `None` ⇒ all interfaces (`::` dual-stack, else `0.0.0.0`).
-    pub bind: Option<String>,
+    pub(crate) bind: Option<String>,
     /// `-d/--directory`: `None` ⇒ the current directory.
-    pub directory: Option<OsString>,
+    pub(crate) directory: Option<OsString>,
     /// `-p/--protocol`, verbatim (`HTTP/1.0` by default).
-    pub protocol: String,
+    pub(crate) protocol: String,
     /// `--cgi`: serve with the CGI handler.
-    pub cgi: bool,
+    pub(crate) cgi: bool,
     /// `--cgi-rfc3875`: serve with the CGI handler in its RFC 3875 mode
     /// (implies `--cgi`).
     pub cgi_rfc3875: bool,
     /// `--content-type` (`default_content_type`).
-    pub content_type: String,
+    pub(crate) content_type: String,
     /// `-H/--header NAME VALUE`, in order.
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// `--tls-cert PATH` (3.14): serve HTTPS with this certificate chain.
-    pub tls_cert: Option<OsString>,
+    pub(crate) tls_cert: Option<OsString>,
     /// `--tls-key PATH`: the key, when not in the certificate file.
-    pub tls_key: Option<OsString>,
+    pub(crate) tls_key: Option<OsString>,
     /// `--tls-password-file PATH`: read by [`Args::tls_password`].
-    pub tls_password_file: Option<OsString>,
+    pub(crate) tls_password_file: Option<OsString>,
 }
 
 impl Default for Args {
@@ -104,17 +72,17 @@ impl Default for Args {
 
 /// Why the arguments did not give an [`Args`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UsageError {
+pub(crate) enum UsageError {
     /// `-h/--help`: print [`HELP`] to stdout, exit 0.
     Help,
-    /// A usage error: print [`USAGE`] and `basehttp: error: <message>` to
+    /// A usage error: print the usage lines and `basehttp: error: <message>` to
     /// stderr, exit 2.
     Invalid(String),
 }
 
 impl UsageError {
     /// The process exit status argparse uses.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             UsageError::Help => 0,
             UsageError::Invalid(_) => 2,
@@ -127,7 +95,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UsageError::Help => f.write_str(HELP),
-            UsageError::Invalid(msg) => writeln!(f, "{USAGE}{PROG}: error: {msg}"),
+            UsageError::Invalid(msg) => writeln!(f, "{}{PROG}: error: {msg}", usage()),
         }
     }
 }
@@ -240,7 +208,7 @@ impl Args {
     /// # Errors
     /// [`UsageError::Help`] for `-h/--help`, [`UsageError::Invalid`] for
     /// anything argparse would reject (exit status 2).
-    pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, UsageError> {
+    pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, UsageError> {
         let mut out = Args::default();
         let mut queue: VecDeque<OsString> = args.into_iter().collect();
         let mut positionals: Vec<String> = Vec::new();
@@ -410,7 +378,7 @@ impl Args {
     /// # Errors
     /// A usage error (exit status 2) if the file cannot be read:
     /// `Failed to read TLS password file: [Errno 2] No such file or directory: 'x'`.
-    pub fn tls_password(&self) -> Result<Option<String>, UsageError> {
+    pub(crate) fn tls_password(&self) -> Result<Option<String>, UsageError> {
         let Some(path) = self.tls_password_file.as_ref().filter(|p| !p.is_empty()) else {
             return Ok(None);
         };
@@ -578,7 +546,10 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.to_string(),
-            format!("{USAGE}basehttp: error: unrecognized arguments: --unknown-flag\n")
+            format!(
+                "{}basehttp: error: unrecognized arguments: --unknown-flag\n",
+                usage()
+            )
         );
     }
 

@@ -10,23 +10,23 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Month abbreviations, as `email.utils` and `BaseHTTPRequestHandler.monthname` write them.
-pub const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 /// Weekday abbreviations from Monday, as `email.utils` writes them.
-pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub(crate) const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
 /// `date_time_string(timestamp)`: `Sun, 06 Nov 1994 08:49:37 GMT`, seconds truncated.
-pub fn date_time_string(t: SystemTime) -> String {
+pub(crate) fn date_time_string(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
 }
 
 /// `log_date_time_string()` for a given time: `23/Nov/2026 12:06:36`.
-pub fn log_date_time_string(t: SystemTime) -> String {
+pub(crate) fn log_date_time_string(t: SystemTime) -> String {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
@@ -45,14 +45,14 @@ pub fn log_date_time_string(t: SystemTime) -> String {
 }
 
 /// Parses an HTTP date (IMF-fixdate, RFC 850 or asctime) to a time.
-pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(s).ok()
 }
 
 /// `email.utils.formatdate(secs, usegmt=True)` for whole seconds since the
 /// epoch, also before 1970 (which `httpdate` cannot format):
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub fn imf_fixdate(secs: i64) -> String {
+pub(crate) fn imf_fixdate(secs: i64) -> String {
     let days = secs.div_euclid(DAY);
     let tod = secs.rem_euclid(DAY);
     let (y, m, d) = civil_from_days(days);
@@ -70,7 +70,7 @@ pub fn imf_fixdate(secs: i64) -> String {
 }
 
 /// The number of days in month `m` (1-12) of the proleptic Gregorian year `y`.
-pub fn days_in_month(y: i64, m: i64) -> i64 {
+pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         4 | 6 | 9 | 11 => 30,
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
@@ -81,7 +81,7 @@ pub fn days_in_month(y: i64, m: i64) -> i64 {
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Hinnant's
 /// `days_from_civil`); `m` is 1-12.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -92,7 +92,7 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 to (year, month, day), Hinnant's `civil_from_days`.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -109,10 +109,9 @@ extern crate self as basehttp;
 pub mod __private;
 mod body;
 mod chunked;
-pub mod cli;
 mod config;
 mod connection;
-pub mod date;
+mod date;
 mod engine;
 pub mod form;
 mod handler;
@@ -122,10 +121,10 @@ mod headers;
 mod https;
 mod info;
 pub mod limits;
-pub mod log;
+mod log;
 mod memory;
-pub mod parse;
-pub mod pystr;
+mod parse;
+mod pystr;
 mod request;
 mod response;
 mod sendfile;
@@ -170,6 +169,13 @@ pub mod fuzzing {
     /// if the input ends first, or the error's text.
     pub fn chunked_decode_all(input: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
         crate::chunked::decode_all(input).map_err(|e| e.to_string())
+    }
+
+    /// The request-head parser over `data`, line by line as a connection
+    /// feeds it; panics where the framing decision disagrees with the
+    /// headers.
+    pub fn request_head(data: &[u8]) {
+        crate::parse::fuzz_request_head(data);
     }
 
     /// The chunked decoder fed `input` in pieces of `step` bytes: must agree

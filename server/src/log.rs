@@ -9,7 +9,7 @@ use crate::pystr::is_py_space;
 
 /// `"%s - - [%s] %s\n" % (address_string(), log_date_time_string(), message)`
 /// (`message` as `Request::log_message` passes it: escaped).
-pub fn format_log_line(address: &str, now: SystemTime, message: &str) -> String {
+pub(crate) fn format_log_line(address: &str, now: SystemTime, message: &str) -> String {
     format!(
         "{} - - [{}] {}\n",
         address,
@@ -20,7 +20,7 @@ pub fn format_log_line(address: &str, now: SystemTime, message: &str) -> String 
 
 /// The request line as 3.15's `log_request` shows it: three parts re-joined
 /// with single spaces (the third keeps its inner whitespace), otherwise as is.
-pub fn log_requestline(requestline: &str) -> String {
+pub(crate) fn log_requestline(requestline: &str) -> String {
     let trimmed = requestline.trim_start_matches(is_py_space);
     let mut parts = trimmed.splitn(2, is_py_space);
     let (Some(method), Some(rest)) = (parts.next(), parts.next()) else {

@@ -6,17 +6,23 @@
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
 //! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
 
+mod cli;
+/// Python string helpers, shared with the library (compiled into both).
+#[path = "pystr.rs"]
+#[allow(dead_code)]
+mod pystr;
+
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use basehttp::cli::{Args, PROG, UsageError};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
 use basehttp::{
     Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
+use cli::{Args, PROG, UsageError};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 

@@ -11,17 +11,17 @@ use crate::pystr::{latin1, py_repr, py_split};
 
 /// Longest request line, terminator included (CPython: `rfile.readline(65537)`
 /// and `len > 65536` ⇒ 414).
-pub const MAX_REQUEST_LINE: usize = 65_536;
+pub(crate) const MAX_REQUEST_LINE: usize = 65_536;
 /// Longest header line (`http.client._MAXLINE`).
-pub const MAX_HEADER_LINE: usize = 65_536;
+pub(crate) const MAX_HEADER_LINE: usize = 65_536;
 /// Most header fields (`http.client._MAXHEADERS`; 3.15 accepts exactly 100).
-pub const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEADERS: usize = 100;
 /// Longest version component (`len(x) > 10` is rejected, gh-103204).
 const MAX_VERSION_DIGITS: usize = 10;
 
 /// Why a request head was refused. Each maps to CPython's status and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     /// Request line longer than [`MAX_REQUEST_LINE`].
     UriTooLong,
     /// The version token is not `HTTP/<digits>.<digits>`.
@@ -57,7 +57,7 @@ pub enum ParseError {
 impl ParseError {
     /// The status code CPython answers with (400 for the framing errors it
     /// doesn't check).
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             ParseError::UriTooLong => 414,
             ParseError::UnsupportedVersion(_) => 505,
@@ -76,7 +76,7 @@ impl ParseError {
     }
 
     /// `send_error`'s `message` (`None` = the status phrase).
-    pub fn message(&self) -> Option<String> {
+    pub(crate) fn message(&self) -> Option<String> {
         match self {
             ParseError::UriTooLong | ParseError::HeadTooLarge(_) => None,
             ParseError::BadVersion(v) => Some(format!("Bad request version ({})", py_repr(v))),
@@ -103,7 +103,7 @@ impl ParseError {
     }
 
     /// `send_error`'s `explain` (`None` = the status description).
-    pub fn explain(&self) -> Option<String> {
+    pub(crate) fn explain(&self) -> Option<String> {
         match self {
             ParseError::HeaderLineTooLong => Some(format!(
                 "got more than {MAX_HEADER_LINE} bytes when reading header line"
@@ -119,7 +119,7 @@ impl ParseError {
 
 /// A request line that passed CPython's checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestLine {
+pub(crate) struct RequestLine {
     /// The method, e.g. `GET`.
     pub command: String,
     /// The request target as sent, except a leading `//` collapsed to `/`
@@ -135,7 +135,7 @@ pub struct RequestLine {
 
 /// The outcome of `parse_request` on a request line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineOutcome {
+pub(crate) enum LineOutcome {
     /// A blank or whitespace-only line: close without answering.
     Blank,
     /// A valid line.
@@ -146,7 +146,7 @@ pub enum LineOutcome {
 }
 
 /// `requestline` as CPython keeps it: latin-1, trailing CR/LF stripped.
-pub fn request_line_text(raw: &[u8]) -> String {
+pub(crate) fn request_line_text(raw: &[u8]) -> String {
     let mut end = raw.len();
     while end > 0 && matches!(raw[end - 1], b'\r' | b'\n') {
         end -= 1;
@@ -156,7 +156,7 @@ pub fn request_line_text(raw: &[u8]) -> String {
 
 /// `parse_request`'s request-line half. `protocol_version` is the server's;
 /// `default_version` is `default_request_version`.
-pub fn parse_request_line(
+pub(crate) fn parse_request_line(
     requestline: &str,
     protocol_version: &str,
     default_version: &str,
@@ -219,7 +219,7 @@ fn parse_version(version: &str) -> Option<(u64, u64)> {
 }
 
 /// Whether a header line ends the header block (`\r\n`, `\n` or EOF).
-pub fn is_end_of_headers(line: &[u8]) -> bool {
+pub(crate) fn is_end_of_headers(line: &[u8]) -> bool {
     matches!(line, b"\r\n" | b"\n" | b"")
 }
 
@@ -231,7 +231,7 @@ pub fn is_end_of_headers(line: &[u8]) -> bool {
 ///
 /// # Errors
 /// [`ParseError::SpaceBeforeColon`] for `Name : value`.
-pub fn push_header_line(headers: &mut Headers, line: &[u8]) -> Result<bool, ParseError> {
+pub(crate) fn push_header_line(headers: &mut Headers, line: &[u8]) -> Result<bool, ParseError> {
     let text = request_line_text(line);
     if text.starts_with([' ', '\t']) {
         if let Some(last) = headers.last_mut() {
@@ -261,7 +261,7 @@ pub fn push_header_line(headers: &mut Headers, line: &[u8]) -> Result<bool, Pars
 /// # Errors
 /// [`ParseError::SpaceBeforeColon`], or a framing error for a body the
 /// server would otherwise read as the next request.
-pub fn check_ignored_line(line: &[u8]) -> Result<(), ParseError> {
+pub(crate) fn check_ignored_line(line: &[u8]) -> Result<(), ParseError> {
     let text = request_line_text(line);
     let Some((name, _)) = text.split_once(':') else {
         return Ok(());
@@ -283,7 +283,7 @@ pub fn check_ignored_line(line: &[u8]) -> Result<(), ParseError> {
 /// `keep-alive` appear. The field is a comma-separated, case-insensitive
 /// token list and may repeat (RFC 9110 §7.6.1); CPython compares the whole
 /// value of the first field, so `keep-alive, close` would keep it open.
-pub fn connection_options(headers: &Headers) -> (bool, bool) {
+pub(crate) fn connection_options(headers: &Headers) -> (bool, bool) {
     let (mut close, mut keep_alive) = (false, false);
     for token in headers
         .get_all("Connection")
@@ -298,7 +298,7 @@ pub fn connection_options(headers: &Headers) -> (bool, bool) {
 
 /// How the body of a request is delimited (RFC 9112 §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyLength {
+pub(crate) enum BodyLength {
     /// `Content-Length: n` (or no body: 0).
     Known(u64),
     /// `Transfer-Encoding: chunked`.
@@ -314,7 +314,7 @@ pub enum BodyLength {
 /// # Errors
 /// [`ParseError::BadContentLength`], [`ParseError::LengthWithTransferEncoding`],
 /// [`ParseError::BadTransferEncoding`], [`ParseError::UnsupportedTransferCoding`].
-pub fn body_length(headers: &Headers) -> Result<BodyLength, ParseError> {
+pub(crate) fn body_length(headers: &Headers) -> Result<BodyLength, ParseError> {
     if headers.contains("Transfer-Encoding") {
         if headers.contains("Content-Length") {
             return Err(ParseError::LengthWithTransferEncoding);
@@ -352,6 +352,51 @@ pub fn body_length(headers: &Headers) -> Result<BodyLength, ParseError> {
         }
     }
     Ok(BodyLength::Known(length.unwrap_or(0)))
+}
+
+/// The fuzz target `request_head` (built with `--cfg fuzzing`): the head
+/// parser over `data` as the connection feeds it; panics if the framing
+/// decision disagrees with the headers it came from.
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_request_head(data: &[u8]) {
+    let mut lines = data.split_inclusive(|&b| b == b'\n');
+    let first = lines.next().unwrap_or(b"");
+    let text = request_line_text(first);
+    if let LineOutcome::Ok(line) = parse_request_line(&text, "HTTP/1.1", "HTTP/0.9") {
+        assert!(!line.command.is_empty());
+        assert!(!line.path.starts_with("//"));
+    }
+    let mut headers = Headers::new();
+    let mut parsing = true;
+    for line in lines {
+        if is_end_of_headers(line) {
+            break;
+        }
+        let checked = if parsing {
+            push_header_line(&mut headers, line).map(|keep| parsing = keep)
+        } else {
+            check_ignored_line(line)
+        };
+        if let Err(e) = checked {
+            assert!(matches!(e.status(), 400 | 501));
+            return;
+        }
+    }
+    match body_length(&headers) {
+        Ok(BodyLength::Chunked) => {
+            assert!(headers.contains("Transfer-Encoding"));
+            assert!(!headers.contains("Content-Length"));
+        }
+        Ok(BodyLength::Known(n)) => {
+            assert!(!headers.contains("Transfer-Encoding"));
+            assert!(n == 0 || headers.contains("Content-Length"));
+        }
+        Err(e) => assert!(matches!(e.status(), 400 | 501)),
+    }
+    let (close, _) = connection_options(&headers);
+    if close {
+        assert!(headers.contains("Connection"));
+    }
 }
 
 #[cfg(test)]

@@ -5,20 +5,20 @@
 
 /// Decodes bytes as latin-1 (every byte is the code point of the same value),
 /// as CPython decodes request lines and headers.
-pub fn latin1(bytes: &[u8]) -> String {
+pub(crate) fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Encodes a string as latin-1; characters above U+00FF become `?`
 /// (CPython raises `UnicodeEncodeError` there; a server must not).
-pub fn to_latin1(s: &str) -> Vec<u8> {
+pub(crate) fn to_latin1(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     push_latin1(&mut out, s);
     out
 }
 
 /// Appends `s` encoded as latin-1 to `out`, as [`to_latin1`] does.
-pub fn push_latin1(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_latin1(out: &mut Vec<u8>, s: &str) {
     if s.is_ascii() {
         out.extend_from_slice(s.as_bytes());
     } else {
@@ -31,7 +31,7 @@ pub fn push_latin1(out: &mut Vec<u8>, s: &str) {
 
 /// Python's `str.isspace()` for the latin-1 range: the separators of
 /// `str.split()` (`\t \n \v \f \r`, `\x1c`-`\x1f`, space, `\x85`, `\xa0`).
-pub fn is_py_space(c: char) -> bool {
+pub(crate) fn is_py_space(c: char) -> bool {
     matches!(
         c,
         '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f' | ' ' | '\u{85}' | '\u{a0}'
@@ -39,13 +39,13 @@ pub fn is_py_space(c: char) -> bool {
 }
 
 /// Python's `str.split()` with no arguments.
-pub fn py_split(s: &str) -> Vec<&str> {
+pub(crate) fn py_split(s: &str) -> Vec<&str> {
     s.split(is_py_space).filter(|w| !w.is_empty()).collect()
 }
 
 /// Why [`py_int`] gave no value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PyIntError {
+pub(crate) enum PyIntError {
     /// Not an integer literal: Python raises `ValueError`.
     Invalid,
     /// A valid literal beyond `i128`, which Python's unbounded `int` still
@@ -60,7 +60,7 @@ pub enum PyIntError {
 /// # Errors
 /// [`PyIntError::Invalid`] where Python raises `ValueError`,
 /// [`PyIntError::TooLarge`] beyond `i128`.
-pub fn py_int(s: &str) -> Result<i128, PyIntError> {
+pub(crate) fn py_int(s: &str) -> Result<i128, PyIntError> {
     let t = s.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let neg = t.starts_with('-');
@@ -83,7 +83,7 @@ pub fn py_int(s: &str) -> Result<i128, PyIntError> {
 }
 
 /// Python's `repr()` of a string, as `%r` formats it.
-pub fn py_repr(s: &str) -> String {
+pub(crate) fn py_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -130,7 +130,7 @@ fn is_printable(c: char) -> bool {
 
 /// `urllib.parse.unquote_to_bytes`: each `%XX` becomes its byte; a `%` not
 /// followed by two hex digits stays as it is.
-pub fn unquote_to_bytes(s: &[u8]) -> Vec<u8> {
+pub(crate) fn unquote_to_bytes(s: &[u8]) -> Vec<u8> {
     let hex = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
@@ -150,7 +150,7 @@ pub fn unquote_to_bytes(s: &[u8]) -> Vec<u8> {
 }
 
 /// `html.escape(s, quote=False)`: only `&`, `<` and `>`.
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
     push_html_escaped(&mut out, s.as_bytes());
     // Only ASCII bytes were replaced, by ASCII: still UTF-8.
@@ -159,7 +159,7 @@ pub fn html_escape(s: &str) -> String {
 
 /// Appends `s` to `out` with `html.escape(quote=False)` applied, over bytes
 /// (file names need not be UTF-8).
-pub fn push_html_escaped(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn push_html_escaped(out: &mut Vec<u8>, s: &[u8]) {
     for &b in s {
         match b {
             b'&' => out.extend_from_slice(b"&amp;"),
@@ -172,7 +172,7 @@ pub fn push_html_escaped(out: &mut Vec<u8>, s: &[u8]) {
 
 /// `log_message`'s translation table (gh-100001): `\x00`-`\x1f` and
 /// `\x7f`-`\x9f` become `\xHH`, and `\` becomes `\\`.
-pub fn escape_control(s: &str) -> String {
+pub(crate) fn escape_control(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match u32::from(c) {

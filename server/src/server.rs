@@ -220,6 +220,7 @@ macro_rules! http_constructors {
     };
 }
 
+#[cfg(feature = "tls")]
 pub(crate) use server_methods;
 
 /// `HTTPServer`: serves one connection at a time, as CPython's does.

@@ -13,7 +13,7 @@
 //! and an opt-in RFC 3875 mode honours `Status:` and `Location:` and passes
 //! every request header as `HTTP_*`.
 
-pub mod env;
+mod env;
 mod rfc3875;
 mod runner;
 

@@ -23,11 +23,11 @@
 //! 416) and `If-Range`; opt-in strong `ETag`s with `If-None-Match`, and
 //! `Accept-Ranges: bytes`.
 
-pub mod conditional;
-pub mod listing;
-pub mod mime;
-pub mod path;
-pub mod range;
+mod conditional;
+mod listing;
+mod mime;
+mod path;
+mod range;
 
 use std::borrow::Cow;
 use std::fs::{self, File};

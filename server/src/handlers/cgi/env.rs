@@ -22,7 +22,7 @@ impl fmt::Display for EscapesRoot {
 impl std::error::Error for EscapesRoot {}
 
 /// `urllib.parse.unquote(s)`: percent-decodes, invalid UTF-8 becoming U+FFFD.
-pub fn unquote(s: &str) -> String {
+pub(crate) fn unquote(s: &str) -> String {
     if !s.contains('%') {
         return s.to_owned();
     }
@@ -34,7 +34,7 @@ pub fn unquote(s: &str) -> String {
 ///
 /// # Errors
 /// [`EscapesRoot`] where CPython raises `IndexError` (`/../x`, `..`).
-pub fn url_collapse_path(path: &str) -> Result<String, EscapesRoot> {
+pub(crate) fn url_collapse_path(path: &str) -> Result<String, EscapesRoot> {
     let (path, query) = match path.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (path, None),
@@ -67,7 +67,7 @@ pub fn url_collapse_path(path: &str) -> Result<String, EscapesRoot> {
 
 /// The `is_cgi` prefix match on a collapsed path: the shortest `/`-bounded
 /// prefix that is one of `cgi_directories`, as `(dir, rest)`.
-pub fn split_cgi_path<'a>(
+pub(crate) fn split_cgi_path<'a>(
     collapsed: &'a str,
     cgi_directories: &[String],
 ) -> Option<(&'a str, &'a str)> {
@@ -86,25 +86,16 @@ pub fn split_cgi_path<'a>(
     None
 }
 
-/// `is_python(path)`: a `.py` or `.pyw` extension, any case.
-pub fn is_python(path: &str) -> bool {
-    let ext = path
-        .rsplit_once('.')
-        .map_or("", |(_, e)| e)
-        .to_ascii_lowercase();
-    ext == "py" || ext == "pyw"
-}
-
 /// The script's command-line argument: CPython passes `query` with only `+`
 /// decoded as `argv[1]` when it has no `=` (an empty query gives `""`).
-pub fn query_argument(query: &str) -> Option<String> {
+pub(crate) fn query_argument(query: &str) -> Option<String> {
     let decoded = query.replace('+', " ");
     (!decoded.contains('=')).then_some(decoded)
 }
 
 /// What `run_cgi` knows about the request when it builds the environment.
 #[derive(Clone, Debug)]
-pub struct CgiRequest<'a> {
+pub(crate) struct CgiRequest<'a> {
     /// `version_string()`.
     pub server_software: &'a str,
     /// `server.server_name`.
@@ -134,7 +125,7 @@ pub struct CgiRequest<'a> {
 /// already has `name`: CPython's `setdefault("")` variables keep an inherited
 /// value. No variable is ever derived from a header other than those CPython
 /// names, so a `Proxy:` header can't become `HTTP_PROXY` (httpoxy).
-pub fn cgi_environ(
+pub(crate) fn cgi_environ(
     r: &CgiRequest<'_>,
     inherited: impl Fn(&str) -> bool,
 ) -> Vec<(&'static str, String)> {
@@ -222,7 +213,7 @@ const SET_BY_CPYTHON: [&str; 4] = ["accept", "user-agent", "cookie", "referer"];
 /// mode on top of [`cgi_environ`]. A name with anything but letters, digits
 /// and `-` is dropped, as Apache does: `X_Forwarded_For` would otherwise
 /// pose as `X-Forwarded-For`.
-pub fn header_variables(headers: &Headers) -> Vec<(String, String)> {
+pub(crate) fn header_variables(headers: &Headers) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
@@ -287,7 +278,7 @@ fn decode_base64_lenient(s: &str) -> Option<Vec<u8>> {
 
 /// CPython's `nobody_uid()`: the uid (and here also the gid) of `nobody`
 /// from `passwd`, else one more than the largest uid.
-pub fn nobody_ids(passwd: &str) -> (u32, u32) {
+pub(crate) fn nobody_ids(passwd: &str) -> (u32, u32) {
     let mut max_uid = 0;
     for line in passwd.lines() {
         let fields: Vec<&str> = line.split(':').collect();
@@ -381,14 +372,6 @@ mod tests {
         assert_eq!(query_argument("").as_deref(), Some(""));
         assert_eq!(query_argument("a+b%20c").as_deref(), Some("a b%20c"));
         assert_eq!(query_argument("k=v"), None);
-    }
-
-    #[test]
-    fn python_extensions() {
-        assert!(is_python("/cgi-bin/x.PY"));
-        assert!(is_python("a.pyw"));
-        assert!(!is_python("a.sh"));
-        assert!(!is_python("py"));
     }
 
     #[test]

@@ -55,7 +55,7 @@ const TIMEZONES: [(&str, i64); 14] = [
 
 /// A date as `parsedate_to_datetime` returns it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PyDate {
+pub(crate) struct PyDate {
     /// Seconds since the epoch, reading the fields as UTC.
     pub utc_fields_epoch: i64,
     /// The zone offset in seconds; `None` for a naive datetime.
@@ -206,7 +206,7 @@ fn zone_offset(tz: &str) -> Option<i128> {
 
 /// `email.utils.parsedate_to_datetime(value)`; `None` where Python raises
 /// (unparsable, out-of-range fields, an offset of a day or more).
-pub fn parsedate_to_datetime(value: &str) -> Option<PyDate> {
+pub(crate) fn parsedate_to_datetime(value: &str) -> Option<PyDate> {
     let ([y, mo, d, h, mi, s], offset) = parsedate_tz(value)?;
     let valid = (1..=9999).contains(&y)
         && (1..=12).contains(&mo)
@@ -230,7 +230,7 @@ pub fn parsedate_to_datetime(value: &str) -> Option<PyDate> {
 }
 
 /// Whole seconds of a modification time since the epoch (negative before it).
-pub fn mtime_secs(mtime: SystemTime) -> i64 {
+pub(crate) fn mtime_secs(mtime: SystemTime) -> i64 {
     match mtime.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => {
@@ -243,14 +243,14 @@ pub fn mtime_secs(mtime: SystemTime) -> i64 {
 
 /// `email.utils.formatdate(mtime, usegmt=True)` (`Last-Modified`), also for
 /// times before 1970, which `httpdate` cannot format.
-pub fn last_modified(mtime: SystemTime) -> String {
+pub(crate) fn last_modified(mtime: SystemTime) -> String {
     imf_fixdate(mtime_secs(mtime))
 }
 
 /// CPython's `send_head` rule: `true` (answer 304) if `If-Modified-Since`
 /// parses, is UTC or zone-less, and is not older than the file's mtime
 /// truncated to seconds.
-pub fn not_modified_since(ims: &str, mtime: SystemTime) -> bool {
+pub(crate) fn not_modified_since(ims: &str, mtime: SystemTime) -> bool {
     match parsedate_to_datetime(ims) {
         Some(d) if d.offset.is_none_or(|o| o == 0) => mtime_secs(mtime) <= d.utc_fields_epoch,
         _ => false,
@@ -259,7 +259,7 @@ pub fn not_modified_since(ims: &str, mtime: SystemTime) -> bool {
 
 /// A strong entity tag from the file's modification time and size:
 /// `"<mtime seconds hex>.<nanoseconds hex>-<size hex>"`.
-pub fn etag(mtime: SystemTime, size: u64) -> String {
+pub(crate) fn etag(mtime: SystemTime, size: u64) -> String {
     let d = mtime.duration_since(UNIX_EPOCH).unwrap_or_default();
     format!("\"{:x}.{:x}-{:x}\"", d.as_secs(), d.subsec_nanos(), size)
 }
@@ -267,7 +267,7 @@ pub fn etag(mtime: SystemTime, size: u64) -> String {
 /// `If-None-Match` evaluation (RFC 9110 §13.1.2, weak comparison): `true`
 /// if some listed tag, or `*`, matches `etag` (the condition is false and
 /// a GET/HEAD is answered 304).
-pub fn none_match_hits(header: &str, etag: &str) -> bool {
+pub(crate) fn none_match_hits(header: &str, etag: &str) -> bool {
     if header.trim() == "*" {
         return true;
     }
@@ -278,7 +278,7 @@ pub fn none_match_hits(header: &str, etag: &str) -> bool {
 
 /// `If-Range` (RFC 9110 §13.1.5): `true` if the range may be served. An
 /// entity tag must match strongly; a date must equal `Last-Modified`.
-pub fn if_range_matches(header: &str, etag: &str, mtime: SystemTime) -> bool {
+pub(crate) fn if_range_matches(header: &str, etag: &str, mtime: SystemTime) -> bool {
     let header = header.trim();
     if header.starts_with('"') {
         return header == etag;

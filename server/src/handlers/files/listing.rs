@@ -8,7 +8,7 @@ use crate::pystr::push_html_escaped;
 
 /// One directory entry as the listing shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The file name, raw bytes.
     pub name: Vec<u8>,
     /// `os.path.isdir` (follows symlinks): adds `/` to link and text.
@@ -20,7 +20,7 @@ pub struct Entry {
 /// The sort key of `list.sort(key=lambda a: a.lower())`: the code points of
 /// the lower-cased name, undecodable bytes as their `surrogateescape` code
 /// points.
-pub fn sort_key(name: &[u8]) -> Vec<u32> {
+pub(crate) fn sort_key(name: &[u8]) -> Vec<u32> {
     let mut key = Vec::with_capacity(name.len());
     for chunk in name.utf8_chunks() {
         key.extend(chunk.valid().to_lowercase().chars().map(u32::from));
@@ -30,13 +30,13 @@ pub fn sort_key(name: &[u8]) -> Vec<u32> {
 }
 
 /// Sorts entries as CPython does (stable, by Python `lower()`).
-pub fn sort_entries(entries: &mut [Entry]) {
+pub(crate) fn sort_entries(entries: &mut [Entry]) {
     entries.sort_by_cached_key(|e| sort_key(&e.name));
 }
 
 /// The listing page for `displaypath` (the unquoted request path without
 /// query or fragment, as OS bytes) and the already sorted `entries`.
-pub fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
+pub(crate) fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
     let mut title = b"Directory listing for ".to_vec();
     push_html_escaped(&mut title, displaypath);
     let mut out = Vec::with_capacity(400 + entries.len() * 80);

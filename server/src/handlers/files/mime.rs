@@ -13,7 +13,7 @@ use std::path::Path;
 use super::path::os_bytes;
 
 /// `SimpleHTTPRequestHandler.extensions_map` (3.9+: overrides only).
-pub const DEFAULT_EXTENSIONS_MAP: &[(&str, &str)] = &[
+pub(crate) const DEFAULT_EXTENSIONS_MAP: &[(&str, &str)] = &[
     (".gz", "application/gzip"),
     (".Z", "application/octet-stream"),
     (".bz2", "application/x-bzip2"),
@@ -247,7 +247,7 @@ const TYPES_MAP: &[(&str, &str)] = &[
 
 /// `posixpath.splitext` over bytes: `(root, ext)`; a leading run of dots in
 /// the last component is not an extension.
-pub fn splitext(path: &[u8]) -> (&[u8], &[u8]) {
+pub(crate) fn splitext(path: &[u8]) -> (&[u8], &[u8]) {
     let name_start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
     let name = &path[name_start..];
     if let Some(dot) = name.iter().rposition(|&b| b == b'.') {
@@ -270,7 +270,7 @@ fn lookup<'a>(table: &'a [(&str, &str)], ext: &[u8]) -> Option<&'a str> {
 /// `mimetypes.guess_file_type(path)[0]` (strict), with [`mime_guess`] as the
 /// fallback for extensions the built-in table lacks (in place of the host's
 /// `mime.types`).
-pub fn mimetypes_guess(path: &[u8]) -> Option<String> {
+pub(crate) fn mimetypes_guess(path: &[u8]) -> Option<String> {
     let (b, e) = splitext(path);
     let (mut base, mut ext) = (b.to_vec(), e.to_vec());
     while let Some(repl) = lookup(SUFFIX_MAP, &ext.to_ascii_lowercase()) {
@@ -296,7 +296,11 @@ pub fn mimetypes_guess(path: &[u8]) -> Option<String> {
 
 /// `SimpleHTTPRequestHandler.guess_type(path)`: `extensions_map` (exact
 /// case, then lower case), then `mimetypes`, then `default_content_type`.
-pub fn guess_type(path: &Path, extensions_map: &[(String, String)], default: &str) -> String {
+pub(crate) fn guess_type(
+    path: &Path,
+    extensions_map: &[(String, String)],
+    default: &str,
+) -> String {
     let bytes = os_bytes(path.as_os_str());
     let (_, ext) = splitext(&bytes);
     let find = |ext: &[u8]| {

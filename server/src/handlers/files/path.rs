@@ -21,7 +21,7 @@ fn is_quote_safe(b: u8) -> bool {
 /// `urllib.parse.quote(name, errors='surrogatepass')` for a file name read
 /// from the OS: bytes that are not UTF-8 become the surrogatepass encoding of
 /// their `surrogateescape` code point (`\xff` → `%ED%B3%BF`).
-pub fn quote_fs_name(name: &[u8]) -> String {
+pub(crate) fn quote_fs_name(name: &[u8]) -> String {
     let mut out = String::with_capacity(name.len());
     let mut push = |b: u8| {
         if is_quote_safe(b) {
@@ -81,7 +81,7 @@ fn decode_surrogatepass(mut b: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// `s` is the latin-1 decoded request target: each ASCII run is
 /// percent-decoded and UTF-8 decoded; other characters are kept and, like
 /// Python's `str`, end up UTF-8 encoded.
-pub fn unquote_fs(s: &str) -> Vec<u8> {
+pub(crate) fn unquote_fs(s: &str) -> Vec<u8> {
     let runs = ascii_runs(s);
     let mut out = Vec::with_capacity(s.len());
     let strict_ok = runs.iter().all(|run| match run {
@@ -139,13 +139,13 @@ fn ascii_runs(s: &str) -> Vec<Run<'_>> {
 }
 
 /// `path.split('#', 1)[0].split('?', 1)[0]` (3.13.18+ order).
-pub fn strip_query(path: &str) -> &str {
+pub(crate) fn strip_query(path: &str) -> &str {
     let path = path.split('#').next().unwrap_or("");
     path.split('?').next().unwrap_or("")
 }
 
 /// `posixpath.normpath` over bytes.
-pub fn normpath(path: &[u8]) -> Vec<u8> {
+pub(crate) fn normpath(path: &[u8]) -> Vec<u8> {
     if path.is_empty() {
         return b".".to_vec();
     }
@@ -177,7 +177,7 @@ pub fn normpath(path: &[u8]) -> Vec<u8> {
 /// `SimpleHTTPRequestHandler.translate_path`: the request target as a path
 /// under `directory`. The query and fragment are dropped, `%XX` decoded,
 /// `.`/`..` resolved without leaving `directory`, and a trailing `/` kept.
-pub fn translate_path(path: &str, directory: &Path) -> PathBuf {
+pub(crate) fn translate_path(path: &str, directory: &Path) -> PathBuf {
     let decoded = unquote_fs(strip_query(path));
     let trailing_slash = decoded.ends_with(b"/");
     let mut out: OsString = directory.as_os_str().to_owned();
@@ -210,7 +210,7 @@ fn os_str_from_bytes(b: &[u8]) -> OsString {
 
 /// The file-name bytes of an OS string.
 #[cfg(unix)]
-pub fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+pub(crate) fn os_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     s.as_bytes().to_vec()
 }
@@ -253,7 +253,7 @@ const USES_NETLOC: &[&str] = &[
 ];
 
 /// `urllib.parse.urlunsplit(parts)`.
-pub fn urlunsplit(p: &SplitUrl<'_>, path: &str) -> String {
+pub(crate) fn urlunsplit(p: &SplitUrl<'_>, path: &str) -> String {
     let mut url = String::new();
     if !p.netloc.is_empty() {
         url.push_str("//");
@@ -293,7 +293,7 @@ pub fn urlunsplit(p: &SplitUrl<'_>, path: &str) -> String {
 ///
 /// Unlike CPython, a `\` in the path is sent as `%5C`: browsers read `\` as
 /// `/` (WHATWG URL), so `Location: /\evil.com/x/` would leave the site.
-pub fn directory_redirect(target: &str) -> Option<String> {
+pub(crate) fn directory_redirect(target: &str) -> Option<String> {
     let parts = urlsplit(target);
     if parts.path.ends_with('/') || parts.path.ends_with("%2f") || parts.path.ends_with("%2F") {
         return None;

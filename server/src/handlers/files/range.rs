@@ -28,7 +28,7 @@ fn digits(s: &str) -> Option<u64> {
 }
 
 /// Parses a `Range` header for a representation of `len` bytes.
-pub fn parse_range(header: &str, len: u64) -> ByteRange {
+pub(crate) fn parse_range(header: &str, len: u64) -> ByteRange {
     let header = header.trim();
     let Some((unit, set)) = header.split_once('=') else {
         return ByteRange::Ignore;
