@@ -4,14 +4,14 @@
 # throughput scenarios and bench/crowd.py for the idle/slowloris crowds.
 #
 # usage: bench/run.sh [dynamic] [static] [crowd]     (default: all three)
-# env:   PERF=dir of the shared harness (default /work/shared/perf)
+# env:   PERF=dir of the shared harness (default ../shared/perf, beside the repository)
 #        DUR=wrk seconds per run (5)  ROUNDS=rounds (1)  OUT=results dir
 #        IDLE=idle connections (10000)  SLOW=slowloris connections (500)
 # needs: wrk, nginx, curl, python3 (apt-get install -y wrk nginx curl)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-PERF=${PERF:-/work/shared/perf}
+PERF=${PERF:-$(cd "$(dirname "$0")/../.." && pwd)/shared/perf}
 DUR=${DUR:-5}
 ROUNDS=${ROUNDS:-1}
 IDLE=${IDLE:-10000}

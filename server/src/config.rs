@@ -68,21 +68,21 @@ impl Default for ServerConfig {
 
 impl ServerConfig {
     /// The deadline for a whole request head: `timeout` if set, else `head_timeout`.
-    pub fn head_deadline(&self) -> Option<Duration> {
+    pub(crate) fn head_deadline(&self) -> Option<Duration> {
         self.timeout.or(self.head_timeout)
     }
     /// How long an idle keep-alive connection is kept: `timeout` if set,
     /// else `keepalive_timeout`.
-    pub fn keepalive_deadline(&self) -> Option<Duration> {
+    pub(crate) fn keepalive_deadline(&self) -> Option<Duration> {
         self.timeout.or(self.keepalive_timeout)
     }
     /// The wait for more body bytes: `timeout` if set, else `body_timeout`.
-    pub fn body_deadline(&self) -> Option<Duration> {
+    pub(crate) fn body_deadline(&self) -> Option<Duration> {
         self.timeout.or(self.body_timeout)
     }
     /// The wait for the client to take more bytes: `timeout` if set, else
     /// `write_timeout`.
-    pub fn write_deadline(&self) -> Option<Duration> {
+    pub(crate) fn write_deadline(&self) -> Option<Duration> {
         self.timeout.or(self.write_timeout)
     }
 }

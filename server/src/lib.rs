@@ -41,7 +41,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Serving until stopped, one thread per connection:
+//! Serving until stopped, on a poller and a bounded worker pool (an idle
+//! connection costs no thread):
 //!
 //! ```no_run
 //! # use basehttp::prelude::*;

@@ -1,7 +1,7 @@
 //! Default limits and deadlines of the connection engine, each with its
 //! source. CPython's `http.server` has none of these (no timeouts, one thread
 //! per connection, no aggregate header cap); the values follow the servers
-//! surveyed in the project's reliability notes (nginx, Apache, hyper, Go).
+//! named beside each value (nginx, Apache, hyper, Go).
 //! All of them can be changed in [`crate::ServerConfig`].
 
 use std::time::Duration;

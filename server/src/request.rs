@@ -236,7 +236,7 @@ pub const SYS_VERSION: &str = concat!("basehttp/", env!("CARGO_PKG_VERSION"));
 /// subclass would override them.
 ///
 /// Every field has CPython's default ([`Class::BASE`]). A handler type returns
-/// its own from [`Handler::class`]; `#[http_handler(...)]` arguments and hook
+/// its own from [`Handler::class`](crate::Handler::class); `#[http_handler(...)]` arguments and hook
 /// methods written in the impl block fill it in.
 #[derive(Clone, Debug)]
 pub struct Class {

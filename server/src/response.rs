@@ -135,7 +135,8 @@ impl Request {
     /// and the `Server` and `Date` headers to the header buffer.
     ///
     /// # Errors
-    /// Only from a `before_end_headers` hook or I/O; buffering never fails.
+    /// `InvalidInput` for a number outside 100..=999 ([`IntoStatus`]);
+    /// nothing is written then (buffering never fails).
     pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         self.log_request(code);
@@ -165,7 +166,7 @@ impl Request {
     /// `send_response_only(code)`: the status line alone, not logged.
     ///
     /// # Errors
-    /// Never in practice (the line is buffered).
+    /// `InvalidInput` for a number outside 100..=999 (the line is buffered).
     pub fn send_response_only(&mut self, code: impl IntoStatus) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         let message = responses(code).map_or("", |(p, _)| p);
@@ -175,7 +176,7 @@ impl Request {
     /// `send_response_only(code, message)`.
     ///
     /// # Errors
-    /// Never in practice (the line is buffered).
+    /// `InvalidInput` for a number outside 100..=999 (the line is buffered).
     pub fn send_response_only_with(
         &mut self,
         code: impl IntoStatus,

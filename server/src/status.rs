@@ -1,6 +1,6 @@
 //! HTTP status codes with CPython's phrases and explanations: the
 //! `http.HTTPStatus` table that `BaseHTTPRequestHandler.responses` is built
-//! from (CPython 3.13+; Appendix C of the reference notes).
+//! from (CPython 3.13+, `Lib/http/__init__.py`).
 
 use std::fmt;
 

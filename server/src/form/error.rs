@@ -21,13 +21,13 @@ pub enum FormError {
     Malformed(&'static str),
     /// The body ended before the close delimiter.
     Truncated,
-    /// More parts (or urlencoded fields) than [`Limits::max_parts`].
+    /// More parts (or urlencoded fields) than [`Limits::max_parts`](super::Limits::max_parts).
     TooManyParts,
-    /// A part's header block is longer than [`Limits::max_part_header_bytes`].
+    /// A part's header block is longer than [`Limits::max_part_header_bytes`](super::Limits::max_part_header_bytes).
     HeaderTooLarge,
     /// The body (or a part copied with a limit) is larger than allowed.
     TooLarge,
-    /// A field read into memory is larger than [`Limits::max_field_size`].
+    /// A field read into memory is larger than [`Limits::max_field_size`](super::Limits::max_field_size).
     FieldTooLarge,
     /// Reading the body failed (the connection is no longer usable).
     Io(io::Error),
@@ -103,7 +103,7 @@ impl std::error::Error for FormError {
 }
 
 impl From<io::Error> for FormError {
-    /// Unwraps a `FormError` that travelled through a [`Part`]'s `Read`.
+    /// Unwraps a `FormError` that travelled through a [`Part`](super::Part)'s `Read`.
     fn from(e: io::Error) -> Self {
         if e.get_ref().is_some_and(|inner| inner.is::<FormError>()) {
             if let Some(inner) = e.into_inner()

@@ -14,6 +14,8 @@
 //! every request header as `HTTP_*`.
 
 mod env;
+
+pub use env::EscapesRoot;
 mod rfc3875;
 mod runner;
 
@@ -151,7 +153,7 @@ pub trait CgiHandler: FileHandler {
     /// CGI directory (CPython stores it in `self.cgi_info`).
     ///
     /// # Errors
-    /// [`env::EscapesRoot`] for a path with more `..` than segments
+    /// [`EscapesRoot`] for a path with more `..` than segments
     /// (CPython: an uncaught `IndexError`).
     fn is_cgi(&self, req: &Request) -> Result<Option<CgiInfo>, env::EscapesRoot> {
         let collapsed = url_collapse_path(&req.path)?;

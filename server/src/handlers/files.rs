@@ -87,7 +87,8 @@ pub struct OpenFile {
     pub mtime: SystemTime,
     /// Its `Content-type`, from [`FileHandler::guess_type`].
     pub ctype: String,
-    /// Its strong entity tag ([`conditional::etag`]), sent only when
+    /// Its strong entity tag (`"<mtime seconds>.<nanoseconds>-<size>"`, in
+    /// hex), sent only when
     /// [`SimpleHttpRequestHandler::etag`] is on.
     pub etag: String,
 }
