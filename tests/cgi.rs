@@ -603,13 +603,13 @@ mod extends {
                 req.end_headers()?;
                 return req.wfile.write_all(b"spam\n");
             }
-            match <Self as CgiHandler>::dispatch_inherited(self, req) {
+            match <CgiHttpRequestHandler as basehttp::Base<Self>>::dispatch(self, req) {
                 Some(r) => r,
                 None => req.send_error(501),
             }
         }
         fn class(&self) -> Class {
-            <Self as CgiHandler>::base_class(self)
+            <CgiHttpRequestHandler as basehttp::Base<Self>>::class(self)
         }
     }
 

@@ -30,7 +30,7 @@ impl FileHandler for Upload {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler, server_version = "UploadHTTP")]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler, server_version = "UploadHTTP")]
 impl Upload {
     fn before_end_headers(req: &mut Request) -> io::Result<()> {
         req.send_header("Access-Control-Allow-Origin", "*")
@@ -151,7 +151,7 @@ impl CgiHandler for MyCgi {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::CgiHandler)]
+#[http_handler(extends = basehttp::handlers::CgiHttpRequestHandler)]
 impl MyCgi {
     fn do_PUT(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(204)?;
@@ -205,7 +205,7 @@ impl FileHandler for Routed {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler)]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler)]
 impl Routed {
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         if req.url().path == "/" {
@@ -226,7 +226,7 @@ impl FileHandler for RoutedInheritHead {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler, inherit_head)]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler, inherit_head)]
 impl RoutedInheritHead {
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         req.respond(200, "text/plain", "own page\n")
@@ -290,7 +290,7 @@ impl FileHandler for Released {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler)]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler)]
 impl Released {}
 
 #[test]

@@ -762,13 +762,13 @@ impl Handler for Upload {
         if req.command == "POST" {
             return self.do_POST(req);
         }
-        match self.dispatch_inherited(req) {
+        match <SimpleHttpRequestHandler as basehttp::Base<Self>>::dispatch(self, req) {
             Some(r) => r,
             None => basehttp::unsupported_method(req, &self.methods()),
         }
     }
     fn class(&self) -> Class {
-        self.base_class()
+        <SimpleHttpRequestHandler as basehttp::Base<Self>>::class(self)
     }
 }
 
@@ -834,14 +834,14 @@ impl FileHandler for Shrunk {
 
 impl Handler for Shrunk {
     fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+        Cow::Borrowed(<SimpleHttpRequestHandler as basehttp::Base<Self>>::METHODS)
     }
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        self.dispatch_inherited(req)
+        <SimpleHttpRequestHandler as basehttp::Base<Self>>::dispatch(self, req)
             .unwrap_or_else(|| basehttp::unsupported_method(req, &self.methods()))
     }
     fn class(&self) -> Class {
-        self.base_class()
+        <SimpleHttpRequestHandler as basehttp::Base<Self>>::class(self)
     }
 }
 

@@ -122,12 +122,14 @@ fn generic_and_lifetime_parameterised_handlers() {
     assert_eq!(parse(&raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n")).body, b"hi");
 }
 
-/// A stand-in for a stock handler's protocol trait (as the file handler
-/// provides): `do_GET` / `do_HEAD` and a base class.
-trait FakeBase {
-    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
+/// A stand-in for a stock handler (as the file handler is): a base with
+/// `GET` / `HEAD` and class attributes of its own, for any handler type.
+struct FakeBase;
 
-    fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>> {
+impl<H> basehttp::Base<H> for FakeBase {
+    const METHODS: &'static [&'static str] = &["GET", "HEAD"];
+
+    fn dispatch(_: &mut H, req: &mut Request) -> Option<io::Result<()>> {
         match req.command.as_str() {
             "GET" => Some(ok(req, b"inherited get")),
             "HEAD" => Some(ok(req, b"")),
@@ -135,7 +137,7 @@ trait FakeBase {
         }
     }
 
-    fn base_class(&self) -> Class {
+    fn class(_: &H) -> Class {
         Class {
             server_version: Cow::Borrowed("FakeBase/1"),
             ..Class::BASE
@@ -144,8 +146,6 @@ trait FakeBase {
 }
 
 struct Upload;
-
-impl FakeBase for Upload {}
 
 #[http_handler(extends = FakeBase, sys_version = "Upload")]
 impl Upload {
@@ -159,8 +159,6 @@ impl Upload {
 }
 
 struct Inherits;
-
-impl FakeBase for Inherits {}
 
 #[http_handler(extends = FakeBase)]
 impl Inherits {}

@@ -48,7 +48,7 @@ impl FileHandler for Api {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler, protocol_version = "HTTP/1.1")]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler, protocol_version = "HTTP/1.1")]
 impl Api {
     fn before_end_headers(req: &mut Request) -> io::Result<()> {
         req.send_header("Access-Control-Allow-Origin", "*")

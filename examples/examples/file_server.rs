@@ -30,7 +30,7 @@ impl FileHandler for CorsHandler {
     }
 }
 
-#[http_handler(extends = FileHandler)]
+#[http_handler(extends = SimpleHttpRequestHandler)]
 impl CorsHandler {
     /// `def end_headers(self): self.send_header(...); super().end_headers()`.
     fn before_end_headers(req: &mut Request) -> io::Result<()> {
@@ -51,7 +51,7 @@ impl FileHandler for UploadHandler {
     }
 }
 
-#[http_handler(extends = FileHandler)]
+#[http_handler(extends = SimpleHttpRequestHandler)]
 impl UploadHandler {
     /// `PUT /name`: the body is the file. `201 Created`; `409` if it exists.
     fn do_PUT(&mut self, req: &mut Request) -> io::Result<()> {

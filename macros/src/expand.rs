@@ -90,7 +90,7 @@ fn handler_impl(h: &HandlerImpl, args: &Args) -> TokenStream {
     let arms = dispatch_arms(h);
     let inherited = args.extends.as_ref().map(|t| {
         quote! {
-            if let ::core::option::Option::Some(r) = <Self as #t>::dispatch_inherited(self, req) {
+            if let ::core::option::Option::Some(r) = <#t as #krate::Base<Self>>::dispatch(self, req) {
                 return r;
             }
         }
@@ -178,8 +178,9 @@ fn methods_expr(
         names.push(quote!("OPTIONS",));
     }
     let own = quote!(&[#(#names)*]);
+    let krate = &args.krate;
     match &args.extends {
-        Some(t) => quote!(#p::merge_methods(#own, <Self as #t>::INHERITED_METHODS)),
+        Some(t) => quote!(#p::merge_methods(#own, <#t as #krate::Base<Self>>::METHODS)),
         None => quote!(#p::Cow::Borrowed(#own)),
     }
 }
@@ -214,7 +215,7 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
         (Some(k), _) => {
             let cfgs = &k.cfgs;
             let fallback = match &args.extends {
-                Some(t) => quote!(<Self as #t>::base_class(self)),
+                Some(t) => quote!(<#t as #krate::Base<Self>>::class(self)),
                 None => quote!(#krate::Class::BASE),
             };
             let call = quote_spanned!(k.ident.span()=> <Self>::class(self));
@@ -233,7 +234,7 @@ fn class_fn(h: &HandlerImpl, args: &Args) -> Option<TokenStream> {
                 }}
             }
         }
-        (None, Some(t)) => quote!(<Self as #t>::base_class(self)),
+        (None, Some(t)) => quote!(<#t as #krate::Base<Self>>::class(self)),
         (None, None) => quote!(#krate::Class::BASE),
     };
     let overrides = args

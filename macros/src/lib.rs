@@ -134,11 +134,12 @@ use proc_macro::TokenStream;
 ///
 /// # Extending a stock handler
 ///
-/// `extends = path::Trait` inherits methods, as subclassing
-/// `SimpleHTTPRequestHandler` does. The trait provides
-/// `const INHERITED_METHODS: &'static [&'static str]`,
-/// `fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>>`
-/// (`None`: no such method) and `fn base_class(&self) -> Class`. Own `do_*`
+/// `extends = path::BaseType` inherits methods, as subclassing
+/// `SimpleHTTPRequestHandler` does: `BaseType` implements
+/// `basehttp::Base<Self>` (`const METHODS`, `fn dispatch(&mut Self, &mut
+/// Request) -> Option<io::Result<()>>`, `fn class(&Self) -> Class`), as the
+/// stock `SimpleHttpRequestHandler` (for any `FileHandler`) and
+/// `CgiHttpRequestHandler` (for any `CgiHandler`) do. Own `do_*`
 /// methods win; then inherited ones; `Allow` lists own methods followed by
 /// the inherited ones not already present. An impl with `extends` may have no
 /// `do_*` method of its own. An own `do_GET` also answers `HEAD` (body

@@ -84,7 +84,7 @@ pub(crate) struct Args {
     /// With `extends` and an own `do_GET`: leave `HEAD` to the inherited
     /// `do_HEAD` instead of answering it through the own `do_GET`.
     pub(crate) inherit_head: bool,
-    /// `extends = path::Trait`: the stock handler protocol trait.
+    /// `extends = path::Type`: the base handler (a `basehttp::Base<Self>`).
     pub(crate) extends: Option<Path>,
 }
 
@@ -367,7 +367,7 @@ mod tests {
     fn accepted_args() {
         let (a, errs) = parse_args(quote! {
             server_version = "Spam/1.0", protocol_version = "HTTP/1.1", auto_options,
-            method_not_allowed, auto_head, extends = files::Base, crate = ::my::basehttp
+            method_not_allowed, auto_head, extends = files::Stock, crate = ::my::basehttp
         });
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(a.overrides.len(), 2);

@@ -250,7 +250,7 @@ pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
         errors.spanned(
             &h.item.self_ty,
             "`#[http_handler]` impl has no `do_*` method; add one such as \
-             `fn do_GET(&mut self, req: &mut Request) -> io::Result<()>` (or inherit them with `extends = Trait`)",
+             `fn do_GET(&mut self, req: &mut Request) -> io::Result<()>` (or inherit them with `extends = BaseHandler`)",
         );
     }
     for (i, m) in h.methods.iter().enumerate() {

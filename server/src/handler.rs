@@ -53,6 +53,72 @@ pub trait Handler: Send + 'static {
     }
 }
 
+/// A base handler that `#[http_handler(extends = BaseType)]` inherits from,
+/// what subclassing `SimpleHTTPRequestHandler` is in Python: its methods
+/// (for `Allow`), its dispatch of them, and its class attributes. `H` is the
+/// extending type, which implements the base's overridable trait.
+///
+/// The stock handlers are bases: [`SimpleHttpRequestHandler`] for every
+/// `H: FileHandler`, [`CgiHttpRequestHandler`] for every `H: CgiHandler`. A
+/// stock-style handler of your own is one more:
+///
+/// ```
+/// use basehttp::prelude::*;
+/// use basehttp::{Base, Class};
+/// use std::io;
+///
+/// /// The overridable part: a greeting.
+/// pub trait Greeter: Send + 'static {
+///     fn greeting(&self) -> &str { "hello" }
+///     #[allow(non_snake_case)]
+///     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+///         let body = format!("{}\n", self.greeting());
+///         req.respond(200, "text/plain", body)
+///     }
+/// }
+///
+/// /// The base `extends` names.
+/// pub struct GreeterBase;
+///
+/// impl<H: Greeter> Base<H> for GreeterBase {
+///     const METHODS: &'static [&'static str] = &["GET"];
+///     fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
+///         (req.command == "GET").then(|| handler.do_GET(req))
+///     }
+///     fn class(_: &H) -> Class {
+///         Class { server_version: "Greeter".into(), ..Class::BASE }
+///     }
+/// }
+///
+/// struct French;
+/// impl Greeter for French {
+///     fn greeting(&self) -> &str { "bonjour" }
+/// }
+///
+/// #[http_handler(extends = GreeterBase)]
+/// impl French {
+///     fn do_DELETE(&mut self, req: &mut Request) -> io::Result<()> {
+///         req.send_error(403)
+///     }
+/// }
+///
+/// assert_eq!(&*French.methods(), ["DELETE", "GET"]);
+/// ```
+///
+/// [`SimpleHttpRequestHandler`]: crate::handlers::SimpleHttpRequestHandler
+/// [`CgiHttpRequestHandler`]: crate::handlers::CgiHttpRequestHandler
+pub trait Base<H: ?Sized> {
+    /// The methods the base answers, in the order `Allow` lists them.
+    const METHODS: &'static [&'static str];
+
+    /// Runs the base's `do_<command>` on `handler`; `None` when it has none.
+    fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>>;
+
+    /// The class attributes `handler` starts from (its own `#[http_handler]`
+    /// arguments then override them).
+    fn class(handler: &H) -> Class;
+}
+
 /// CPython's answer to a command without a `do_` method:
 /// `501 Unsupported method ('X')`, plus an `Allow` header listing
 /// `methods` (none when empty). What a hand-written

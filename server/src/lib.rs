@@ -142,7 +142,7 @@ mod url;
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
 pub use config::ServerConfig;
-pub use handler::{Handler, send_continue, unsupported_method};
+pub use handler::{Base, Handler, send_continue, unsupported_method};
 pub use headers::Headers;
 pub use info::ServerInfo;
 pub use request::{

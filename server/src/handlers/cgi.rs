@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
-use crate::handler::Handler;
+use crate::handler::{Base, Handler};
 use crate::pystr::py_repr;
 use crate::request::Class;
 use crate::request::Request;
@@ -136,16 +136,12 @@ pub struct CgiInfo {
 /// }
 /// ```
 ///
-/// Then either `#[http_handler(extends = basehttp::handlers::CgiHandler)]`
+/// Then either `#[http_handler(extends = basehttp::handlers::CgiHttpRequestHandler)]`
 /// on an impl block with more `do_*` methods, or a hand-written
-/// `impl Handler` that falls back to `<Self as CgiHandler>::dispatch_inherited`.
-/// Call the methods through the trait (`<Self as CgiHandler>::...`): the
-/// names shared with `FileHandler` are otherwise ambiguous.
+/// `impl Handler` that falls back to
+/// `<CgiHttpRequestHandler as basehttp::Base<Self>>::dispatch`.
 #[allow(non_snake_case)]
 pub trait CgiHandler: FileHandler {
-    /// The methods the stock CGI handler answers.
-    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD", "POST"];
-
     /// The CGI state (`cgi_directories`, timeout, RFC 3875 mode).
     fn cgi_handler(&self) -> &CgiHttpRequestHandler;
 
@@ -185,27 +181,30 @@ pub trait CgiHandler: FileHandler {
     /// # Errors
     /// I/O errors writing the response.
     fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
-        match <Self as CgiHandler>::is_cgi(self, req) {
-            Ok(Some(info)) => <Self as CgiHandler>::run_cgi(self, req, info),
+        match self.is_cgi(req) {
+            Ok(Some(info)) => self.run_cgi(req, info),
             Ok(None) => req.send_error_with(501, "Can only POST to CGI scripts"),
             Err(_) => req.send_error_with(404, "File not found"),
         }
     }
+}
 
-    /// Runs the inherited `do_GET`/`do_HEAD`/`do_POST` for `req.command`;
-    /// `None` for any other method.
-    fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>> {
+/// The stock CGI handler as a base: `GET`, `HEAD` and `POST`, and the file
+/// handler's class attributes with 3.14's `SimpleHTTP/0.6`.
+impl<H: CgiHandler> Base<H> for CgiHttpRequestHandler {
+    const METHODS: &'static [&'static str] = &["GET", "HEAD", "POST"];
+
+    fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
         match req.command.as_str() {
-            "POST" => Some(<Self as CgiHandler>::do_POST(self, req)),
-            _ => <Self as FileHandler>::dispatch_inherited(self, req),
+            "POST" => Some(handler.do_POST(req)),
+            _ => <SimpleHttpRequestHandler as Base<H>>::dispatch(handler, req),
         }
     }
 
-    /// The class attributes: the file handler's, with 3.14's `SimpleHTTP/0.6`.
-    fn base_class(&self) -> Class {
+    fn class(handler: &H) -> Class {
         Class {
             server_version: Cow::Borrowed(SERVER_VERSION),
-            ..<Self as FileHandler>::base_class(self)
+            ..<SimpleHttpRequestHandler as Base<H>>::class(handler)
         }
     }
 }
@@ -216,8 +215,8 @@ pub trait CgiHandler: FileHandler {
 /// # Errors
 /// I/O errors writing the response.
 pub fn send_head<H: CgiHandler + ?Sized>(h: &mut H, req: &mut Request) -> io::Result<Option<Body>> {
-    match <H as CgiHandler>::is_cgi(h, req) {
-        Ok(Some(info)) => <H as CgiHandler>::run_cgi(h, req, info).map(|()| None),
+    match h.is_cgi(req) {
+        Ok(Some(info)) => h.run_cgi(req, info).map(|()| None),
         Ok(None) => files::default_send_head(h, req),
         // CPython drops the connection here; a path above the root names nothing.
         Err(_) => req.send_error_with(404, "File not found").map(|()| None),
@@ -306,7 +305,7 @@ fn check_script<H: CgiHandler + ?Sized>(
         req.send_error_with(403, &format!("CGI script is not a plain file ({name})"))?;
         return Ok(false);
     }
-    if !<H as CgiHandler>::is_executable(h, &script.path) {
+    if !h.is_executable(&script.path) {
         req.send_error_with(403, &format!("CGI script is not executable ({name})"))?;
         return Ok(false);
     }
@@ -441,16 +440,16 @@ impl CgiHandler for CgiHttpRequestHandler {
 
 impl Handler for CgiHttpRequestHandler {
     fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as CgiHandler>::INHERITED_METHODS)
+        Cow::Borrowed(<Self as Base<Self>>::METHODS)
     }
 
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        let inherited = <Self as CgiHandler>::dispatch_inherited(self, req);
+        let inherited = <Self as Base<Self>>::dispatch(self, req);
         super::dispatch_stock(inherited, req, &self.methods())
     }
 
     fn class(&self) -> Class {
-        <Self as CgiHandler>::base_class(self)
+        <Self as Base<Self>>::class(self)
     }
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {

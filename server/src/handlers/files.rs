@@ -35,7 +35,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::handler::Handler;
+use crate::handler::{Base, Handler};
 use crate::request::Class;
 use crate::request::Request;
 
@@ -210,12 +210,11 @@ impl Default for SimpleHttpRequestHandler {
 /// subclass sees them. Every method has CPython's behaviour by default.
 ///
 /// Extend the stock handler with more methods with
-/// `#[http_handler(extends = basehttp::handlers::FileHandler)]`, or write
-/// `impl Handler` by hand using [`dispatch_inherited`](Self::dispatch_inherited).
+/// `#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler)]`
+/// (its [`Base`] implementation dispatches `GET` and `HEAD` to the methods
+/// here), or write `impl Handler` by hand falling back to
+/// `<SimpleHttpRequestHandler as basehttp::Base<Self>>::dispatch`.
 pub trait FileHandler: Send + 'static {
-    /// The methods this trait answers, for `Allow` and dispatch.
-    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
-
     /// The handler's state (class attributes).
     fn file_handler(&self) -> &SimpleHttpRequestHandler;
 
@@ -348,23 +347,25 @@ pub trait FileHandler: Send + 'static {
     fn do_HEAD(&mut self, req: &mut Request) -> io::Result<()> {
         self.send_head(req).map(drop)
     }
+}
 
-    /// Runs the inherited `do_GET`/`do_HEAD` for `req.command`; `None` for
-    /// any other method.
-    fn dispatch_inherited(&mut self, req: &mut Request) -> Option<io::Result<()>> {
+/// The stock file handler as a base: `GET` and `HEAD`, with
+/// `server_version = "SimpleHTTP"` and the configured `protocol_version`.
+impl<H: FileHandler> Base<H> for SimpleHttpRequestHandler {
+    const METHODS: &'static [&'static str] = &["GET", "HEAD"];
+
+    fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
         match req.command.as_str() {
-            "GET" => Some(self.do_GET(req)),
-            "HEAD" => Some(self.do_HEAD(req)),
+            "GET" => Some(handler.do_GET(req)),
+            "HEAD" => Some(handler.do_HEAD(req)),
             _ => None,
         }
     }
 
-    /// The class attributes: `server_version = "SimpleHTTP"` and the
-    /// configured `protocol_version`.
-    fn base_class(&self) -> Class {
+    fn class(handler: &H) -> Class {
         Class {
             server_version: Cow::Borrowed("SimpleHTTP"),
-            protocol_version: Cow::Owned(self.file_handler().protocol_version.clone()),
+            protocol_version: Cow::Owned(handler.file_handler().protocol_version.clone()),
             ..Class::BASE
         }
     }
@@ -378,16 +379,16 @@ impl FileHandler for SimpleHttpRequestHandler {
 
 impl Handler for SimpleHttpRequestHandler {
     fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as FileHandler>::INHERITED_METHODS)
+        Cow::Borrowed(<Self as Base<Self>>::METHODS)
     }
 
     fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        let inherited = <Self as FileHandler>::dispatch_inherited(self, req);
+        let inherited = <Self as Base<Self>>::dispatch(self, req);
         super::dispatch_stock(inherited, req, &self.methods())
     }
 
     fn class(&self) -> Class {
-        self.base_class()
+        <Self as Base<Self>>::class(self)
     }
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {

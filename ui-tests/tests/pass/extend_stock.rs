@@ -17,7 +17,7 @@ impl FileHandler for Files {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler, protocol_version = "HTTP/1.1")]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler, protocol_version = "HTTP/1.1")]
 impl Files {
     fn do_PUT(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_error(403)
@@ -43,7 +43,7 @@ impl CgiHandler for Scripts {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::CgiHandler)]
+#[http_handler(extends = basehttp::handlers::CgiHttpRequestHandler)]
 impl Scripts {}
 
 fn assert_handler<H: Handler>(h: H) -> H {

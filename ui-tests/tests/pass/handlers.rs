@@ -49,20 +49,21 @@ impl Cfgd {
     fn helper(&self) {}
 }
 
-trait Base {
-    const INHERITED_METHODS: &'static [&'static str] = &["GET", "HEAD"];
-    fn dispatch_inherited(&mut self, _req: &mut Request) -> Option<io::Result<()>> {
+struct Stock;
+
+impl<H> basehttp::Base<H> for Stock {
+    const METHODS: &'static [&'static str] = &["GET", "HEAD"];
+    fn dispatch(_: &mut H, _req: &mut Request) -> Option<io::Result<()>> {
         None
     }
-    fn base_class(&self) -> Class {
+    fn class(_: &H) -> Class {
         Class::BASE
     }
 }
 
 struct Upload;
-impl Base for Upload {}
 
-#[http_handler(extends = Base, auto_options, method_not_allowed)]
+#[http_handler(extends = Stock, auto_options, method_not_allowed)]
 impl Upload {
     fn do_POST(&mut self, _req: &mut Request) -> io::Result<()> {
         Ok(())
@@ -70,9 +71,8 @@ impl Upload {
 }
 
 struct OnlyInherited;
-impl Base for OnlyInherited {}
 
-#[http_handler(extends = self::Base)]
+#[http_handler(extends = self::Stock)]
 impl OnlyInherited {}
 
 struct CfgHooks;

@@ -12,7 +12,7 @@ impl FileHandler for Files {
     }
 }
 
-#[http_handler(extends = basehttp::handlers::FileHandler)]
+#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler)]
 impl Files {
     // Belongs in `impl FileHandler for Files`: here it would never run.
     fn send_head(&mut self, req: &mut Request) -> io::Result<Option<Body>> {
