@@ -377,20 +377,19 @@ mod tests {
 
     #[test]
     fn error_page_sizes_match_cpython() {
-        let page = format_error_page(
-            DEFAULT_ERROR_MESSAGE,
-            404,
-            "File not found",
-            "Nothing matches the given URI",
-        );
-        assert_eq!(page.len(), 460);
-        let page = format_error_page(
-            DEFAULT_ERROR_MESSAGE,
-            501,
-            "Unsupported method ('FOO')",
-            "Server does not support this operation",
-        );
-        assert_eq!(page.len(), 481);
+        let cases = [
+            (404, "File not found", "Nothing matches the given URI", 460),
+            (
+                501,
+                "Unsupported method ('FOO')",
+                "Server does not support this operation",
+                481,
+            ),
+        ];
+        for (code, message, explain, len) in cases {
+            let page = format_error_page(DEFAULT_ERROR_MESSAGE, code, message, explain);
+            assert_eq!(page.len(), len, "{code}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
-use crate::handler::{Base, Handler};
+use crate::handler::Base;
 use crate::pystr::py_repr;
 use crate::request::Class;
 use crate::request::Request;
@@ -438,19 +438,9 @@ impl CgiHandler for CgiHttpRequestHandler {
     }
 }
 
-impl Handler for CgiHttpRequestHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as Base<Self>>::METHODS)
-    }
-
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        let inherited = <Self as Base<Self>>::dispatch(self, req);
-        super::dispatch_stock(inherited, req, &self.methods())
-    }
-
-    fn class(&self) -> Class {
-        <Self as Base<Self>>::class(self)
-    }
+/// The stock CGI handler is its own base: `GET`, `HEAD`, `POST`.
+#[basehttp_macros::http_handler(extends = CgiHttpRequestHandler)]
+impl CgiHttpRequestHandler {
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)

@@ -35,7 +35,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::handler::{Base, Handler};
+use crate::handler::Base;
 use crate::request::Class;
 use crate::request::Request;
 
@@ -377,19 +377,9 @@ impl FileHandler for SimpleHttpRequestHandler {
     }
 }
 
-impl Handler for SimpleHttpRequestHandler {
-    fn methods(&self) -> Cow<'static, [&'static str]> {
-        Cow::Borrowed(<Self as Base<Self>>::METHODS)
-    }
-
-    fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
-        let inherited = <Self as Base<Self>>::dispatch(self, req);
-        super::dispatch_stock(inherited, req, &self.methods())
-    }
-
-    fn class(&self) -> Class {
-        <Self as Base<Self>>::class(self)
-    }
+/// The stock handler is its own base: `GET` and `HEAD`, nothing added.
+#[basehttp_macros::http_handler(extends = SimpleHttpRequestHandler)]
+impl SimpleHttpRequestHandler {
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)
