@@ -646,3 +646,40 @@ fn api_service() {
         );
     }
 }
+
+/// The same service through the in-memory test client (the server's own
+/// request code, no socket): what a user's own tests of it look like.
+#[test]
+fn api_service_in_memory() -> std::io::Result<()> {
+    let dir = support::TempDir::new("api-mem");
+    dir.write("static/app.js", "console.log(1)\n");
+    let mut client = basehttp::test::Client::new(api::Api::new(dir.path().to_str().unwrap()));
+    let r = client.get("/")?;
+    assert!(r.text().contains("<title>Items</title>"));
+    assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
+    let r = client
+        .request("POST", "/api/items")
+        .header("Content-Type", "application/json")
+        .body(r#"{"name": "spam"}"#)
+        .send()?;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (201, r#"{"id":1,"name":"spam"}"#)
+    );
+    assert_eq!(r.header("Location"), Some("/api/items?id=1"));
+    assert_eq!(
+        client.get("/api/items?id=1")?.text(),
+        r#"{"id":1,"name":"spam"}"#
+    );
+    assert_eq!(client.get("/static/app.js")?.text(), "console.log(1)\n");
+    assert!(client.is_connected(), "keep-alive across requests");
+    assert_eq!(client.request("DELETE", "/api/items/1").send()?.status, 204);
+    let r = client.get("/api/items?id=1")?;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (404, r#"{"error":404,"message":"No such item"}"#)
+    );
+    let r = client.request("POST", "/api/items").body("{x}").send()?;
+    assert_eq!(r.status, 400);
+    Ok(())
+}

@@ -90,12 +90,27 @@
 //!
 //! # Differences from CPython
 //!
-//! The request body reader [`Rfile`] stops at `Content-Length`, and what a
-//! handler leaves unread is drained (up to 1 MiB) or the connection closed:
-//! CPython would parse an unread body as the next request. A malformed
-//! `Content-Length` is a 400. `send_header` refuses CR and LF. A `501` lists
-//! the handler's methods in `Allow`. A handler panic or error is logged in
-//! CPython's `handle_error` format and closes only its connection.
+//! Request framing follows RFC 9112: the body reader [`Rfile`] stops at
+//! `Content-Length` or decodes a chunked body, and what a handler leaves
+//! unread is drained (up to 1 MiB) or the connection closed (CPython would
+//! parse an unread body as the next request); an ambiguous head
+//! (`Content-Length` with `Transfer-Encoding`, whitespace before a header's
+//! colon, a malformed length) is a 400, and `Connection` is read as a token
+//! list. A response without a length ends its connection. `send_header`
+//! refuses CR and LF. A `501` lists the handler's methods in `Allow`. A
+//! handler that fails before responding gets the client a `500` (or the
+//! status of a [`BodyError`]), is logged in CPython's `handle_error` format,
+//! and closes only its connection.
+//!
+//! # Python equivalents for a service
+//!
+//! | Python | basehttp |
+//! | --- | --- |
+//! | `urlsplit(self.path)`, `parse_qs(query)` | [`Request::url`], [`SplitUrl::query_value`] |
+//! | `self.rfile.read(int(self.headers['Content-Length']))` | [`Request::read_body`] |
+//! | send_response + headers + end_headers + write | [`Request::respond`] |
+//! | `super().do_GET()` | `FileHandler::do_GET(self, req)` |
+//! | `except KeyboardInterrupt` around `serve_forever()` | [`HttpServer::serve_until_signal`] |
 //!
 //! # Security
 //!
