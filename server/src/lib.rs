@@ -123,6 +123,7 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+mod activation;
 mod body;
 mod chunked;
 mod config;
@@ -137,6 +138,7 @@ mod headers;
 mod https;
 mod info;
 pub mod limits;
+mod listen;
 mod log;
 mod memory;
 mod parse;
@@ -154,6 +156,7 @@ mod tls;
 mod transport;
 mod url;
 
+pub use activation::systemd_listener;
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
 pub use config::ServerConfig;
