@@ -68,7 +68,10 @@ pub fn systemd_listener() -> io::Result<Option<TcpListener>> {
         } else {
             format!("cannot be taken: {e}")
         };
-        io::Error::new(e.kind(), format!("LISTEN_FDS: fd {SD_LISTEN_FDS_START} {what}"))
+        io::Error::new(
+            e.kind(),
+            format!("LISTEN_FDS: fd {SD_LISTEN_FDS_START} {what}"),
+        )
     })?;
     check_listening_tcp(&fd)?;
     let listener = TcpListener::from(fd);
@@ -165,9 +168,21 @@ mod tests {
             (Some("4242"), Some("1"), Ok(1)),
             (Some("4242"), Some("3"), Ok(3)),
             (Some("1"), Some("1"), Ok(0)),
-            (Some("x"), Some("1"), Err("LISTEN_PID=\"x\" is not a number")),
-            (Some("4242"), Some("-1"), Err("LISTEN_FDS=\"-1\" is not a number")),
-            (Some("4242"), Some(""), Err("LISTEN_FDS=\"\" is not a number")),
+            (
+                Some("x"),
+                Some("1"),
+                Err("LISTEN_PID=\"x\" is not a number"),
+            ),
+            (
+                Some("4242"),
+                Some("-1"),
+                Err("LISTEN_FDS=\"-1\" is not a number"),
+            ),
+            (
+                Some("4242"),
+                Some(""),
+                Err("LISTEN_FDS=\"\" is not a number"),
+            ),
         ];
         for &(pid, fds, expected) in cases {
             let got = listen_fds(pid.map(OsStr::new), fds.map(OsStr::new), ME);
