@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 
 use basehttp::{Request, ServerConfig, ThreadingHttpServer, http_handler};
 
-use crate::support::{parse, raw};
+use crate::support::{capture_log, parse, raw};
 
 /// Answers every GET with the name of its server.
 #[derive(Clone)]
@@ -20,9 +20,13 @@ struct Named(&'static str);
 impl Named {
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         req.send_response(200)?;
-        req.send_header("Content-Length", self.0.len().to_string())?;
+        req.send_header("Content-Length", &self.0.len().to_string())?;
         req.end_headers()?;
         req.wfile.write_all(self.0.as_bytes())
+    }
+
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
     }
 }
 
