@@ -29,9 +29,13 @@ const SD_LISTEN_FDS_START: i32 = 3;
 /// `LISTEN_FDS` is at least 1, descriptor 3 must be a listening TCP socket,
 /// and a duplicate of it is returned (blocking, close-on-exec). Any further
 /// passed descriptors (4, 5, ...) are left alone. `LISTEN_PID` unset or
-/// naming another process, or `LISTEN_FDS` unset or 0, is `Ok(None)`. The
-/// variables are not unset (see the crate's README, "Scaling out"), so a
-/// second call returns another duplicate of the same socket.
+/// naming another process, or `LISTEN_FDS` unset or 0, is `Ok(None)`.
+///
+/// Unlike `sd_listen_fds(1)`, this neither unsets the variables nor closes
+/// descriptor 3 (both would take `unsafe` code, which this crate forbids):
+/// a second call returns another duplicate of the same socket, and child
+/// processes inherit descriptor 3 and the variables, which they ignore
+/// because `LISTEN_PID` is not theirs.
 ///
 /// In a systemd unit pair, `basehttp.socket` has `ListenStream=8000` and the
 /// service runs a program that does:

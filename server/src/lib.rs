@@ -112,6 +112,13 @@
 //! | `super().do_GET()` | `FileHandler::do_GET(self, req)` |
 //! | `except KeyboardInterrupt` around `serve_forever()` | [`HttpServer::serve_until_signal`] |
 //!
+//! # Scaling out
+//!
+//! Several processes can serve one port: bind each with
+//! [`ServerConfig::reuse_port`] (`SO_REUSEPORT`, `socketserver`'s
+//! `allow_reuse_port`), or let systemd own the socket and take it with
+//! [`systemd_listener`] (socket activation, `LISTEN_FDS`).
+//!
 //! # Security
 //!
 //! Like CPython's, this is a small server for development and trusted
