@@ -163,8 +163,14 @@ mod tests {
     #[test]
     fn listen_fds_follows_sd_listen_fds() {
         const ME: u32 = 4242;
-        // (LISTEN_PID, LISTEN_FDS, sockets for us or the error's text)
-        let cases: &[(Option<&str>, Option<&str>, Result<usize, &str>)] = &[
+        /// `LISTEN_PID`, `LISTEN_FDS`, and the sockets for us or the
+        /// error's text.
+        type Case = (
+            Option<&'static str>,
+            Option<&'static str>,
+            Result<usize, &'static str>,
+        );
+        let cases: &[Case] = &[
             (None, None, Ok(0)),
             (None, Some("1"), Ok(0)),
             (Some("4242"), None, Ok(0)),
