@@ -45,11 +45,13 @@ const SD_LISTEN_FDS_START: i32 = 3;
 /// use basehttp::ServerConfig;
 /// # struct Hello;
 /// # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> { req.send_response(204)?; req.end_headers() } }
-/// let server = match basehttp::systemd_listener()? {
-///     Some(listener) => ThreadingHttpServer::from_listener(listener, || Hello, ServerConfig::default())?,
-///     None => ThreadingHttpServer::bind("127.0.0.1:8000", || Hello)?,
+/// let listener = match basehttp::systemd_listener()? {
+///     Some(listener) => listener,
+///     // Started by hand: bind the port ourselves.
+///     None => std::net::TcpListener::bind("127.0.0.1:8000")?,
 /// };
-/// server.serve_forever()?;
+/// let config = ServerConfig::default();
+/// ThreadingHttpServer::from_listener(listener, || Hello, config)?.serve_forever()?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 ///
