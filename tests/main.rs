@@ -12,6 +12,7 @@ mod framing;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
+mod scaleout;
 mod service;
 mod signal;
 mod support;

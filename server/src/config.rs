@@ -47,6 +47,27 @@ pub struct ServerConfig {
     /// How long `shutdown()` lets requests in flight finish before their
     /// connections are cut.
     pub shutdown_grace: Duration,
+    /// `allow_reuse_port` (`socketserver`, default `False`): `bind` and
+    /// `bind_with` set `SO_REUSEPORT`, so that several servers (in this
+    /// process or others, all with this set) can bind the same address and
+    /// port and the kernel spreads connections over them. Ignored by
+    /// `from_listener`, whose socket is already bound.
+    ///
+    /// ```
+    /// use basehttp::prelude::*;
+    /// use basehttp::ServerConfig;
+    /// # struct Hello;
+    /// # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> { req.send_response(204)?; req.end_headers() } }
+    /// let mut config = ServerConfig::default();
+    /// config.reuse_port = true;
+    /// let first = ThreadingHttpServer::bind_with("127.0.0.1:0", || Hello, config.clone())?;
+    /// let port = first.server_port();
+    /// // A second server (typically another process) on the same port.
+    /// let second = ThreadingHttpServer::bind_with(("127.0.0.1", port), || Hello, config)?;
+    /// assert_eq!(second.server_port(), port);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub reuse_port: bool,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +83,7 @@ impl Default for ServerConfig {
             max_head_bytes: limits::MAX_HEAD_BYTES,
             max_body: Some(limits::MAX_BODY),
             shutdown_grace: limits::SHUTDOWN_GRACE,
+            reuse_port: false,
         }
     }
 }

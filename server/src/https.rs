@@ -13,6 +13,7 @@ use std::net::{TcpListener, ToSocketAddrs};
 
 use crate::config::ServerConfig;
 use crate::handler::Handler;
+use crate::listen;
 use crate::server::{Core, server_methods};
 use crate::tls::TlsConfig;
 use crate::transport::Scheme;
@@ -69,7 +70,8 @@ macro_rules! https_constructors {
                 Self::bind_with(addr, factory, tls, ServerConfig::default())
             }
 
-            /// As [`bind`](Self::bind), with settings.
+            /// As [`bind`](Self::bind), with settings (among them
+            /// [`reuse_port`](ServerConfig::reuse_port)).
             ///
             /// # Errors
             /// Address resolution or bind errors.
@@ -79,10 +81,12 @@ macro_rules! https_constructors {
                 tls: TlsConfig,
                 config: ServerConfig,
             ) -> io::Result<Self> {
-                Self::from_listener(TcpListener::bind(addr)?, factory, tls, config)
+                let listener = listen::bind(addr, config.reuse_port)?;
+                Self::from_listener(listener, factory, tls, config)
             }
 
-            /// Serves on an already bound listener.
+            /// Serves on an already bound listener, such as the one systemd
+            /// passes ([`systemd_listener`](crate::systemd_listener)).
             ///
             /// # Errors
             /// If the listener's address cannot be read.

@@ -112,6 +112,13 @@
 //! | `super().do_GET()` | `FileHandler::do_GET(self, req)` |
 //! | `except KeyboardInterrupt` around `serve_forever()` | [`HttpServer::serve_until_signal`] |
 //!
+//! # Scaling out
+//!
+//! Several processes can serve one port: bind each with
+//! [`ServerConfig::reuse_port`] (`SO_REUSEPORT`, `socketserver`'s
+//! `allow_reuse_port`), or let systemd own the socket and take it with
+//! [`systemd_listener`] (socket activation, `LISTEN_FDS`).
+//!
 //! # Security
 //!
 //! Like CPython's, this is a small server for development and trusted
@@ -123,6 +130,7 @@ extern crate self as basehttp;
 
 #[doc(hidden)]
 pub mod __private;
+mod activation;
 mod body;
 mod chunked;
 mod config;
@@ -137,6 +145,7 @@ mod headers;
 mod https;
 mod info;
 pub mod limits;
+mod listen;
 mod log;
 mod memory;
 mod parse;
@@ -154,6 +163,7 @@ mod tls;
 mod transport;
 mod url;
 
+pub use activation::systemd_listener;
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
 pub use config::ServerConfig;

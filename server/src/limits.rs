@@ -52,6 +52,12 @@ pub const POLLER_PREREAD: usize = 64 * 1024;
 /// answered 413. Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).
 pub const MAX_BODY: u64 = 1 << 30;
 
+/// Listen backlog of the sockets `bind` makes (and of the `basehttp`
+/// command's). CPython's `request_queue_size` is 5, which makes clients wait
+/// for SYN retransmits under load; nginx and Go take 511 and `SOMAXCONN`
+/// (4096 on Linux 5.4+), which also caps this value.
+pub const LISTEN_BACKLOG: i32 = 1024;
+
 /// Size of the worker pool when not configured: twice the CPU count, at
 /// least 8, so that handlers blocked on disk or CGI do not stall the rest.
 pub fn default_workers() -> usize {

@@ -1,6 +1,7 @@
 //! The `basehttp` command: a drop-in `python -m http.server` (CPython 3.15
 //! `http.server._main` / `test()`), serving files (or CGI scripts) on
-//! `ThreadingHttpServer`'s poller and worker pool.
+//! `ThreadingHttpServer`'s poller and worker pool. Started by systemd with
+//! a socket (`LISTEN_FDS`), it serves that socket instead of binding.
 //!
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
@@ -19,17 +20,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
+use basehttp::limits::LISTEN_BACKLOG;
 use basehttp::{
     Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
 use cli::{Args, PROG, UsageError};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-
-/// Listen backlog. CPython's `request_queue_size` is 5, which makes clients
-/// wait for SYN retransmits under load; this is the only server-side
-/// difference, and no client sees it except as fewer stalls.
-const BACKLOG: i32 = 1024;
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args_os().skip(1)) {
@@ -87,7 +84,12 @@ fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
     for (name, value) in &args.headers {
         files = files.with_header(name.clone(), value.clone());
     }
-    let listener = bind(args.bind.as_deref(), args.port)?;
+    // Socket activation is an environment contract, not a flag: with a
+    // socket from systemd, `--bind` and the port are not used.
+    let listener = match basehttp::systemd_listener()? {
+        Some(listener) => listener,
+        None => bind(args.bind.as_deref(), args.port)?,
+    };
     if args.cgi || args.cgi_rfc3875 {
         let mut cgi = CgiHttpRequestHandler::with_files(files);
         cgi.rfc3875 = args.cgi_rfc3875;
@@ -209,21 +211,23 @@ fn ipv6_unavailable(e: &io::Error) -> bool {
     )
 }
 
-/// A listening socket with `SO_REUSEADDR` (`allow_reuse_address`) and, for
-/// IPv6, `IPV6_V6ONLY` off.
+/// A close-on-exec listening socket (CGI scripts do not inherit it) with
+/// `SO_REUSEADDR` (`allow_reuse_address`) and, for IPv6, `IPV6_V6ONLY` off;
+/// the backlog is [`LISTEN_BACKLOG`] (CPython's `request_queue_size` is 5,
+/// which makes clients wait for SYN retransmits under load).
 fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
-    use rustix::net::{AddressFamily, SocketType, sockopt};
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
     let family = if addr.is_ipv6() {
         AddressFamily::INET6
     } else {
         AddressFamily::INET
     };
-    let fd = rustix::net::socket(family, SocketType::STREAM, None)?;
+    let fd = rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)?;
     sockopt::set_socket_reuseaddr(&fd, true)?;
     if addr.is_ipv6() {
         let _ = sockopt::set_ipv6_v6only(&fd, false);
     }
     rustix::net::bind(&fd, &addr)?;
-    rustix::net::listen(&fd, BACKLOG)?;
+    rustix::net::listen(&fd, LISTEN_BACKLOG)?;
     Ok(TcpListener::from(fd))
 }

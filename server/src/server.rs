@@ -19,6 +19,7 @@ use crate::connection::handle_connection;
 use crate::engine;
 use crate::handler::Handler;
 use crate::info::ServerInfo;
+use crate::listen;
 use crate::transport::Scheme;
 
 /// What every server type is made of.
@@ -192,7 +193,8 @@ macro_rules! http_constructors {
                 Self::bind_with(addr, factory, ServerConfig::default())
             }
 
-            /// As [`bind`](Self::bind), with settings.
+            /// As [`bind`](Self::bind), with settings (among them
+            /// [`reuse_port`](ServerConfig::reuse_port)).
             ///
             /// # Errors
             /// Address resolution or bind errors.
@@ -201,10 +203,12 @@ macro_rules! http_constructors {
                 factory: F,
                 config: ServerConfig,
             ) -> io::Result<Self> {
-                Self::from_listener(TcpListener::bind(addr)?, factory, config)
+                let listener = listen::bind(addr, config.reuse_port)?;
+                Self::from_listener(listener, factory, config)
             }
 
-            /// Serves on an already bound listener.
+            /// Serves on an already bound listener, such as the one systemd
+            /// passes ([`systemd_listener`](crate::systemd_listener)).
             ///
             /// # Errors
             /// If the listener's address cannot be read.

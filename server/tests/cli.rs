@@ -193,3 +193,60 @@ fn ctrl_c_prints_cpythons_line_and_exits_0() {
     assert_eq!(rest, "\nKeyboard interrupt received, exiting.\n");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// A socket-activating service manager in one line of `sh` (what
+/// `systemd-socket-activate` does): the socket on stdin becomes fd 3 and
+/// `LISTEN_PID` is the shell's pid, which `exec` hands on to `basehttp`.
+const ACTIVATE: &str = r#"export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" "$@" 3<&0 0</dev/null"#;
+
+/// `basehttp args` started by [`ACTIVATE`] with `socket` as fd 3.
+fn activated(socket: impl Into<Stdio>, args: &[&str]) -> Command {
+    let mut command = Command::new("/bin/sh");
+    command
+        .args(["-c", ACTIVATE, BIN])
+        .args(args)
+        .current_dir("/")
+        .stdin(socket);
+    command
+}
+
+#[test]
+fn serves_the_socket_systemd_passes() {
+    let dir = TempDir::new("activation");
+    std::fs::write(dir.0.join("hello.txt"), b"hello\n").unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let socket = std::os::fd::OwnedFd::from(listener);
+    // `--bind` and the port are not used when a socket is passed.
+    let args = ["-b", "127.0.0.1", "0", "-d", dir.0.to_str().unwrap()];
+    let run = start_command(activated(socket, &args));
+    assert_eq!(
+        run.banner,
+        format!("Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...\n")
+    );
+    let response = get(port, b"GET /hello.txt HTTP/1.0\r\n\r\n");
+    assert!(response.starts_with(b"HTTP/1.0 200 OK\r\n"), "{response:?}");
+    assert_eq!(body(&response), b"hello\n");
+}
+
+#[test]
+fn a_passed_fd_that_is_not_a_listening_socket_is_an_error() {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let cases: [(Stdio, &str); 2] = [
+        (
+            std::os::fd::OwnedFd::from(udp).into(),
+            "fd 3 is not a stream socket",
+        ),
+        (file.into(), "fd 3 is not a socket"),
+    ];
+    for (fd3, error) in cases {
+        let out = activated(fd3, &[]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("basehttp: error: LISTEN_FDS: {error}\n")
+        );
+    }
+}

@@ -50,10 +50,14 @@ impl Drop for Running {
 
 /// Starts `basehttp` with `args` in `cwd` and waits for its banner line.
 pub fn start(args: &[&str], cwd: &std::path::Path) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
+    let mut command = Command::new(BIN);
+    command.args(args).current_dir(cwd).stdin(Stdio::null());
+    start_command(command)
+}
+
+/// Starts `command` (which runs `basehttp`) and waits for its banner line.
+pub fn start_command(mut command: Command) -> Running {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
