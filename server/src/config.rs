@@ -68,6 +68,11 @@ pub struct ServerConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub reuse_port: bool,
+    /// For an IPv6 address, accept IPv4 connections too (`IPV6_V6ONLY`
+    /// off), as `python -m http.server`'s `DualStackServer` does for `::`;
+    /// the `basehttp` command sets it. Off by default, as for CPython's
+    /// `HTTPServer`.
+    pub dual_stack: bool,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +89,7 @@ impl Default for ServerConfig {
             max_body: Some(limits::MAX_BODY),
             shutdown_grace: limits::SHUTDOWN_GRACE,
             reuse_port: false,
+            dual_stack: false,
         }
     }
 }

@@ -81,7 +81,7 @@ macro_rules! https_constructors {
                 tls: TlsConfig,
                 config: ServerConfig,
             ) -> io::Result<Self> {
-                let listener = listen::bind(addr, config.reuse_port)?;
+                let listener = listen::bind(addr, &config)?;
                 Self::from_listener(listener, factory, tls, config)
             }
 

@@ -15,14 +15,15 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 
 use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
 
+use crate::config::ServerConfig;
 use crate::limits::LISTEN_BACKLOG;
 
 /// Binds the first address of `addr` that binds (as `TcpListener::bind`
-/// does) and listens, with `SO_REUSEPORT` if `reuse_port`.
-pub(crate) fn bind(addr: impl ToSocketAddrs, reuse_port: bool) -> io::Result<TcpListener> {
+/// does) and listens, with the socket options `config` asks for.
+pub(crate) fn bind(addr: impl ToSocketAddrs, config: &ServerConfig) -> io::Result<TcpListener> {
     let mut last_error = None;
     for a in addr.to_socket_addrs()? {
-        match listen_on(a, reuse_port) {
+        match listen(a, config) {
             Ok(listener) => return Ok(listener),
             Err(e) => last_error = Some(e),
         }
@@ -35,10 +36,26 @@ pub(crate) fn bind(addr: impl ToSocketAddrs, reuse_port: bool) -> io::Result<Tcp
     }))
 }
 
-/// `server_bind()` + `server_activate()` on one address: a close-on-exec
-/// socket (CGI children do not inherit it), `SO_REUSEADDR`, `SO_REUSEPORT`
-/// when asked, bind, listen.
-fn listen_on(addr: SocketAddr, reuse_port: bool) -> io::Result<TcpListener> {
+/// `server_bind()` + `server_activate()` on one address, for
+/// `from_listener`: a close-on-exec socket (CGI scripts do not inherit it),
+/// `SO_REUSEADDR` (`allow_reuse_address`), `SO_REUSEPORT` and dual stack
+/// when `config` asks for them, bind, and listen with a backlog of
+/// [`LISTEN_BACKLOG`](crate::limits::LISTEN_BACKLOG).
+///
+/// ```
+/// use basehttp::prelude::*;
+/// use basehttp::ServerConfig;
+/// # struct Hello;
+/// # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> { req.send_response(204)?; req.end_headers() } }
+/// let config = ServerConfig::default();
+/// let listener = basehttp::listen("127.0.0.1:0".parse().unwrap(), &config)?;
+/// let server = ThreadingHttpServer::from_listener(listener, || Hello, config)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// Socket, bind and listen errors.
+pub fn listen(addr: SocketAddr, config: &ServerConfig) -> io::Result<TcpListener> {
     let family = if addr.is_ipv6() {
         AddressFamily::INET6
     } else {
@@ -46,8 +63,12 @@ fn listen_on(addr: SocketAddr, reuse_port: bool) -> io::Result<TcpListener> {
     };
     let fd = rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)?;
     sockopt::set_socket_reuseaddr(&fd, true)?;
-    if reuse_port {
+    if config.reuse_port {
         sockopt::set_socket_reuseport(&fd, true)?;
+    }
+    if config.dual_stack && addr.is_ipv6() {
+        // Best effort, as CPython's `contextlib.suppress(Exception)`.
+        let _ = sockopt::set_ipv6_v6only(&fd, false);
     }
     rustix::net::bind(&fd, &addr)?;
     rustix::net::listen(&fd, LISTEN_BACKLOG)?;
@@ -57,6 +78,14 @@ fn listen_on(addr: SocketAddr, reuse_port: bool) -> io::Result<TcpListener> {
 #[cfg(test)]
 mod tests {
     use super::bind;
+    use crate::config::ServerConfig;
+
+    fn reusing(reuse_port: bool) -> ServerConfig {
+        ServerConfig {
+            reuse_port,
+            ..ServerConfig::default()
+        }
+    }
 
     #[test]
     fn reuse_port_is_needed_by_every_socket_on_the_port() {
@@ -68,9 +97,9 @@ mod tests {
             (false, false, false),
         ];
         for (first, second, shares) in cases {
-            let a = bind("127.0.0.1:0", first).unwrap();
+            let a = bind("127.0.0.1:0", &reusing(first)).unwrap();
             let port = a.local_addr().unwrap().port();
-            let b = bind(("127.0.0.1", port), second);
+            let b = bind(("127.0.0.1", port), &reusing(second));
             assert_eq!(b.is_ok(), shares, "{first} then {second}");
             if let Err(e) = b {
                 assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse);
@@ -81,7 +110,7 @@ mod tests {
     #[test]
     fn nothing_to_bind_is_an_error() {
         let none: &[std::net::SocketAddr] = &[];
-        let e = bind(none, false).unwrap_err();
+        let e = bind(none, &ServerConfig::default()).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
     }
 }

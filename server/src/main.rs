@@ -20,7 +20,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
-use basehttp::limits::LISTEN_BACKLOG;
 use basehttp::{
     Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
@@ -211,23 +210,12 @@ fn ipv6_unavailable(e: &io::Error) -> bool {
     )
 }
 
-/// A close-on-exec listening socket (CGI scripts do not inherit it) with
-/// `SO_REUSEADDR` (`allow_reuse_address`) and, for IPv6, `IPV6_V6ONLY` off;
-/// the backlog is [`LISTEN_BACKLOG`] (CPython's `request_queue_size` is 5,
-/// which makes clients wait for SYN retransmits under load).
+/// A listening socket as the library makes it (close-on-exec,
+/// `SO_REUSEADDR`, backlog `LISTEN_BACKLOG`: CPython's `request_queue_size`
+/// of 5 makes clients wait for SYN retransmits under load), and for IPv6
+/// `IPV6_V6ONLY` off, as CPython's `DualStackServer`.
 fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
-    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
-    let family = if addr.is_ipv6() {
-        AddressFamily::INET6
-    } else {
-        AddressFamily::INET
-    };
-    let fd = rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)?;
-    sockopt::set_socket_reuseaddr(&fd, true)?;
-    if addr.is_ipv6() {
-        let _ = sockopt::set_ipv6_v6only(&fd, false);
-    }
-    rustix::net::bind(&fd, &addr)?;
-    rustix::net::listen(&fd, LISTEN_BACKLOG)?;
-    Ok(TcpListener::from(fd))
+    let mut config = ServerConfig::default();
+    config.dual_stack = true;
+    basehttp::listen(addr, &config)
 }

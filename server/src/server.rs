@@ -203,7 +203,7 @@ macro_rules! http_constructors {
                 factory: F,
                 config: ServerConfig,
             ) -> io::Result<Self> {
-                let listener = listen::bind(addr, config.reuse_port)?;
+                let listener = listen::bind(addr, &config)?;
                 Self::from_listener(listener, factory, config)
             }
 
