@@ -742,3 +742,22 @@ fn rfc3875_passes_every_header_but_proxy_and_credentials() {
         "HTTP_ACCEPT=\nHTTP_COOKIE=\nHTTP_REFERER=\nHTTP_USER_AGENT=\n"
     );
 }
+
+#[test]
+fn cut_short_chunked_post_kills_the_script() {
+    let f = fixture();
+    script(
+        &f.dir,
+        "cgi-bin/count.sh",
+        "#!/bin/sh\nprintf 'Content-type: text/plain\\r\\n\\r\\n'\nn=$(wc -c)\nprintf 'got %s' \"$((n))\"\n",
+    );
+    let whole = f.request(&chunked_post("/cgi-bin/count.sh", b"hello", 2));
+    assert_eq!(body(&whole), "got 5");
+    // Half-closed before the last chunk: the script must not take the three
+    // bytes it saw for the whole body.
+    let cut = raw(
+        f.server.addr,
+        b"POST /cgi-bin/count.sh HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+    );
+    assert!(!String::from_utf8_lossy(&cut).contains("got"));
+}

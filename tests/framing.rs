@@ -203,3 +203,19 @@ fn connection_close_anywhere_in_the_token_list_closes() {
     let all = parse_all(&raw_keep_open(srv.addr, &request));
     assert_eq!(bodies(&all), ["path=/a", "path=/b"]);
 }
+
+#[test]
+fn draining_counts_chunk_framing() {
+    // 300 chunks of one byte, each behind 4 KiB of extension: 1.2 MiB of
+    // framing around 300 bytes. Unread, it is not drained but closed.
+    let srv = spawn(|| Sink);
+    let mut request = b"GET /first HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let ext = "x".repeat(4000);
+    for _ in 0..300 {
+        request.extend_from_slice(format!("1;{ext}\r\nX\r\n").as_bytes());
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    request.extend_from_slice(b"GET /next HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let all = parse_all(&raw(srv.addr, &request));
+    assert_eq!(bodies(&all), ["path=/first"]);
+}

@@ -105,3 +105,29 @@ fn without_reuse_port_the_port_is_taken() {
     let response = parse(&raw(addr, b"GET / HTTP/1.0\r\n\r\n"));
     assert_eq!(response.body, b"first");
 }
+
+/// `HttpServer` (one connection at a time) stops on `shutdown()` even when
+/// the port is shared: its wake-up no longer depends on a connection
+/// reaching its own socket.
+#[test]
+fn one_at_a_time_servers_sharing_a_port_shut_down() {
+    let a = Arc::new(
+        basehttp::HttpServer::bind_with("127.0.0.1:0", || Named("a"), reuse_port()).unwrap(),
+    );
+    let addr = a.server_address();
+    let b = Arc::new(basehttp::HttpServer::bind_with(addr, || Named("b"), reuse_port()).unwrap());
+    let (ra, rb) = (Arc::clone(&a), Arc::clone(&b));
+    let threads = [
+        std::thread::spawn(move || ra.serve_forever()),
+        std::thread::spawn(move || rb.serve_forever()),
+    ];
+    for _ in 0..4 {
+        let r = parse(&raw(addr, b"GET / HTTP/1.0\r\n\r\n"));
+        assert!(r.body == b"a" || r.body == b"b");
+    }
+    a.shutdown();
+    b.shutdown();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+}

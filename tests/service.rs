@@ -376,3 +376,99 @@ fn a_status_outside_100_to_999_is_refused_not_sent() {
     let r = parse(&raw(srv.addr, b"GET /299 HTTP/1.0\r\n\r\n"));
     assert_eq!(r.status_line, "HTTP/1.0 299 ");
 }
+
+/// Review fixes: a failing chunked response sends no unframed bytes; a
+/// deferred `100 Continue` never lands inside a response already sent; a
+/// refused `Expect` closes; a huge declared length reserves no memory.
+struct Edges;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Edges {
+    fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
+        if req.path == "/refuse" {
+            // Python style: an interim-free refusal without `Connection: close`.
+            req.send_response_only(401)?;
+            req.send_header("Content-Length", "0")?;
+            req.end_headers()?;
+            return Ok(false);
+        }
+        basehttp::Handler::handle_expect_100(&mut Sink100, req)
+    }
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(200)?;
+        req.end_headers_chunked()?;
+        req.wfile.write_all(b"partial")?;
+        Err(io::Error::other("broke before the first flush"))
+    }
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        if req.path == "/huge" {
+            let body = req.read_body(u64::MAX)?;
+            return req.respond(200, "text/plain", body);
+        }
+        req.send_response(200)?;
+        req.send_header("Content-Length", "2")?;
+        req.end_headers()?;
+        req.wfile.flush()?;
+        let body = req.read_body(100)?;
+        assert_eq!(body, b"hello");
+        req.wfile.write_all(b"ok")
+    }
+}
+
+/// A handler with the default (deferred) `handle_expect_100`.
+struct Sink100;
+
+#[http_handler]
+impl Sink100 {
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_error(404)
+    }
+}
+
+#[test]
+fn failing_chunked_response_sends_no_unframed_bytes() {
+    let srv = spawn(|| Edges);
+    let out = raw_keep_open(srv.addr, b"GET / HTTP/1.1\r\n\r\n");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("Transfer-Encoding: chunked\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\n"), "{text}");
+}
+
+#[test]
+fn deferred_continue_never_follows_a_sent_response() {
+    let srv = spawn(|| Edges);
+    let mut s = connect(srv.addr);
+    s.write_all(b"POST / HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    // The final head arrives first (no 100): then the client sends the body.
+    let head = read_head(&mut BufReader::new(s.try_clone().unwrap()));
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    s.write_all(b"hello").unwrap();
+    let rest = read_to_close(&mut s);
+    assert_eq!(
+        rest, b"ok",
+        "no 100 Continue inside the response, then close"
+    );
+}
+
+#[test]
+fn refused_expectation_closes_the_connection() {
+    let srv = spawn(|| Edges);
+    let out = raw_keep_open(
+        srv.addr,
+        b"POST /refuse HTTP/1.1\r\nContent-Length: 26\r\nExpect: 100-continue\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+    );
+    let all = parse_all(&out);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, 401);
+}
+
+#[test]
+fn a_huge_declared_length_reserves_no_memory() {
+    let srv = spawn(|| Edges);
+    let r = parse(&raw(
+        srv.addr,
+        b"POST /huge HTTP/1.1\r\nContent-Length: 1099511627776\r\n\r\nhello",
+    ));
+    assert_eq!(r.status, 400, "a short body, not an aborted process");
+}

@@ -11,6 +11,9 @@ use std::io::{self, Read};
 use crate::chunked::ChunkError;
 use crate::request::Request;
 
+/// Most memory `read_body` reserves before the body's bytes arrive.
+const INITIAL_CAPACITY: u64 = 64 * 1024;
+
 /// Why [`Request::read_body`] returned no body. Wrapped in the `io::Error`
 /// it returns; a handler that passes that error on with `?` before sending
 /// anything gets [`status`](Self::status) answered for it (and the
@@ -109,7 +112,9 @@ fn read_body(req: &mut Request, limit: u64) -> io::Result<Vec<u8>> {
     if declared.is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge { limit }.into());
     }
-    let mut body = Vec::with_capacity(declared.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+    // Grown as bytes arrive: a declared length alone reserves no memory.
+    let capacity = declared.map_or(0, |n| n.min(INITIAL_CAPACITY) as usize);
+    let mut body = Vec::with_capacity(capacity);
     let read = (&mut req.rfile)
         .take(limit.saturating_add(1))
         .read_to_end(&mut body);

@@ -92,6 +92,8 @@ pub(crate) struct Decoder {
     line: usize,
     /// Bytes of the trailer section so far.
     trailers: usize,
+    /// Framing bytes stepped over in this body (size lines, CRLFs, trailers).
+    framing: u64,
 }
 
 impl Default for Decoder {
@@ -110,7 +112,14 @@ impl Decoder {
             },
             line: 0,
             trailers: 0,
+            framing: 0,
         }
+    }
+
+    /// Framing bytes stepped over so far: what a body costs to read beyond
+    /// its data (bounded per line, not per body, so a drain counts it).
+    pub(crate) fn framing_bytes(&self) -> u64 {
+        self.framing
     }
 
     /// Whether the last chunk and the trailer section were read.
@@ -155,6 +164,7 @@ impl Decoder {
     }
 
     fn step(&mut self, b: u8) -> Result<(), ChunkError> {
+        self.framing += 1;
         if matches!(
             self.state,
             State::Size { .. }

@@ -248,6 +248,11 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         return Ok(());
     }
     if !parse_request(handler, req, raw)? {
+        if !req.rfile.body_done() {
+            // Refused before its body was read (an `Expect: 100-continue`
+            // answered with an error): the body may still come.
+            req.close_connection = true;
+        }
         return req.wfile.flush();
     }
     let outcome = catch_unwind(AssertUnwindSafe(|| handler.dispatch(req)));

@@ -42,7 +42,8 @@ pub(crate) enum ParseError {
     /// A `Content-Length` that is not one non-negative integer (RFC 9112 §6.3).
     BadContentLength,
     /// Whitespace between a header name and its colon (RFC 9112 §5.1: a
-    /// server MUST answer 400; CPython reads it as another header name).
+    /// server MUST answer 400; CPython's `email` parser ends the header
+    /// block at that line, so a proxy and CPython frame the body apart).
     SpaceBeforeColon(String),
     /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.3: the
     /// framing is ambiguous).

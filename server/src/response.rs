@@ -274,6 +274,10 @@ impl Request {
                 // An interim response: the final one is still to come.
                 self.response_mark = self.wfile.bytes_written();
                 self.framed = false;
+            } else if self.rfile.forget_continue() {
+                // The final response went out before the body was asked
+                // for: the client may still send it, or not.
+                self.close_connection = true;
             }
         }
         Ok(())

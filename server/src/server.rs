@@ -12,7 +12,11 @@
 
 use std::io;
 use std::net::TcpListener;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::config::ServerConfig;
 use crate::connection::handle_connection;
@@ -66,15 +70,50 @@ where
         })
     }
 
+    /// One connection at a time. The listener is waited on with a poller
+    /// that `shutdown()` wakes: with `SO_REUSEPORT`, the connection
+    /// `request_shutdown` makes to wake a blocked `accept` could go to
+    /// another socket on the port.
     fn serve_blocking(&self) -> io::Result<()> {
-        while !self.info.shutdown_requested() {
-            match self.handle_request() {
-                Ok(()) => {}
-                Err(e) if engine::is_transient_accept_error(&e) => {}
-                Err(e) => return Err(e),
+        const LISTENER: Token = Token(0);
+        const WAKER: Token = Token(1);
+        let mut poll = Poll::new()?;
+        let fd = self.listener.as_raw_fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), LISTENER, Interest::READABLE)?;
+        self.info
+            .set_waker(Some(Arc::new(Waker::new(poll.registry(), WAKER)?)));
+        self.listener.set_nonblocking(true)?;
+        let mut events = Events::with_capacity(2);
+        let result = loop {
+            if self.info.shutdown_requested() {
+                break Ok(());
             }
-        }
-        Ok(())
+            if let Err(e) = poll.poll(&mut events, None)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                break Err(e);
+            }
+            // Readiness is edge-triggered: take every queued connection.
+            let served = loop {
+                if self.info.shutdown_requested() {
+                    break Ok(());
+                }
+                match self.handle_request() {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+                    Err(e) if engine::is_transient_accept_error(&e) => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            if served.is_err() {
+                break served;
+            }
+        };
+        self.info.set_waker(None);
+        let _ = poll.registry().deregister(&mut SourceFd(&fd));
+        self.listener.set_nonblocking(false)?;
+        result
     }
 
     /// `handle_request()`: accepts one connection and serves it on this
@@ -84,6 +123,8 @@ where
         if self.info.shutdown_requested() {
             return Ok(());
         }
+        // Accepted sockets must block, whatever the listener does.
+        stream.set_nonblocking(false)?;
         let _ = stream.set_nodelay(true);
         let transport = self.scheme.wrap(Arc::new(stream))?;
         let handler = (self.factory)();

@@ -209,6 +209,13 @@ impl Rfile {
         self.continue_line.is_some() && !self.body_done()
     }
 
+    /// Forgets an owed `100 Continue` (the final response has begun: a
+    /// `100` now would land inside it). Returns whether one was owed for a
+    /// body still unread: the client may or may not send it now.
+    pub(crate) fn forget_continue(&mut self) -> bool {
+        self.continue_line.take().is_some() && !self.body_done()
+    }
+
     /// Sends the `100 Continue` owed, if any, before the body is read.
     fn send_owed_continue(&mut self) -> io::Result<()> {
         if let Some(line) = self.continue_line.take()
@@ -346,7 +353,13 @@ impl Rfile {
                 return Ok(self.body_done());
             }
             drained += n as u64;
-            if drained > max {
+            // Chunk framing counts too: long extensions around tiny chunks
+            // must not make a drain read without end.
+            let framing = match &self.framing {
+                Framing::Chunked(d) => d.framing_bytes(),
+                Framing::Length(_) => 0,
+            };
+            if drained + framing > max {
                 return Ok(false);
             }
             self.consume(n);
@@ -456,7 +469,6 @@ impl Wfile {
         }
         self.flush_buf()?;
         self.chunked = None;
-        self.written += 5;
         self.buf.extend_from_slice(b"0\r\n\r\n");
         Ok(())
     }
@@ -464,7 +476,10 @@ impl Wfile {
     /// Forgets a chunked body the handler could not finish: the connection
     /// closes instead, and the missing last chunk tells the client.
     pub(crate) fn abandon_chunked(&mut self) {
-        self.chunked = None;
+        if let Some(start) = self.chunked.take() {
+            // Unframed chunk data must not go out after a chunked head.
+            self.buf.truncate(start);
+        }
     }
 
     /// Sends body bytes: as they are, or as one chunk in chunked mode.

@@ -407,6 +407,9 @@ fn log_ending(req: &Request, ending: Ending, timeout: Option<Duration>, max_body
             "chunked request body over {} bytes; CGI script killed",
             max_body.unwrap_or_default()
         )),
+        Ending::BodyBroken => req.log_error(format_args!(
+            "chunked request body cut short or malformed; CGI script killed"
+        )),
     }
 }
 

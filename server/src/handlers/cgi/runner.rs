@@ -32,6 +32,9 @@ pub(crate) enum Ending {
     /// A chunked body went over the server's `max_body` and the script's
     /// process group was killed.
     BodyTooLarge,
+    /// A chunked body ended early or was malformed, and the script's process
+    /// group was killed (it has no `CONTENT_LENGTH` to notice a short body).
+    BodyBroken,
 }
 
 /// Python's `os.waitstatus_to_exitcode`.
@@ -78,7 +81,7 @@ where
     std::thread::scope(|scope| {
         let feeder = scope.spawn(move || {
             let fed = feed(rfile, stdin, max_body);
-            if fed == Fed::TooLarge {
+            if matches!(fed, Fed::TooLarge | Fed::Broken) {
                 let _ = kill_process_group(pid, Signal::KILL);
             }
             fed
@@ -124,6 +127,8 @@ where
             Ending::TimedOut
         } else if fed == Fed::TooLarge {
             Ending::BodyTooLarge
+        } else if fed == Fed::Broken {
+            Ending::BodyBroken
         } else if client_gone {
             Ending::ClientGone
         } else {
@@ -139,21 +144,29 @@ enum Fed {
     Done,
     /// A chunked body went over `max_body`.
     TooLarge,
+    /// A chunked body ended early or was malformed.
+    Broken,
 }
 
 /// Copies the body (`Content-Length` bounded, or chunked and decoded) to
 /// the script's stdin in chunks, then closes it, so a script that reads to
 /// end of file sees every byte. A script that stops reading ends the copy;
 /// so does the end of the body, and a chunked body over `max_body` (a
-/// sized one was refused with 413 before the script started).
+/// sized one was refused with 413 before the script started). A chunked
+/// body that ends early or is malformed is [`Fed::Broken`]: the script
+/// would take what it got for the whole body. A short `Content-Length`
+/// body ends the copy as in CPython (the script can compare the length).
 fn feed(rfile: &mut Rfile, stdin: Option<std::process::ChildStdin>, max_body: Option<u64>) -> Fed {
     let Some(mut stdin) = stdin else {
         return Fed::Done;
     };
+    let chunked = rfile.remaining().is_none();
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
         let n = match rfile.read(&mut buf) {
+            Ok(0) if chunked && !rfile.body_done() => return Fed::Broken,
+            Err(_) if chunked => return Fed::Broken,
             Ok(0) | Err(_) => return Fed::Done,
             Ok(n) => n,
         };
