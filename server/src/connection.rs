@@ -268,7 +268,8 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         return req.wfile.flush();
     }
     req.wfile.finish_chunked()?;
-    if !req.response_is_delimited() || req.rfile.continue_unsent() {
+    let continue_unsent = req.rfile.forget_continue();
+    if continue_unsent || !req.response_is_delimited() {
         // The client could not tell where the response ends (CPython leaves
         // it waiting for the idle timeout), or may still send a body it was
         // not asked for: end the connection with the response.

@@ -220,7 +220,6 @@ struct Poller<'a, F, H> {
     info: &'a Arc<ServerInfo>,
     shared: Arc<Shared<H>>,
     max_connections: usize,
-    preread: usize,
     /// Plain TCP or TLS.
     scheme: &'a Scheme,
     next_token: usize,
@@ -295,7 +294,6 @@ where
         info,
         shared: Arc::clone(&shared),
         max_connections: config.max_connections.min(raise_fd_limit()),
-        preread,
         scheme,
         next_token: 0,
         reject_class: None,
@@ -483,11 +481,12 @@ where
         let Some(mut conn) = lock(&self.shared.parked).remove(&token) else {
             return;
         };
-        let mut fill = conn.req.rfile.fill_nonblocking(self.preread);
+        let preread = self.shared.preread;
+        let mut fill = conn.req.rfile.fill_nonblocking(preread);
         if matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
             // A short read says the queue was empty; before parking a
             // partial head, read once more to see an end of stream.
-            fill = conn.req.rfile.fill_nonblocking(self.preread);
+            fill = conn.req.rfile.fill_nonblocking(preread);
         }
         let fill = match fill {
             Ok(f) => f,

@@ -4,10 +4,9 @@
 //! request (`BaseServer.shutdown()`'s flag and wake-up) and the count of
 //! open connections.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
 
 use crate::config::ServerConfig;
 
@@ -27,7 +26,7 @@ struct ShutdownState {
     requested: AtomicBool,
     serving: Mutex<bool>,
     stopped: Condvar,
-    /// Wakes the engine's poller, while one runs.
+    /// Wakes the poller of the running `serve_forever` loop.
     waker: Mutex<Option<Arc<mio::Waker>>>,
 }
 
@@ -69,19 +68,11 @@ impl ServerInfo {
     /// (so a handler may call it).
     pub fn request_shutdown(&self) {
         self.shutdown.requested.store(true, Ordering::SeqCst);
+        // Every `serve_forever` loop waits on a poller with this waker; one
+        // that installs it later sees the flag first.
         if let Some(w) = &*lock(&self.shutdown.waker) {
             let _ = w.wake();
-            return;
         }
-        // Wake a blocked accept() with a connection of our own.
-        let mut wake = self.server_address;
-        if wake.ip().is_unspecified() {
-            wake.set_ip(match wake {
-                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-            });
-        }
-        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
     }
 
     /// Whether a shutdown was asked for.
@@ -89,7 +80,7 @@ impl ServerInfo {
         self.shutdown.requested.load(Ordering::SeqCst)
     }
 
-    /// Installs (or removes) the waker of a running engine's poller.
+    /// Installs (or removes) the waker of a running `serve_forever` loop.
     pub(crate) fn set_waker(&self, waker: Option<Arc<mio::Waker>>) {
         *lock(&self.shutdown.waker) = waker;
     }

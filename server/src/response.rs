@@ -72,8 +72,8 @@ impl Request {
         code: impl IntoStatus,
         value: &T,
     ) -> io::Result<()> {
-        let body = serde_json::to_vec(value).map_err(io::Error::other)?;
-        self.respond(code, "application/json", body)
+        self.send_response(code)?;
+        self.send_json(value)
     }
 
     /// [`send_body`](Self::send_body) with `value` serialised as JSON

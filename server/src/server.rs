@@ -71,9 +71,8 @@ where
     }
 
     /// One connection at a time. The listener is waited on with a poller
-    /// that `shutdown()` wakes: with `SO_REUSEPORT`, the connection
-    /// `request_shutdown` makes to wake a blocked `accept` could go to
-    /// another socket on the port.
+    /// that `shutdown()` wakes, as the engine's is (a wake-up connection to
+    /// our own port could reach another socket under `SO_REUSEPORT`).
     fn serve_blocking(&self) -> io::Result<()> {
         const LISTENER: Token = Token(0);
         const WAKER: Token = Token(1);

@@ -202,16 +202,10 @@ impl Rfile {
         self.continue_line = Some(line);
     }
 
-    /// Whether a deferred `100 Continue` was never sent (the handler did not
-    /// read the body): the client may or may not send it now, so the
-    /// connection cannot be reused.
-    pub(crate) fn continue_unsent(&self) -> bool {
-        self.continue_line.is_some() && !self.body_done()
-    }
-
-    /// Forgets an owed `100 Continue` (the final response has begun: a
-    /// `100` now would land inside it). Returns whether one was owed for a
-    /// body still unread: the client may or may not send it now.
+    /// Forgets an owed `100 Continue` (the final response has begun, or the
+    /// request is over: a `100` now would land inside a response). Returns
+    /// whether one was owed for a body still unread: the client may or may
+    /// not send it now, so the connection cannot be reused.
     pub(crate) fn forget_continue(&mut self) -> bool {
         self.continue_line.take().is_some() && !self.body_done()
     }
@@ -374,31 +368,20 @@ fn chunk_error(e: ChunkError) -> io::Error {
 
 impl Read for Rfile {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.send_owed_continue()?;
-        let n = match self.framing {
-            Framing::Length(0) => return Ok(0),
-            Framing::Length(left) => {
-                let cap = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                if self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
-                    // Large read with an empty buffer: bypass it.
-                    self.inner.read(&mut out[..cap])?
-                } else {
-                    let avail = self.fill_raw()?;
-                    let n = avail.len().min(cap);
-                    out[..n].copy_from_slice(&avail[..n]);
-                    self.pos += n;
-                    n
-                }
+        if let Framing::Length(left) = self.framing {
+            let cap = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            if cap > 0 && self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
+                // Large read with an empty buffer: bypass it.
+                self.send_owed_continue()?;
+                let n = self.inner.read(&mut out[..cap])?;
+                self.body_consumed(n);
+                return Ok(n);
             }
-            Framing::Chunked(_) => {
-                let avail = self.chunk_data()?;
-                let n = avail.len().min(out.len());
-                out[..n].copy_from_slice(&avail[..n]);
-                self.pos += n;
-                n
-            }
-        };
-        self.body_consumed(n);
+        }
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
@@ -490,7 +473,7 @@ impl Wfile {
         if self.chunked.is_some() {
             // One write per chunk: size line, data, CRLF.
             let mut chunk = Vec::with_capacity(data.len() + 20);
-            chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            write!(chunk, "{:x}\r\n", data.len())?;
             chunk.extend_from_slice(data);
             chunk.extend_from_slice(b"\r\n");
             return self.inner.write_all(&chunk);
