@@ -50,17 +50,26 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let server = Arc::new(
-        ThreadingHttpServer::bind_with("127.0.0.1:0", factory, config).expect("bind 127.0.0.1:0"),
-    );
+    let server =
+        ThreadingHttpServer::bind_with("127.0.0.1:0", factory, config).expect("bind 127.0.0.1:0");
     let addr = server.server_address();
+    run_in_background(server, addr, |s| s.serve_forever(), |s| s.shutdown())
+}
+
+/// Runs `server`'s `serve` on a thread until the returned handle drops
+/// (then `shutdown`).
+fn run_in_background<S: Send + Sync + 'static>(
+    server: S,
+    addr: SocketAddr,
+    serve: fn(&S) -> std::io::Result<()>,
+    shutdown: fn(&S),
+) -> TestServer {
+    let server = Arc::new(server);
     let runner = Arc::clone(&server);
-    let thread = std::thread::spawn(move || {
-        runner.serve_forever().expect("serve_forever");
-    });
+    let thread = std::thread::spawn(move || serve(&runner).expect("serve_forever"));
     TestServer {
         addr,
-        stop: Box::new(move || server.shutdown()),
+        stop: Box::new(move || shutdown(&server)),
         thread: Some(thread),
     }
 }
@@ -308,18 +317,8 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let server = Arc::new(
-        basehttp::ThreadingHttpsServer::bind_with("127.0.0.1:0", factory, tls, config)
-            .expect("bind 127.0.0.1:0"),
-    );
+    let server = basehttp::ThreadingHttpsServer::bind_with("127.0.0.1:0", factory, tls, config)
+        .expect("bind 127.0.0.1:0");
     let addr = server.server_address();
-    let runner = Arc::clone(&server);
-    let thread = std::thread::spawn(move || {
-        runner.serve_forever().expect("serve_forever");
-    });
-    TestServer {
-        addr,
-        stop: Box::new(move || server.shutdown()),
-        thread: Some(thread),
-    }
+    run_in_background(server, addr, |s| s.serve_forever(), |s| s.shutdown())
 }

@@ -49,6 +49,15 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// `key.pem` in `dir` as PKCS#8 encrypted with `scheme` and the password
+/// `somepass`, written to `out`.
+fn encrypt_key(dir: &Path, scheme: &[&str], out: &str) {
+    let mut args = vec!["pkcs8", "-topk8"];
+    args.extend_from_slice(scheme);
+    args.extend_from_slice(&["-in", "key.pem", "-out", out, "-passout", "pass:somepass"]);
+    openssl(dir, &args);
+}
+
 impl Certs {
     fn new(tag: &str) -> Certs {
         let dir = TempDir::new(&format!("tls-{tag}"));
@@ -594,21 +603,7 @@ fn test_valid_certdata() {
     std::fs::write(&combined, both).unwrap();
     TlsConfig::from_pem_files(&combined, &combined).unwrap();
     // A password-encrypted PKCS#8 key, separate and combined.
-    openssl(
-        certs.dir.path(),
-        &[
-            "pkcs8",
-            "-topk8",
-            "-v2",
-            "aes-256-cbc",
-            "-in",
-            "key.pem",
-            "-out",
-            "enc.pem",
-            "-passout",
-            "pass:somepass",
-        ],
-    );
+    encrypt_key(certs.dir.path(), &["-v2", "aes-256-cbc"], "enc.pem");
     let enc = certs.path("enc.pem");
     let tls = TlsConfig::from_pem_files_with_password(&certs.cert, &enc, "somepass").unwrap();
     let mut both = std::fs::read(&certs.cert).unwrap();
@@ -665,21 +660,7 @@ fn test_invalid_certdata() {
         )
     );
     // Encrypted keys: no password, a wrong one.
-    openssl(
-        dir,
-        &[
-            "pkcs8",
-            "-topk8",
-            "-v2",
-            "aes-256-cbc",
-            "-in",
-            "key.pem",
-            "-out",
-            "enc.pem",
-            "-passout",
-            "pass:somepass",
-        ],
-    );
+    encrypt_key(dir, &["-v2", "aes-256-cbc"], "enc.pem");
     let enc = certs.path("enc.pem");
     assert_eq!(
         load_error(cert, &enc, None),
@@ -729,21 +710,7 @@ fn legacy_encrypted_keys_are_refused_with_a_clear_message() {
     );
     assert!(e.contains("openssl pkcs8 -topk8"), "{e}");
     // PKCS#8 encrypted with a PKCS#5 v1.5 scheme (PBES1).
-    openssl(
-        dir,
-        &[
-            "pkcs8",
-            "-topk8",
-            "-v1",
-            "PBE-SHA1-3DES",
-            "-in",
-            "key.pem",
-            "-out",
-            "pbes1.pem",
-            "-passout",
-            "pass:somepass",
-        ],
-    );
+    encrypt_key(dir, &["-v1", "PBE-SHA1-3DES"], "pbes1.pem");
     let pbes1 = certs.path("pbes1.pem");
     let e = load_error(&certs.cert, &pbes1, Some("somepass"));
     assert!(

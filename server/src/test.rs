@@ -41,14 +41,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
-use crate::connection::{finish, serve_one};
+use crate::connection::{finish, new_request, serve_one};
 use crate::handler::Handler;
 use crate::headers::Headers;
 use crate::info::ServerInfo;
 use crate::memory::MemoryStream;
 use crate::pystr::{latin1, push_latin1};
 use crate::request::Request;
-use crate::stream::{Rfile, Wfile};
 
 /// The address the in-memory server appears to listen on
 /// (`server_address`; `server_name` is `localhost`).
@@ -131,14 +130,15 @@ impl<H: Handler> Client<H> {
         let handler = &mut self.handler;
         let info = &self.info;
         let conn = self.conn.get_or_insert_with(|| {
+            // The connection a server would make (`new_request`), over memory.
             let stream = MemoryStream::default();
-            let req = Request::new(
-                Rfile::new(Box::new(stream.clone())),
-                Wfile::new(Box::new(stream.clone())),
+            let req = new_request(
+                handler,
+                Box::new(stream.clone()),
                 CLIENT_ADDRESS,
-                handler.class(),
                 Arc::clone(info),
-            );
+            )
+            .expect("an in-memory stream always clones");
             Connection { req, stream }
         });
         conn.stream.push_input(bytes.as_ref());
