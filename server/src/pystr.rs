@@ -128,6 +128,14 @@ fn is_printable(c: char) -> bool {
     }
 }
 
+/// `urllib.parse.unquote(s)`: percent-decodes, invalid UTF-8 becoming U+FFFD.
+pub(crate) fn unquote(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    String::from_utf8_lossy(&unquote_to_bytes(s.as_bytes())).into_owned()
+}
+
 /// `urllib.parse.unquote_to_bytes`: each `%XX` becomes its byte; a `%` not
 /// followed by two hex digits stays as it is.
 pub(crate) fn unquote_to_bytes(s: &[u8]) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! [`Request::url`](crate::Request::url) returns it.
 
 use crate::form::urlencoded::parse_urlencoded;
-use crate::pystr::unquote_to_bytes;
+use crate::pystr::unquote;
 
 /// The five parts of `urllib.parse.urlsplit(url)`, borrowed from the
 /// target, with Python's follow-ups (`unquote(path)`, `parse_qsl(query)`).
@@ -66,7 +66,7 @@ impl SplitUrl<'_> {
     /// `urllib.parse.unquote(path)`: percent-decoded, invalid UTF-8 as U+FFFD
     /// (`+` stays a `+` in a path).
     pub fn path_unquoted(&self) -> String {
-        String::from_utf8_lossy(&unquote_to_bytes(self.path.as_bytes())).into_owned()
+        unquote(self.path)
     }
 
     /// `urllib.parse.parse_qsl(query)`: the `name=value` pairs in order,

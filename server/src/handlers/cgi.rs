@@ -324,7 +324,7 @@ fn check_script<H: CgiHandler + ?Sized>(
 /// `nobody`'s ids when the server runs as root.
 fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script) -> Command {
     let software = req.version_string();
-    let translated = h.translate_path(&env::unquote(&script.path_info));
+    let translated = h.translate_path(&crate::pystr::unquote(&script.path_info));
     let translated = translated.to_string_lossy();
     let remote_addr = req.client_address.ip().to_string();
     let vars = cgi_environ(

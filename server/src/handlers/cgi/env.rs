@@ -6,7 +6,8 @@
 use std::fmt;
 
 use crate::headers::Headers;
-use crate::pystr::{py_split, unquote_to_bytes};
+use crate::pystr::py_split;
+use crate::pystr::unquote;
 
 /// `_url_collapse_path` found more `..` segments than there are segments to
 /// pop (CPython raises `IndexError` and drops the connection).
@@ -20,14 +21,6 @@ impl fmt::Display for EscapesRoot {
 }
 
 impl std::error::Error for EscapesRoot {}
-
-/// `urllib.parse.unquote(s)`: percent-decodes, invalid UTF-8 becoming U+FFFD.
-pub(crate) fn unquote(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    String::from_utf8_lossy(&unquote_to_bytes(s.as_bytes())).into_owned()
-}
 
 /// CPython's `_url_collapse_path`: unquotes the path part of `path`, resolves
 /// `.` and `..` and empty segments, and returns `/head/tail[?query]`.
