@@ -581,8 +581,7 @@ impl Wfile {
 
     /// `auto_head` support: while set, body bytes written are dropped; the
     /// response head still goes out (through [`Wfile::write_head`]).
-    #[doc(hidden)]
-    pub fn set_discard_body(&mut self, on: bool) {
+    pub(crate) fn set_discard_body(&mut self, on: bool) {
         self.discard_body = on;
     }
 
