@@ -1,56 +1,66 @@
 //! The connection engine under `ThreadingHttpServer` (CPython's
 //! `ThreadingMixIn.process_request`, which starts a thread per connection,
-//! replaced by a poller and a bounded worker pool).
+//! replaced by a pool of threads that each run a request to completion on
+//! the thread that found it ready, as nginx's and lighttpd's event loops do).
 //!
-//! * The `serve_forever` thread is the poller: it accepts, and owns every
-//!   connection that is idle between keep-alive requests or still sending
-//!   its request head (or, over TLS, its handshake). It fills those without
+//! * One edge-triggered epoll set holds the listener and every open
+//!   connection, and every pool thread (the `serve_forever` thread among
+//!   them) waits on it for one event at a time. The kernel wakes one waiter
+//!   per event, and events a thread has not taken stay queued for the next
+//!   free one, so a handler that blocks for long (a CGI script, a slow
+//!   upload) holds its own thread only.
+//! * A connection is in one of two places: parked in the table (idle
+//!   between keep-alive requests, or still sending its request head, or,
+//!   over TLS, its handshake), where it costs its `Request` value and a
+//!   socket and no thread; or busy on the thread that took its event. An
+//!   event for a busy connection is remembered in its table slot and acted
+//!   on when the thread parks it, so no `epoll_ctl` is needed per request.
+//! * The thread that takes an event fills the connection's `rfile` without
 //!   blocking through the transport (`MSG_DONTWAIT`; for TLS, decrypting as
-//!   it goes) into the connection's own `rfile` buffer, so a parked
-//!   connection costs its `Request` value and a socket, and no thread.
-//!   Sockets stay in blocking mode; epoll (through `mio`) only reports
-//!   readiness (and writability, while a handshake flight waits to go out).
-//! * A connection goes to a worker only once a whole request head is
-//!   buffered (or its buffer reached `max_head_bytes`, or the peer closed).
-//!   The worker parses and dispatches with ordinary blocking reads and
-//!   writes bounded by socket timeouts (body and write deadlines), serves
-//!   pipelined requests already buffered, then parks the connection again.
-//! * The poller enforces the head and keep-alive deadlines by a periodic
-//!   scan of the parked connections (a quarter of the shortest deadline,
-//!   at most 1 s), answers 408 to a head that timed out, logs a TLS
-//!   handshake that did not finish, closes idle ones silently, and answers
-//!   503 to connections over the cap (over TLS: closes them).
-//! * `shutdown()` stops accepting, closes parked connections, lets queued
-//!   and running requests finish within `shutdown_grace`, then shuts the
-//!   remaining sockets down and joins the workers.
+//!   it goes). Once a whole request head is buffered (or the buffer reached
+//!   `max_head_bytes`, or the peer closed) it parses and dispatches right
+//!   there, with ordinary blocking reads and writes bounded by socket
+//!   timeouts (body and write deadlines), serves pipelined requests already
+//!   buffered, then parks the connection again. Sockets stay in blocking
+//!   mode; epoll only reports readiness (and writability, while a TLS
+//!   handshake flight waits to go out).
+//! * Whichever thread finds a deadline scan due (a quarter of the shortest
+//!   deadline, at most 1 s) cuts off the parked connections whose head or
+//!   keep-alive deadline passed: 408 to a head that timed out, one line for
+//!   a TLS handshake that did not finish, silence for an idle one. Over the
+//!   connection cap a new connection gets 503 (over TLS: a close).
+//! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
+//!   accepting, closes parked connections, lets running requests finish
+//!   within `shutdown_grace`, then shuts the remaining sockets down and
+//!   joins the threads that are done.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::mem;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Registry, Token, Waker};
+use rustix::buffer::spare_capacity;
+use rustix::event::{EventfdFlags, epoll, eventfd};
 
 use crate::config::ServerConfig;
 use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
 use crate::handler::Handler;
-use crate::info::ServerInfo;
-use crate::request::Class;
-use crate::request::Request;
+use crate::info::{ServerInfo, Waker};
+use crate::request::{Class, Request};
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
 use crate::transport::{Scheme, SharedTcp, failure_message};
 
-const LISTENER: Token = Token(usize::MAX - 1);
-const WAKER: Token = Token(usize::MAX);
+const LISTENER: u64 = u64::MAX - 1;
+const WAKER: u64 = u64::MAX;
 /// Descriptors kept free for files, CGI pipes and the listener when the
 /// connection cap is derived from `RLIMIT_NOFILE`.
 const RESERVED_FDS: usize = 64;
-/// Longest wait of the poller between deadline scans.
+/// Longest wait of a thread between deadline scans.
 const MAX_TICK: Duration = Duration::from_secs(1);
 /// Shortest wait between deadline scans.
 const MIN_TICK: Duration = Duration::from_millis(5);
@@ -59,6 +69,19 @@ const MIN_TICK: Duration = Duration::from_millis(5);
 const KEEP_BUFFERS_BELOW: usize = 256;
 /// How long the 503 for a connection over the cap may take to write.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
+/// Events one thread takes per wait: one, so that a long request on this
+/// thread never holds back an event another thread could serve.
+const EVENTS_PER_WAIT: usize = 1;
+/// What a connection is registered for: input, and the peer's shutdown
+/// (so that a short read followed by the end of the stream is not missed),
+/// edge-triggered.
+const CONN_EVENTS: epoll::EventFlags = epoll::EventFlags::IN
+    .union(epoll::EventFlags::RDHUP)
+    .union(epoll::EventFlags::ET);
+/// Event flags that say the peer will send nothing more.
+const PEER_DONE: epoll::EventFlags = epoll::EventFlags::RDHUP
+    .union(epoll::EventFlags::HUP)
+    .union(epoll::EventFlags::ERR);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -75,158 +98,71 @@ enum State {
 }
 
 struct Conn<H> {
-    token: usize,
+    token: u64,
     sock: Arc<TcpStream>,
     handler: H,
     req: Request,
     state: State,
     deadline: Option<Instant>,
+    /// Registered for writability too (a TLS handshake flight is waiting).
+    wants_out: bool,
+    /// An event said the peer shut its side (`EPOLLRDHUP`): read until the
+    /// end of the stream before parking, since no further event will come.
+    peer_closed: bool,
 }
 
-struct Jobs<H> {
-    queue: VecDeque<Conn<H>>,
-    closed: bool,
+/// Where an open connection is.
+enum Slot<H> {
+    /// Waiting for its next bytes, on no thread.
+    Parked(Box<Conn<H>>),
+    /// On a thread; `ready` records an event that came meanwhile. The
+    /// socket is kept here to cut it off when the shutdown grace runs out.
+    Busy { sock: Arc<TcpStream>, ready: bool },
 }
 
-struct Shared<H> {
-    registry: Registry,
-    config: ServerConfig,
-    /// Most bytes the poller buffers of one request head.
-    preread: usize,
-    parked: Mutex<HashMap<usize, Conn<H>>>,
-    jobs: Mutex<Jobs<H>>,
-    job_ready: Condvar,
-    /// Every open connection's socket (parked or on a worker), to cut them
-    /// when the shutdown grace runs out (`info` counts them).
-    live: Mutex<HashMap<usize, Arc<TcpStream>>>,
-    drained: Condvar,
+/// What reading a parked connection's new bytes led to.
+enum Step {
+    /// A request head is buffered (or the buffer is full, or the peer
+    /// closed after sending something): parse and answer it.
+    Serve,
+    /// Nothing complete yet: park it.
+    Wait,
+    /// The peer closed, or the transport failed: close it.
+    Close,
+}
+
+/// The state every pool thread shares.
+struct Engine<F, H> {
+    epoll: OwnedFd,
+    /// Written once to wake every thread; never read, so it stays readable.
+    waker: OwnedFd,
+    /// A second descriptor of the server's listening socket.
+    listener: TcpListener,
+    factory: Arc<F>,
     info: Arc<ServerInfo>,
-    stopping: AtomicBool,
-}
-
-impl<H: Handler> Shared<H> {
-    fn close(&self, mut conn: Conn<H>) {
-        let _ = conn.req.wfile.flush();
-        // No `deregister`: the socket has one descriptor, and closing it
-        // removes it from the epoll set.
-        {
-            let mut live = lock(&self.live);
-            if live.remove(&conn.token).is_some() {
-                self.info.connection_closed();
-            }
-            if live.is_empty() {
-                self.drained.notify_all();
-            }
-        }
-        // The peer sees the end only after the connection stopped counting.
-        finish(&mut conn.req);
-    }
-
-    fn dispatch(&self, conn: Conn<H>) {
-        lock(&self.jobs).queue.push_back(conn);
-        self.job_ready.notify_one();
-    }
-
-    /// Hands a connection back to the poller until its next request.
-    fn park(&self, mut conn: Conn<H>) {
-        if self.info.open_connections() > KEEP_BUFFERS_BELOW {
-            conn.req.rfile.release_idle_buffer();
-            conn.req.wfile.release_idle_buffer();
-        }
-        let now = Instant::now();
-        if conn.req.rfile.buffered().is_empty() {
-            conn.state = State::Idle;
-            conn.deadline = deadline(now, self.config.keepalive_deadline());
-        } else {
-            conn.state = State::Head;
-            conn.deadline = deadline(now, self.config.head_deadline());
-        }
-        let token = conn.token;
-        let fd = conn.sock.as_raw_fd();
-        {
-            let mut parked = lock(&self.parked);
-            if self.stopping.load(Ordering::SeqCst) {
-                drop(parked);
-                self.close(conn);
-                return;
-            }
-            parked.insert(token, conn);
-        }
-        // Re-arming reports data that arrived while a worker had the socket.
-        if self
-            .registry
-            .reregister(&mut SourceFd(&fd), Token(token), Interest::READABLE)
-            .is_err()
-        {
-            let conn = lock(&self.parked).remove(&token);
-            if let Some(conn) = conn {
-                self.close(conn);
-            }
-        }
-    }
-
-    /// A worker's life: take connections with a complete head and serve
-    /// them until they have nothing more buffered.
-    fn work(&self) {
-        loop {
-            let conn = {
-                let mut jobs = lock(&self.jobs);
-                loop {
-                    if let Some(c) = jobs.queue.pop_front() {
-                        break c;
-                    }
-                    if jobs.closed {
-                        return;
-                    }
-                    jobs = self.job_ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
-                }
-            };
-            self.run(conn);
-        }
-    }
-
-    fn run(&self, mut conn: Conn<H>) {
-        loop {
-            let keep = serve_one(&mut conn.handler, &mut conn.req);
-            if !keep || self.stopping.load(Ordering::SeqCst) {
-                self.close(conn);
-                return;
-            }
-            let mut full = false;
-            if conn.req.rfile.has_pending_input() {
-                // TLS records decrypted ahead: no socket event will announce
-                // them, so take them now.
-                full = !matches!(
-                    conn.req.rfile.fill_nonblocking(self.preread),
-                    Ok(Fill::Pending)
-                );
-            }
-            if !full && (conn.req.rfile.buffered().is_empty() || !head_ready(&conn.req)) {
-                self.park(conn);
-                return;
-            }
-        }
-    }
-}
-
-fn deadline(now: Instant, t: Option<Duration>) -> Option<Instant> {
-    t.map(|t| now + t)
-}
-
-/// The poller's own state.
-struct Poller<'a, F, H> {
-    listener: &'a TcpListener,
-    factory: &'a F,
-    info: &'a Arc<ServerInfo>,
-    shared: Arc<Shared<H>>,
-    max_connections: usize,
+    config: ServerConfig,
     /// Plain TCP or TLS.
-    scheme: &'a Scheme,
-    next_token: usize,
+    scheme: Scheme,
+    /// Most bytes buffered of one request head before it is parsed.
+    preread: usize,
+    max_connections: usize,
+    /// Every open connection, parked or busy (`info` counts them).
+    conns: Mutex<HashMap<u64, Slot<H>>>,
+    /// Signalled when `conns` becomes empty.
+    drained: Condvar,
+    next_token: AtomicU64,
+    /// Set when the shutdown starts: connections are closed, not parked.
+    stopping: AtomicBool,
+    /// A thread met an error that ends `serve_forever`.
+    failed: Mutex<Option<io::Error>>,
+    tick: Duration,
+    /// Wakes the time keeper early (the shutdown).
+    alarm: Mutex<()>,
+    alarm_rang: Condvar,
+    /// `accept` hit the descriptor limit; retried at the next scan.
+    accept_stalled: AtomicBool,
     /// Class for 503 answers, from one handler made on first need.
-    reject_class: Option<Class>,
-    /// `accept` hit the descriptor limit; retry at the next tick.
-    accept_stalled: bool,
+    reject_class: OnceLock<Class>,
 }
 
 /// `serve_forever()` of a `ThreadingHttpServer` (or `ThreadingHttpsServer`).
@@ -240,73 +176,44 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let config = info.config().clone();
-    let mut poll = Poll::new()?;
-    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-    info.set_waker(Some(Arc::clone(&waker)));
-    listener.set_nonblocking(true)?;
-    poll.registry().register(
-        &mut SourceFd(&listener.as_raw_fd()),
-        LISTENER,
-        Interest::READABLE,
-    )?;
-    let preread = config
-        .max_head_bytes
-        .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD);
-    let shared = Arc::new(Shared {
-        registry: poll.registry().try_clone()?,
-        config: config.clone(),
-        preread,
-        parked: Mutex::new(HashMap::new()),
-        jobs: Mutex::new(Jobs {
-            queue: VecDeque::new(),
-            closed: false,
-        }),
-        job_ready: Condvar::new(),
-        live: Mutex::new(HashMap::new()),
-        drained: Condvar::new(),
-        info: Arc::clone(info),
-        stopping: AtomicBool::new(false),
-    });
-    let nworkers = if config.workers == 0 {
-        crate::limits::default_workers()
-    } else {
-        config.workers
+    let engine = Arc::new(Engine::new(listener, factory, info, scheme)?);
+    let waker = Arc::clone(&engine);
+    info.set_waker(Some(Waker(Box::new(move || waker.wake()))));
+    if info.shutdown_requested() {
+        // Asked before the waker was in place.
+        engine.wake();
+    }
+    let nworkers = match engine.config.workers {
+        0 => crate::limits::default_workers(),
+        n => n,
     };
     let port = info.server_port();
     let mut workers = Vec::with_capacity(nworkers);
+    let mut spawn_error = None;
     for i in 0..nworkers {
-        let s = Arc::clone(&shared);
+        let e = Arc::clone(&engine);
         match thread::Builder::new()
             .name(format!("bh-{port}-w{i}"))
-            .spawn(move || s.work())
+            .spawn(move || e.work())
         {
             Ok(h) => workers.push(h),
             Err(e) => {
-                stop_workers(&shared, workers, true);
-                return Err(e);
+                spawn_error = Some(e);
+                break;
             }
         }
     }
-    let mut poller = Poller {
-        listener,
-        factory: &**factory,
-        info,
-        shared: Arc::clone(&shared),
-        max_connections: config.max_connections.min(raise_fd_limit()),
-        scheme,
-        next_token: 0,
-        reject_class: None,
-        accept_stalled: false,
-    };
-    let result = poller.run(&mut poll);
-    let _ = poll
-        .registry()
-        .deregister(&mut SourceFd(&listener.as_raw_fd()));
+    if spawn_error.is_none() {
+        // This thread keeps time: deadlines, and a stalled `accept`.
+        engine.keep_time();
+    }
     info.set_waker(None);
-    poller.shut_down(workers);
+    engine.shut_down(workers);
     let _ = listener.set_nonblocking(false);
-    result
+    match spawn_error.or_else(|| lock(&engine.failed).take()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard one (as Go does) and returns
@@ -325,78 +232,176 @@ fn raise_fd_limit() -> usize {
         .max(1)
 }
 
-impl<F, H> Poller<'_, F, H>
+/// How often deadlines are checked: a quarter of the shortest one.
+fn tick(c: &ServerConfig) -> Duration {
+    [
+        c.timeout,
+        c.head_timeout,
+        c.keepalive_timeout,
+        Some(MAX_TICK * 4),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .map_or(MAX_TICK, |t| t / 4)
+    .clamp(MIN_TICK, MAX_TICK)
+}
+
+fn deadline(now: Instant, t: Option<Duration>) -> Option<Instant> {
+    t.map(|t| now + t)
+}
+
+impl<F, H> Engine<F, H>
 where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    fn tick(&self) -> Duration {
-        let c = &self.shared.config;
-        [
-            c.timeout,
-            c.head_timeout,
-            c.keepalive_timeout,
-            Some(MAX_TICK * 4),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .map_or(MAX_TICK, |t| t / 4)
-        .clamp(MIN_TICK, MAX_TICK)
+    fn new(
+        listener: &TcpListener,
+        factory: &Arc<F>,
+        info: &Arc<ServerInfo>,
+        scheme: &Scheme,
+    ) -> io::Result<Self> {
+        let config = info.config().clone();
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let waker = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        let listener = listener.try_clone()?;
+        listener.set_nonblocking(true)?;
+        // The waker is level-triggered: each thread that takes its event
+        // leaves it queued for the next, so one write wakes them all.
+        epoll::add(
+            &epoll,
+            &waker,
+            epoll::EventData::new_u64(WAKER),
+            epoll::EventFlags::IN,
+        )?;
+        epoll::add(
+            &epoll,
+            &listener,
+            epoll::EventData::new_u64(LISTENER),
+            epoll::EventFlags::IN | epoll::EventFlags::ET,
+        )?;
+        let preread = config
+            .max_head_bytes
+            .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD);
+        let tick = tick(&config);
+        Ok(Engine {
+            epoll,
+            waker,
+            listener,
+            factory: Arc::clone(factory),
+            info: Arc::clone(info),
+            max_connections: config.max_connections.min(raise_fd_limit()),
+            config,
+            scheme: scheme.clone(),
+            preread,
+            conns: Mutex::new(HashMap::new()),
+            drained: Condvar::new(),
+            next_token: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+            failed: Mutex::new(None),
+            tick,
+            alarm: Mutex::new(()),
+            alarm_rang: Condvar::new(),
+            accept_stalled: AtomicBool::new(false),
+            reject_class: OnceLock::new(),
+        })
     }
 
-    fn run(&mut self, poll: &mut Poll) -> io::Result<()> {
-        let mut events = Events::with_capacity(1024);
-        let tick = self.tick();
-        let mut next_scan = Instant::now() + tick;
+    /// Wakes every thread waiting on the epoll set, and the time keeper.
+    fn wake(&self) {
+        let _ = rustix::io::write(&self.waker, &1u64.to_ne_bytes());
+        let _guard = lock(&self.alarm);
+        self.alarm_rang.notify_all();
+    }
+
+    /// The `serve_forever` thread's part: every tick, cut off connections
+    /// whose deadline passed and retry a stalled `accept`, until the
+    /// shutdown. It serves no request, so it is always free to stop the
+    /// pool.
+    fn keep_time(&self) {
+        let mut guard = lock(&self.alarm);
         loop {
-            if self.info.shutdown_requested() {
-                return Ok(());
+            if self.finished() {
+                return;
             }
-            let now = Instant::now();
-            let wait = next_scan.saturating_duration_since(now);
-            if let Err(e) = poll.poll(&mut events, Some(wait))
-                && e.kind() != io::ErrorKind::Interrupted
-            {
-                return Err(e);
+            guard = self
+                .alarm_rang
+                .wait_timeout(guard, self.tick)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            if self.finished() {
+                return;
             }
-            for ev in &events {
-                match ev.token() {
+            drop(guard);
+            self.expire(Instant::now());
+            if self.accept_stalled.load(Ordering::Relaxed) {
+                self.accept_all();
+            }
+            guard = lock(&self.alarm);
+        }
+    }
+
+    /// Ends `serve_forever` with `e` (the first error wins).
+    fn fail(&self, e: io::Error) {
+        lock(&self.failed).get_or_insert(e);
+        self.wake();
+    }
+
+    fn finished(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+            || self.info.shutdown_requested()
+            || lock(&self.failed).is_some()
+    }
+
+    /// A pool thread's life: wait for one event, act on it, repeat, until
+    /// the shutdown.
+    fn work(&self) {
+        let mut events = Vec::with_capacity(EVENTS_PER_WAIT);
+        loop {
+            if self.finished() {
+                return;
+            }
+            match epoll::wait(&self.epoll, spare_capacity(&mut events), None) {
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => {
+                    self.fail(e.into());
+                    return;
+                }
+            }
+            for ev in events.drain(..) {
+                match ev.data.u64() {
                     WAKER => {}
-                    LISTENER => self.accept_all()?,
-                    Token(t) => self.on_readable(t),
+                    LISTENER => self.accept_all(),
+                    token => self.on_ready(token, ev.flags),
                 }
-            }
-            let now = Instant::now();
-            if now >= next_scan {
-                self.expire(now);
-                if self.accept_stalled {
-                    self.accept_all()?;
-                }
-                next_scan = now + tick;
             }
         }
     }
 
-    fn accept_all(&mut self) -> io::Result<()> {
-        self.accept_stalled = false;
+    fn accept_all(&self) {
+        self.accept_stalled.store(false, Ordering::Relaxed);
         loop {
             match self.listener.accept() {
                 Ok((sock, peer)) => self.on_accept(sock, peer),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if is_out_of_descriptors(&e) => {
-                    // Leave the backlog for the next tick.
-                    self.accept_stalled = true;
-                    return Ok(());
+                    // Leave the backlog for the next scan.
+                    self.accept_stalled.store(true, Ordering::Relaxed);
+                    return;
                 }
                 Err(e) if is_transient_accept_error(&e) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
             }
         }
     }
 
-    fn on_accept(&mut self, sock: TcpStream, peer: SocketAddr) {
-        if self.info.shutdown_requested() {
+    fn on_accept(&self, sock: TcpStream, peer: SocketAddr) {
+        if self.finished() {
             return;
         }
         let _ = sock.set_nodelay(true);
@@ -409,54 +414,53 @@ where
             return;
         };
         let handler = (self.factory)();
-        let req = match connection::new_request(&handler, transport, peer, Arc::clone(self.info)) {
-            Ok(r) => r,
-            Err(_) => return,
-        };
-        let token = self.next_token;
-        self.next_token += 1;
-        if self
-            .shared
-            .registry
-            .register(
-                &mut SourceFd(&sock.as_raw_fd()),
-                Token(token),
-                Interest::READABLE,
-            )
-            .is_err()
-        {
+        let Ok(req) = connection::new_request(&handler, transport, peer, Arc::clone(&self.info))
+        else {
             return;
-        }
-        lock(&self.shared.live).insert(token, Arc::clone(&sock));
-        self.info.connection_opened();
-        let c = &self.shared.config;
-        let conn = Conn {
+        };
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let conn = Box::new(Conn {
             token,
-            sock,
+            sock: Arc::clone(&sock),
             handler,
             req,
             state: State::Fresh,
-            deadline: deadline(Instant::now(), c.head_deadline()),
-        };
-        lock(&self.shared.parked).insert(token, conn);
+            deadline: deadline(Instant::now(), self.config.head_deadline()),
+            wants_out: false,
+            peer_closed: false,
+        });
+        self.info.connection_opened();
+        lock(&self.conns).insert(token, Slot::Parked(conn));
+        // Registered once, edge-triggered: bytes that are already there
+        // raise the first event at once.
+        if epoll::add(
+            &self.epoll,
+            &*sock,
+            epoll::EventData::new_u64(token),
+            CONN_EVENTS,
+        )
+        .is_err()
+        {
+            let slot = lock(&self.conns).remove(&token);
+            self.info.connection_closed();
+            if let Some(Slot::Parked(mut conn)) = slot {
+                finish(&mut conn.req);
+            }
+        }
     }
 
     /// Over the connection cap: 503 with `Connection: close`, then close.
     /// Over TLS the connection is closed at once: a 503 would need a
-    /// handshake first, which the poller does not wait for.
-    fn reject(&mut self, sock: TcpStream, peer: SocketAddr) {
+    /// handshake first, which is not waited for.
+    fn reject(&self, sock: TcpStream, peer: SocketAddr) {
         if self.scheme.is_tls() {
             let _ = sock.shutdown(Shutdown::Both);
             return;
         }
-        let class = match &self.reject_class {
-            Some(c) => c.clone(),
-            None => {
-                let c = (self.factory)().class();
-                self.reject_class = Some(c.clone());
-                c
-            }
-        };
+        let class = self
+            .reject_class
+            .get_or_init(|| (self.factory)().class())
+            .clone();
         let _ = sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
         let sock = Arc::new(sock);
         let mut req = Request::new(
@@ -464,7 +468,7 @@ where
             Wfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
             peer,
             class,
-            Arc::clone(self.info),
+            Arc::clone(&self.info),
         );
         req.request_version.clear();
         let _ = req.rfile.fill_nonblocking(READ_BUFFER);
@@ -477,11 +481,58 @@ where
         finish(&mut req);
     }
 
-    fn on_readable(&mut self, token: usize) {
-        let Some(mut conn) = lock(&self.shared.parked).remove(&token) else {
-            return;
+    /// An event for connection `token`: take it from the table and drive it
+    /// on this thread, or, if a thread has it, tell that thread.
+    fn on_ready(&self, token: u64, flags: epoll::EventFlags) {
+        let mut conn = {
+            let mut conns = lock(&self.conns);
+            let Some(slot) = conns.get_mut(&token) else {
+                // Closed since the event was queued.
+                return;
+            };
+            let sock = match slot {
+                Slot::Busy { ready, .. } => {
+                    *ready = true;
+                    return;
+                }
+                Slot::Parked(conn) => Arc::clone(&conn.sock),
+            };
+            match mem::replace(slot, Slot::Busy { sock, ready: false }) {
+                Slot::Parked(conn) => conn,
+                Slot::Busy { .. } => return,
+            }
         };
-        let preread = self.shared.preread;
+        if flags.intersects(PEER_DONE) {
+            conn.peer_closed = true;
+        }
+        self.drive(conn);
+    }
+
+    /// Reads, serves and parks a connection until it has nothing more for
+    /// now, or closes it.
+    fn drive(&self, mut conn: Box<Conn<H>>) {
+        loop {
+            match self.read_head(&mut conn) {
+                Step::Close => return self.close(conn),
+                // The read ended in "nothing more for now", which after the
+                // peer's shutdown would have been the end of the stream.
+                Step::Wait => conn.peer_closed = false,
+                Step::Serve => {
+                    if !self.serve(&mut conn) {
+                        return self.close(conn);
+                    }
+                }
+            }
+            match self.park(conn) {
+                Some(c) => conn = c,
+                None => return,
+            }
+        }
+    }
+
+    /// Takes what arrived, without blocking, and says what to do next.
+    fn read_head(&self, conn: &mut Conn<H>) -> Step {
+        let preread = self.preread;
         let mut fill = conn.req.rfile.fill_nonblocking(preread);
         if matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
             // A short read says the queue was empty; before parking a
@@ -495,66 +546,145 @@ where
                     // A failed TLS handshake: one line, then the close.
                     conn.req.log_error(format_args!("{message}"));
                 }
-                self.shared.close(conn);
-                return;
+                return Step::Close;
             }
         };
-        if conn.req.rfile.wants_write() {
+        let wants_out = conn.req.rfile.wants_write();
+        if wants_out != conn.wants_out {
             // A handshake flight did not fit in the socket buffer: resume
             // when it is writable (the same fill sends it first).
-            let fd = conn.sock.as_raw_fd();
-            if self
-                .shared
-                .registry
-                .reregister(
-                    &mut SourceFd(&fd),
-                    Token(token),
-                    Interest::READABLE | Interest::WRITABLE,
-                )
-                .is_err()
-            {
-                self.shared.close(conn);
-                return;
+            let mut flags = CONN_EVENTS;
+            if wants_out {
+                flags |= epoll::EventFlags::OUT;
             }
+            let data = epoll::EventData::new_u64(conn.token);
+            if epoll::modify(&self.epoll, &*conn.sock, data, flags).is_err() {
+                return Step::Close;
+            }
+            conn.wants_out = wants_out;
         }
         if conn.req.rfile.buffered().is_empty() {
             if fill == Fill::Eof {
-                self.shared.close(conn);
-            } else {
-                // A TLS handshake step brings no plaintext: keep no read
-                // buffer for it (a plain socket gets here only on a
-                // spurious wake-up).
-                conn.req.rfile.release_idle_buffer();
-                lock(&self.shared.parked).insert(token, conn);
+                return Step::Close;
             }
-            return;
+            if conn.state == State::Fresh {
+                // A TLS handshake step brings no plaintext: keep no read
+                // buffer for it.
+                conn.req.rfile.release_idle_buffer();
+            }
+            return Step::Wait;
         }
         if fill != Fill::Pending || head_ready(&conn.req) {
-            self.shared.dispatch(conn);
-            return;
+            return Step::Serve;
         }
-        match conn.state {
-            State::Idle => {
-                let c = &self.shared.config;
-                conn.deadline = deadline(Instant::now(), c.head_deadline());
-            }
-            State::Fresh | State::Head => {}
+        if conn.state == State::Idle {
+            conn.deadline = deadline(Instant::now(), self.config.head_deadline());
         }
         conn.state = State::Head;
-        lock(&self.shared.parked).insert(token, conn);
+        Step::Wait
+    }
+
+    /// Answers the buffered request and any pipelined ones buffered after
+    /// it; returns whether the connection stays open.
+    fn serve(&self, conn: &mut Conn<H>) -> bool {
+        loop {
+            let keep = serve_one(&mut conn.handler, &mut conn.req);
+            if !keep || self.stopping.load(Ordering::SeqCst) {
+                return false;
+            }
+            let mut full = false;
+            if conn.req.rfile.has_pending_input() {
+                // TLS records decrypted ahead: no socket event will announce
+                // them, so take them now.
+                full = !matches!(
+                    conn.req.rfile.fill_nonblocking(self.preread),
+                    Ok(Fill::Pending)
+                );
+            }
+            if !full && (conn.req.rfile.buffered().is_empty() || !head_ready(&conn.req)) {
+                break;
+            }
+        }
+        let now = Instant::now();
+        if conn.req.rfile.buffered().is_empty() {
+            conn.state = State::Idle;
+            conn.deadline = deadline(now, self.config.keepalive_deadline());
+        } else {
+            conn.state = State::Head;
+            conn.deadline = deadline(now, self.config.head_deadline());
+        }
+        true
+    }
+
+    /// Puts a connection back in the table until its next event. Returns it
+    /// instead if it may already have more to read: an event came while
+    /// this thread had it, or the last read did not take all there was.
+    fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
+        if conn.peer_closed || conn.req.rfile.may_have_unread() {
+            return Some(conn);
+        }
+        if self.info.open_connections() > KEEP_BUFFERS_BELOW {
+            conn.req.rfile.release_idle_buffer();
+            conn.req.wfile.release_idle_buffer();
+        }
+        let mut conns = lock(&self.conns);
+        if self.stopping.load(Ordering::SeqCst) {
+            drop(conns);
+            self.close(conn);
+            return None;
+        }
+        match conns.get_mut(&conn.token) {
+            Some(Slot::Busy { ready, .. }) if *ready => {
+                *ready = false;
+                Some(conn)
+            }
+            Some(slot) => {
+                *slot = Slot::Parked(conn);
+                None
+            }
+            None => {
+                conns.insert(conn.token, Slot::Parked(conn));
+                None
+            }
+        }
+    }
+
+    fn close(&self, mut conn: Box<Conn<H>>) {
+        let _ = conn.req.wfile.flush();
+        // No `epoll_ctl(DEL)`: the socket has one descriptor, and closing
+        // it removes it from the epoll set.
+        {
+            let mut conns = lock(&self.conns);
+            conns.remove(&conn.token);
+            self.info.connection_closed();
+            if conns.is_empty() {
+                self.drained.notify_all();
+            }
+        }
+        // The peer sees the end only after the connection stopped counting.
+        finish(&mut conn.req);
+    }
+
+    /// Takes the parked connections `pick` chooses out of waiting (they
+    /// stay in the table, counted as open, until `close`).
+    fn take_parked(&self, pick: impl Fn(&Conn<H>) -> bool) -> Vec<Box<Conn<H>>> {
+        let mut conns = lock(&self.conns);
+        let mut taken = Vec::new();
+        for slot in conns.values_mut() {
+            let sock = match slot {
+                Slot::Parked(c) if pick(c) => Arc::clone(&c.sock),
+                _ => continue,
+            };
+            if let Slot::Parked(c) = mem::replace(slot, Slot::Busy { sock, ready: false }) {
+                taken.push(c);
+            }
+        }
+        taken
     }
 
     /// Cuts off parked connections whose deadline has passed.
-    fn expire(&mut self, now: Instant) {
-        let expired: Vec<Conn<H>> = {
-            let mut parked = lock(&self.shared.parked);
-            let keys: Vec<usize> = parked
-                .iter()
-                .filter(|(_, c)| c.deadline.is_some_and(|d| d <= now))
-                .map(|(k, _)| *k)
-                .collect();
-            keys.iter().filter_map(|k| parked.remove(k)).collect()
-        };
+    fn expire(&self, now: Instant) {
+        let expired = self.take_parked(|c| c.deadline.is_some_and(|d| d <= now));
         for mut conn in expired {
             if conn.state == State::Head {
                 send_head_timeout(&mut conn.req);
@@ -564,55 +694,53 @@ where
                 conn.req
                     .log_error(format_args!("TLS handshake failed: timed out"));
             }
-            self.shared.close(conn);
+            self.close(conn);
         }
     }
 
-    fn shut_down(&mut self, workers: Vec<JoinHandle<()>>) {
-        let shared = &self.shared;
-        shared.stopping.store(true, Ordering::SeqCst);
-        let idle: Vec<Conn<H>> = lock(&shared.parked).drain().map(|(_, c)| c).collect();
+    /// Stops the pool: closes parked connections, waits for busy ones
+    /// within the grace period, then cuts them off.
+    fn shut_down(&self, workers: Vec<JoinHandle<()>>) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake();
+        let idle = self.take_parked(|_| true);
         for conn in idle {
-            shared.close(conn);
+            self.close(conn);
         }
-        let grace_end = Instant::now() + shared.config.shutdown_grace;
-        let mut all_done = wait_drained(shared, grace_end);
+        let grace_end = Instant::now() + self.config.shutdown_grace;
+        let mut all_done = self.wait_drained(grace_end);
         if !all_done {
-            for sock in lock(&shared.live).values() {
-                let _ = sock.shutdown(Shutdown::Both);
+            for slot in lock(&self.conns).values() {
+                if let Slot::Busy { sock, .. } = slot {
+                    let _ = sock.shutdown(Shutdown::Both);
+                }
             }
-            all_done = wait_drained(shared, Instant::now() + Duration::from_secs(1));
+            all_done = self.wait_drained(Instant::now() + Duration::from_secs(1));
         }
-        stop_workers(shared, workers, all_done);
+        // A thread still stuck in a handler after the grace period is left
+        // to finish on its own.
+        for w in workers {
+            if all_done || w.is_finished() {
+                let _ = w.join();
+            }
+        }
     }
-}
 
-/// Waits until no connection is open, or `until`; returns whether none is.
-fn wait_drained<H>(shared: &Shared<H>, until: Instant) -> bool {
-    let mut live = lock(&shared.live);
-    while !live.is_empty() {
-        let now = Instant::now();
-        if now >= until {
-            return false;
+    /// Waits until no connection is open, or `until`; returns whether none is.
+    fn wait_drained(&self, until: Instant) -> bool {
+        let mut conns = lock(&self.conns);
+        while !conns.is_empty() {
+            let now = Instant::now();
+            if now >= until {
+                return false;
+            }
+            conns = self
+                .drained
+                .wait_timeout(conns, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
-        live = shared
-            .drained
-            .wait_timeout(live, until - now)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-    }
-    true
-}
-
-/// Closes the job queue and joins the workers (a worker still stuck in a
-/// handler after the grace period is left to finish on its own).
-fn stop_workers<H>(shared: &Shared<H>, workers: Vec<JoinHandle<()>>, all_done: bool) {
-    lock(&shared.jobs).closed = true;
-    shared.job_ready.notify_all();
-    for w in workers {
-        if all_done || w.is_finished() {
-            let _ = w.join();
-        }
+        true
     }
 }
 

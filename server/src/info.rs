@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::config::ServerConfig;
 
@@ -27,7 +27,16 @@ struct ShutdownState {
     serving: Mutex<bool>,
     stopped: Condvar,
     /// Wakes the poller of the running `serve_forever` loop.
-    waker: Mutex<Option<Arc<mio::Waker>>>,
+    waker: Mutex<Option<Waker>>,
+}
+
+/// Wakes the threads of a running `serve_forever` loop.
+pub(crate) struct Waker(pub(crate) Box<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Waker")
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -70,8 +79,8 @@ impl ServerInfo {
         self.shutdown.requested.store(true, Ordering::SeqCst);
         // Every `serve_forever` loop waits on a poller with this waker; one
         // that installs it later sees the flag first.
-        if let Some(w) = &*lock(&self.shutdown.waker) {
-            let _ = w.wake();
+        if let Some(waker) = &*lock(&self.shutdown.waker) {
+            (waker.0)();
         }
     }
 
@@ -81,7 +90,7 @@ impl ServerInfo {
     }
 
     /// Installs (or removes) the waker of a running `serve_forever` loop.
-    pub(crate) fn set_waker(&self, waker: Option<Arc<mio::Waker>>) {
+    pub(crate) fn set_waker(&self, waker: Option<Waker>) {
         *lock(&self.shutdown.waker) = waker;
     }
 

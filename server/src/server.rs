@@ -80,8 +80,11 @@ where
         let fd = self.listener.as_raw_fd();
         poll.registry()
             .register(&mut SourceFd(&fd), LISTENER, Interest::READABLE)?;
+        let waker = Waker::new(poll.registry(), WAKER)?;
         self.info
-            .set_waker(Some(Arc::new(Waker::new(poll.registry(), WAKER)?)));
+            .set_waker(Some(crate::info::Waker(Box::new(move || {
+                let _ = waker.wake();
+            }))));
         self.listener.set_nonblocking(true)?;
         let mut events = Events::with_capacity(2);
         let result = loop {

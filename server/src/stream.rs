@@ -65,6 +65,10 @@ pub struct Rfile {
     timeouts: Option<PhaseTimeouts>,
     /// A `100 Continue` owed to the client, sent when the body is first read.
     continue_line: Option<Vec<u8>>,
+    /// The last read from the transport took all it had (a short
+    /// non-blocking read, or the end): anything more raises a new
+    /// edge-triggered readiness event.
+    drained: bool,
 }
 
 impl Rfile {
@@ -77,6 +81,7 @@ impl Rfile {
             framing: Framing::Length(0),
             timeouts: None,
             continue_line: None,
+            drained: false,
         }
     }
 
@@ -111,16 +116,24 @@ impl Rfile {
                 self.buf.resize(size, 0);
             }
             let space = self.buf.len() - self.filled;
+            self.drained = false;
             match self.inner.read_nonblocking(&mut self.buf[self.filled..]) {
-                Ok(0) => return Ok(Fill::Eof),
+                Ok(0) => {
+                    self.drained = true;
+                    return Ok(Fill::Eof);
+                }
                 Ok(n) if n < space => {
                     // The transport handed over all it has: new data raises
                     // a new (edge-triggered) event.
                     self.filled += n;
+                    self.drained = true;
                     return Ok(Fill::Pending);
                 }
                 Ok(n) => self.filled += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Fill::Pending),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.drained = true;
+                    return Ok(Fill::Pending);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -131,6 +144,14 @@ impl Rfile {
     /// announce (see [`Transport::has_pending_input`]).
     pub(crate) fn has_pending_input(&self) -> bool {
         self.inner.has_pending_input()
+    }
+
+    /// Whether input may be waiting that no readiness event will announce:
+    /// the last read from the transport was not known to take all it had
+    /// (a blocking read, a full buffer), or TLS records were decrypted
+    /// ahead. The engine reads once more before it parks such a connection.
+    pub(crate) fn may_have_unread(&self) -> bool {
+        !self.drained || self.inner.has_pending_input()
     }
 
     /// Whether the transport has output waiting for the socket to become
@@ -294,6 +315,7 @@ impl Rfile {
             if self.buf.is_empty() {
                 self.buf = vec![0; READ_BUFFER];
             }
+            self.drained = false;
             loop {
                 match self.inner.read(&mut self.buf) {
                     Ok(n) => {
@@ -373,6 +395,7 @@ impl Read for Rfile {
             if cap > 0 && self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
                 // Large read with an empty buffer: bypass it.
                 self.send_owed_continue()?;
+                self.drained = false;
                 let n = self.inner.read(&mut out[..cap])?;
                 self.body_consumed(n);
                 return Ok(n);
