@@ -513,13 +513,13 @@ where
     fn drive(&self, mut conn: Box<Conn<H>>) {
         loop {
             match self.read_head(&mut conn) {
-                Step::Close => return self.close(conn),
+                Step::Close => return self.close(*conn),
                 // The read ended in "nothing more for now", which after the
                 // peer's shutdown would have been the end of the stream.
                 Step::Wait => conn.peer_closed = false,
                 Step::Serve => {
                     if !self.serve(&mut conn) {
-                        return self.close(conn);
+                        return self.close(*conn);
                     }
                 }
             }
@@ -630,7 +630,7 @@ where
         let mut conns = lock(&self.conns);
         if self.stopping.load(Ordering::SeqCst) {
             drop(conns);
-            self.close(conn);
+            self.close(*conn);
             return None;
         }
         match conns.get_mut(&conn.token) {
@@ -649,7 +649,7 @@ where
         }
     }
 
-    fn close(&self, mut conn: Box<Conn<H>>) {
+    fn close(&self, mut conn: Conn<H>) {
         let _ = conn.req.wfile.flush();
         // No `epoll_ctl(DEL)`: the socket has one descriptor, and closing
         // it removes it from the epoll set.
@@ -694,7 +694,7 @@ where
                 conn.req
                     .log_error(format_args!("TLS handshake failed: timed out"));
             }
-            self.close(conn);
+            self.close(*conn);
         }
     }
 
@@ -705,7 +705,7 @@ where
         self.wake();
         let idle = self.take_parked(|_| true);
         for conn in idle {
-            self.close(conn);
+            self.close(*conn);
         }
         let grace_end = Instant::now() + self.config.shutdown_grace;
         let mut all_done = self.wait_drained(grace_end);
