@@ -420,6 +420,81 @@ fn slowloris_crowd_does_not_starve_a_normal_client() {
     drop(slow);
 }
 
+/// Handlers that block until released, counting how many have started.
+#[derive(Default)]
+struct Blocked {
+    state: Mutex<(usize, bool)>, // (started, released)
+    cv: Condvar,
+}
+
+struct Blocker(Arc<Blocked>);
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Blocker {
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        if req.path == "/block" {
+            let mut st = self.0.state.lock().unwrap();
+            st.0 += 1;
+            self.0.cv.notify_all();
+            while !st.1 {
+                st = self.0.cv.wait(st).unwrap();
+            }
+        }
+        req.send_response(200)?;
+        req.send_header("Content-Length", "2")?;
+        req.end_headers()?;
+        req.wfile.write_all(b"ok")
+    }
+}
+
+#[test]
+fn handlers_blocked_on_every_core_do_not_stall_other_connections() {
+    // One thread per core waits for events; more handlers than that block,
+    // so spare threads must take over for every other request to be served.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let blocked = Arc::new(Blocked::default());
+    let b = Arc::clone(&blocked);
+    let mut c = config();
+    c.workers = cores + 2;
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
+    let mut held: Vec<TcpStream> = (0..=cores)
+        .map(|_| {
+            let mut s = connect(srv.addr);
+            s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    {
+        let start = Instant::now();
+        let mut st = blocked.state.lock().unwrap();
+        while st.0 < cores + 1 {
+            assert!(
+                start.elapsed() < CUT_OFF_BOUND,
+                "only {} handlers ran",
+                st.0
+            );
+            st = blocked.cv.wait_timeout(st, SHORT).unwrap().0;
+        }
+    }
+    // Every core's thread and one spare are stuck; the last spare serves.
+    let r = parse(&raw(
+        srv.addr,
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+    ));
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+    blocked.state.lock().unwrap().1 = true;
+    blocked.cv.notify_all();
+    for s in &mut held {
+        assert_eq!(read_response(s, false).body, b"ok");
+    }
+}
+
 #[test]
 fn pipelined_requests_on_the_engine_are_answered_in_order() {
     let srv = spawn_with(|| Engine, config());

@@ -4,11 +4,15 @@
 //! the thread that found it ready, as nginx's and lighttpd's event loops do).
 //!
 //! * One edge-triggered epoll set holds the listener and every open
-//!   connection, and every pool thread (the `serve_forever` thread among
-//!   them) waits on it for one event at a time. The kernel wakes one waiter
-//!   per event, and events a thread has not taken stay queued for the next
-//!   free one, so a handler that blocks for long (a CGI script, a slow
-//!   upload) holds its own thread only.
+//!   connection, and the pool threads wait on it for one event at a time.
+//!   The kernel wakes one waiter per event, and events a thread has not
+//!   taken stay queued for the next free one. One thread per core waits
+//!   (more would only add context switches); the other pool threads are
+//!   spares. When every waiting thread has been on one event for
+//!   `STALL_AFTER` (a CGI script, a slow upload, a handler that sleeps), the
+//!   time keeper starts a spare in their place, and a thread done with its
+//!   event stands down again once more threads wait than there are cores.
+//!   So a handler that blocks for long holds its own thread only.
 //! * A connection is in one of two places: parked in the table (idle
 //!   between keep-alive requests, or still sending its request head, or,
 //!   over TLS, its handshake), where it costs its `Request` value and a
@@ -24,11 +28,13 @@
 //!   buffered, then parks the connection again. Sockets stay in blocking
 //!   mode; epoll only reports readiness (and writability, while a TLS
 //!   handshake flight waits to go out).
-//! * Whichever thread finds a deadline scan due (a quarter of the shortest
-//!   deadline, at most 1 s) cuts off the parked connections whose head or
-//!   keep-alive deadline passed: 408 to a head that timed out, one line for
-//!   a TLS handshake that did not finish, silence for an idle one. Over the
-//!   connection cap a new connection gets 503 (over TLS: a close).
+//! * The `serve_forever` thread keeps time and serves no request. Every
+//!   scan (a quarter of the shortest deadline, at most 1 s) it cuts off the
+//!   parked connections whose head or keep-alive deadline passed: 408 to a
+//!   head that timed out, one line for a TLS handshake that did not finish,
+//!   silence for an idle one. While connections are open it also looks for
+//!   stalled threads every `STALL_CHECK`. Over the connection cap a new
+//!   connection gets 503 (over TLS: a close).
 //! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
 //!   accepting, closes parked connections, lets running requests finish
 //!   within `shutdown_grace`, then shuts the remaining sockets down and
@@ -39,7 +45,7 @@ use std::io::{self, Write};
 use std::mem;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -72,6 +78,13 @@ const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Events one thread takes per wait: one, so that a long request on this
 /// thread never holds back an event another thread could serve.
 const EVENTS_PER_WAIT: usize = 1;
+/// A thread on one event this long is stalled (a CGI script, a slow
+/// upload, a handler that sleeps): once every thread waiting for events is
+/// stalled, a spare thread starts waiting in their place.
+const STALL_AFTER: Duration = Duration::from_millis(5);
+/// How often the time keeper looks for stalled threads while connections
+/// are open.
+const STALL_CHECK: Duration = Duration::from_millis(5);
 /// What a connection is registered for: input, and the peer's shutdown
 /// (so that a short read followed by the end of the stream is not missed),
 /// edge-triggered.
@@ -163,6 +176,80 @@ struct Engine<F, H> {
     accept_stalled: AtomicBool,
     /// Class for 503 answers, from one handler made on first need.
     reject_class: OnceLock<Class>,
+    /// The pool: which threads wait for events, which are spares.
+    roles: Roles,
+}
+
+/// Which pool threads wait on the epoll set. More waiters than cores only
+/// add context switches (each event wakes a thread that would have found
+/// the next one itself), so `target` threads (one per core) are active and
+/// the rest are spares, woken one at a time when every active thread is
+/// stalled in one event, and sent back once the stalled ones are done.
+struct Roles {
+    target: usize,
+    /// Threads in the active role: waiting on the epoll set or on an event.
+    active: AtomicUsize,
+    /// Spares promoted and not yet started (under its lock).
+    promoted: Mutex<usize>,
+    promote: Condvar,
+    /// Per thread: nanoseconds since `epoch` when it took its current
+    /// event, or 0 while it waits.
+    busy_since: Vec<AtomicU64>,
+    epoch: Instant,
+}
+
+impl Roles {
+    fn new(threads: usize) -> Self {
+        let cores = thread::available_parallelism().map_or(2, |n| n.get());
+        let target = cores.min(threads).max(1);
+        Roles {
+            target,
+            active: AtomicUsize::new(target),
+            promoted: Mutex::new(0),
+            promote: Condvar::new(),
+            busy_since: (0..threads).map(|_| AtomicU64::new(0)).collect(),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// Whether thread `id`, done with an event, should stand down: more
+    /// threads are active than there are cores.
+    fn stand_down(&self) -> bool {
+        self.active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a > self.target).then(|| a - 1)
+            })
+            .is_ok()
+    }
+
+    /// If every active thread is stalled, starts a spare.
+    fn relieve_stall(&self) {
+        let active = self.active.load(Ordering::SeqCst);
+        if active >= self.busy_since.len() {
+            return;
+        }
+        let limit = u64::try_from(STALL_AFTER.as_nanos()).unwrap_or(u64::MAX);
+        let now = self.now();
+        let stalled = self
+            .busy_since
+            .iter()
+            .filter(|b| {
+                let t = b.load(Ordering::Relaxed);
+                t != 0 && now.saturating_sub(t) > limit
+            })
+            .count();
+        if stalled >= active {
+            self.active.fetch_add(1, Ordering::SeqCst);
+            *lock(&self.promoted) += 1;
+            self.promote.notify_one();
+        }
+    }
 }
 
 /// `serve_forever()` of a `ThreadingHttpServer` (or `ThreadingHttpsServer`).
@@ -176,17 +263,17 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let engine = Arc::new(Engine::new(listener, factory, info, scheme)?);
+    let nworkers = match info.config().workers {
+        0 => crate::limits::default_workers(),
+        n => n,
+    };
+    let engine = Arc::new(Engine::new(listener, factory, info, scheme, nworkers)?);
     let waker = Arc::clone(&engine);
     info.set_waker(Some(Waker(Box::new(move || waker.wake()))));
     if info.shutdown_requested() {
         // Asked before the waker was in place.
         engine.wake();
     }
-    let nworkers = match engine.config.workers {
-        0 => crate::limits::default_workers(),
-        n => n,
-    };
     let port = info.server_port();
     let mut workers = Vec::with_capacity(nworkers);
     let mut spawn_error = None;
@@ -194,7 +281,7 @@ where
         let e = Arc::clone(&engine);
         match thread::Builder::new()
             .name(format!("bh-{port}-w{i}"))
-            .spawn(move || e.work())
+            .spawn(move || e.work(i))
         {
             Ok(h) => workers.push(h),
             Err(e) => {
@@ -261,6 +348,7 @@ where
         factory: &Arc<F>,
         info: &Arc<ServerInfo>,
         scheme: &Scheme,
+        threads: usize,
     ) -> io::Result<Self> {
         let config = info.config().clone();
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
@@ -305,14 +393,19 @@ where
             alarm_rang: Condvar::new(),
             accept_stalled: AtomicBool::new(false),
             reject_class: OnceLock::new(),
+            roles: Roles::new(threads),
         })
     }
 
     /// Wakes every thread waiting on the epoll set, and the time keeper.
     fn wake(&self) {
         let _ = rustix::io::write(&self.waker, &1u64.to_ne_bytes());
-        let _guard = lock(&self.alarm);
-        self.alarm_rang.notify_all();
+        {
+            let _guard = lock(&self.alarm);
+            self.alarm_rang.notify_all();
+        }
+        let _guard = lock(&self.roles.promoted);
+        self.roles.promote.notify_all();
     }
 
     /// The `serve_forever` thread's part: every tick, cut off connections
@@ -320,23 +413,34 @@ where
     /// shutdown. It serves no request, so it is always free to stop the
     /// pool.
     fn keep_time(&self) {
+        let mut next_scan = Instant::now() + self.tick;
         let mut guard = lock(&self.alarm);
         loop {
             if self.finished() {
                 return;
             }
+            let now = Instant::now();
+            let mut wait = next_scan.saturating_duration_since(now);
+            if self.info.open_connections() > 0 {
+                wait = wait.min(STALL_CHECK);
+            }
             guard = self
                 .alarm_rang
-                .wait_timeout(guard, self.tick)
+                .wait_timeout(guard, wait)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
             if self.finished() {
                 return;
             }
             drop(guard);
-            self.expire(Instant::now());
-            if self.accept_stalled.load(Ordering::Relaxed) {
-                self.accept_all();
+            self.roles.relieve_stall();
+            let now = Instant::now();
+            if now >= next_scan {
+                self.expire(now);
+                if self.accept_stalled.load(Ordering::Relaxed) {
+                    self.accept_all();
+                }
+                next_scan = now + self.tick;
             }
             guard = lock(&self.alarm);
         }
@@ -356,9 +460,24 @@ where
 
     /// A pool thread's life: wait for one event, act on it, repeat, until
     /// the shutdown.
-    fn work(&self) {
+    fn work(&self, id: usize) {
         let mut events = Vec::with_capacity(EVENTS_PER_WAIT);
+        let roles = &self.roles;
+        let mut active = id < roles.target;
         loop {
+            if !active {
+                let mut promoted = lock(&roles.promoted);
+                while *promoted == 0 && !self.finished() {
+                    promoted = roles
+                        .promote
+                        .wait(promoted)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+                if *promoted > 0 {
+                    *promoted -= 1;
+                }
+                active = true;
+            }
             if self.finished() {
                 return;
             }
@@ -371,11 +490,16 @@ where
                 }
             }
             for ev in events.drain(..) {
+                roles.busy_since[id].store(roles.now(), Ordering::Relaxed);
                 match ev.data.u64() {
                     WAKER => {}
                     LISTENER => self.accept_all(),
                     token => self.on_ready(token, ev.flags),
                 }
+                roles.busy_since[id].store(0, Ordering::Relaxed);
+            }
+            if roles.stand_down() {
+                active = false;
             }
         }
     }
