@@ -440,6 +440,28 @@ fn timeout_kills_hanging_script() {
     assert_eq!((r.status, body(&r).as_str()), (200, "started\n"));
 }
 
+/// A script that closes its stdout and goes on running is killed at the
+/// timeout too (its exit is waited for with the deadline).
+#[test]
+fn timeout_kills_script_that_closed_its_output() {
+    let f = fixture_with(|h| h.timeout = Some(Duration::from_millis(300)));
+    script(
+        &f.dir,
+        "cgi-bin/linger.sh",
+        "#!/bin/sh\nprintf 'Content-type: text/plain\\r\\n\\r\\n%s\\n' $$\nexec >&-\nexec sleep 3000\n",
+    );
+    let r = f.get("/cgi-bin/linger.sh");
+    assert_eq!(r.status, 200);
+    // The response ends only after the script was killed and reaped.
+    let pid = body(&r);
+    assert!(pid.trim().parse::<u32>().is_ok(), "{pid:?}");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "script {} still running",
+        pid.trim()
+    );
+}
+
 /// A client that goes away while a script streams output kills the script.
 #[test]
 fn client_disconnect_kills_script() {

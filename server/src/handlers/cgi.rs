@@ -377,7 +377,8 @@ fn run_script(
     // The script's output has no framing: the connection ends with it.
     req.close_connection = true;
     let max_body = req.server().config().max_body;
-    // The body reader moves to the feeder thread while `req` writes.
+    // The body reader moves to the runner (to a feeder thread when the
+    // body could block) while `req` writes.
     let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(NoTransport)));
     let ending = runner::run(child, &mut rfile, timeout, max_body, |stdout| {
         if rfc3875 {

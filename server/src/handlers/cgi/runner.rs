@@ -1,19 +1,22 @@
 //! Runs one CGI script: CPython's fork/exec half of `run_cgi`, with
 //! `std::process::Command` instead of `fork`.
 //!
-//! The request body is streamed to the script's stdin by a second thread
-//! while this thread streams the script's stdout to the client; nothing is
-//! buffered whole. The script runs in its own process group, so a timeout or
+//! The request body is streamed to the script's stdin (by a second thread
+//! when it could block) while the request's thread streams the script's
+//! stdout to the client; nothing is buffered whole. The script runs in its own process group, so a timeout or
 //! a client that goes away kills the script and everything it started.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{
+    Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, kill_process_group, pidfd_open, waitid,
+};
 
 use crate::stream::Rfile;
 
@@ -57,9 +60,16 @@ pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
     cmd.spawn()
 }
 
-/// Feeds the body to the script on a second thread while `output` (on this
-/// thread) relays the script's stdout to the client, then reaps the script.
-/// `output` returns an error when the client can't be written to.
+/// Feeds the body to the script while `output` relays the script's stdout
+/// to the client, then reaps the script. `output` returns an error when the
+/// client can't be written to.
+///
+/// Only a body that could block (not all received yet, or more than a pipe
+/// is sure to hold) gets a second thread to feed it, so a `GET` runs on the
+/// request's own thread alone. The timeout needs no thread either: the
+/// script's stdout and then its exit (through a pidfd) are waited for with
+/// `poll` until the deadline, and the process group is killed when it
+/// passes.
 pub(crate) fn run<F>(
     mut child: Child,
     rfile: &mut Rfile,
@@ -68,73 +78,146 @@ pub(crate) fn run<F>(
     output: F,
 ) -> Ending
 where
-    F: FnOnce(&mut ChildStdout) -> io::Result<()>,
+    F: FnOnce(&mut ScriptOutput) -> io::Result<()>,
 {
     let pid = Pid::from_child(&child);
     let stdin = child.stdin.take();
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    // A second handle on the socket, to wake a feeder blocked on a client that
-    // promised more body than it sends.
-    let socket: Option<TcpStream> = rfile.tcp().and_then(|s| s.try_clone().ok());
-    let (done_tx, done_rx) = mpsc::channel::<()>();
-
-    std::thread::scope(|scope| {
-        let feeder = scope.spawn(move || {
-            let fed = feed(rfile, stdin, max_body);
-            if matches!(fed, Fed::TooLarge | Fed::Broken) {
-                let _ = kill_process_group(pid, Signal::KILL);
-            }
-            fed
-        });
-        let watchdog = scope.spawn(move || {
-            let expired = match timeout {
-                Some(t) => matches!(
-                    done_rx.recv_timeout(t),
-                    Err(mpsc::RecvTimeoutError::Timeout)
-                ),
-                None => {
-                    let _ = done_rx.recv();
-                    false
-                }
-            };
-            if expired {
-                // The leader is not reaped before `done` is sent, so the group id is still ours.
-                let _ = kill_process_group(pid, Signal::KILL);
-            }
-            expired
-        });
-
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut stdout = ScriptOutput {
+        pipe: child.stdout.take().expect("stdout is piped"),
+        clock: Clock {
+            pid,
+            deadline,
+            timed_out: false,
+        },
+    };
+    let feed_inline = match rfile.remaining() {
+        Some(left) => left <= rfile.buffered().len() as u64 && left <= PIPE_MIN_CAPACITY,
+        None => false,
+    };
+    let (fed, client_gone) = if feed_inline {
+        let fed = feed(rfile, stdin, max_body);
         let client_gone = output(&mut stdout).is_err();
         if client_gone {
             let _ = kill_process_group(pid, Signal::KILL);
         }
-        drop(stdout);
-        // Wait for the exit without reaping, so a late kill can't hit a reused pid.
+        stdout.clock.wait_exit();
+        (fed, client_gone)
+    } else {
+        // A second handle on the socket, to wake a feeder blocked on a
+        // client that promised more body than it sends.
+        let socket: Option<TcpStream> = rfile.tcp().and_then(|s| s.try_clone().ok());
+        std::thread::scope(|scope| {
+            let feeder = scope.spawn(move || {
+                let fed = feed(rfile, stdin, max_body);
+                if matches!(fed, Fed::TooLarge | Fed::Broken) {
+                    let _ = kill_process_group(pid, Signal::KILL);
+                }
+                fed
+            });
+            let client_gone = output(&mut stdout).is_err();
+            if client_gone {
+                let _ = kill_process_group(pid, Signal::KILL);
+            }
+            stdout.clock.wait_exit();
+            if !feeder.is_finished()
+                && let Some(s) = &socket
+            {
+                let _ = s.shutdown(Shutdown::Read);
+            }
+            (feeder.join().unwrap_or(Fed::Done), client_gone)
+        })
+    };
+    let timed_out = stdout.clock.timed_out;
+    drop(stdout);
+    let status = child.wait();
+    if timed_out {
+        Ending::TimedOut
+    } else if fed == Fed::TooLarge {
+        Ending::BodyTooLarge
+    } else if fed == Fed::Broken {
+        Ending::BodyBroken
+    } else if client_gone {
+        Ending::ClientGone
+    } else {
+        Ending::Exited(status.map_or(-1, exit_code))
+    }
+}
+
+/// The least a pipe holds without blocking the writer (one page: Linux
+/// shrinks pipes to that when a user has too many, `pipe(7)`).
+const PIPE_MIN_CAPACITY: u64 = 4096;
+
+/// The script's stdout, read until the run's deadline: once it passes, the
+/// script's process group is killed and the output ends.
+pub(crate) struct ScriptOutput {
+    pipe: ChildStdout,
+    clock: Clock,
+}
+
+/// A script run's deadline.
+struct Clock {
+    pid: Pid,
+    deadline: Option<Instant>,
+    timed_out: bool,
+}
+
+impl Clock {
+    fn kill_on_timeout(&mut self) {
+        if !self.timed_out {
+            self.timed_out = true;
+            let _ = kill_process_group(self.pid, Signal::KILL);
+        }
+    }
+
+    /// Waits until `fd` is readable or the deadline passes (then kills the
+    /// script); returns whether it is readable.
+    fn wait_readable(&mut self, fd: BorrowedFd<'_>) -> bool {
+        let Some(deadline) = self.deadline else {
+            return true;
+        };
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.timed_out {
+                self.kill_on_timeout();
+                return false;
+            }
+            let ts = Timespec::try_from(left).unwrap_or(Timespec {
+                tv_sec: i64::MAX,
+                tv_nsec: 0,
+            });
+            let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::IN)];
+            match poll(&mut fds, Some(&ts)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => {}
+                Ok(_) | Err(_) => return true,
+            }
+        }
+    }
+
+    /// Waits for the script to exit (not reaping it, so a late kill can't
+    /// hit a reused pid), killing it at the deadline.
+    fn wait_exit(&mut self) {
+        if self.deadline.is_some()
+            && !self.timed_out
+            && let Ok(pidfd) = pidfd_open(self.pid, PidfdFlags::empty())
+        {
+            // A pidfd turns readable when the process exits.
+            self.wait_readable(pidfd.as_fd());
+        }
         let _ = waitid(
-            WaitId::Pid(pid),
+            WaitId::Pid(self.pid),
             WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
         );
-        let _ = done_tx.send(());
-        let timed_out = watchdog.join().unwrap_or(false);
-        if !feeder.is_finished()
-            && let Some(s) = &socket
-        {
-            let _ = s.shutdown(Shutdown::Read);
+    }
+}
+
+impl Read for ScriptOutput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.clock.wait_readable(self.pipe.as_fd()) {
+            return Ok(0);
         }
-        let fed = feeder.join().unwrap_or(Fed::Done);
-        let status = child.wait();
-        if timed_out {
-            Ending::TimedOut
-        } else if fed == Fed::TooLarge {
-            Ending::BodyTooLarge
-        } else if fed == Fed::Broken {
-            Ending::BodyBroken
-        } else if client_gone {
-            Ending::ClientGone
-        } else {
-            Ending::Exited(status.map_or(-1, exit_code))
-        }
-    })
+        self.pipe.read(buf)
+    }
 }
 
 /// How feeding the body ended.
