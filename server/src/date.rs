@@ -7,6 +7,8 @@
 //! The log timestamp is in UTC; CPython uses the local time zone, which is
 //! the same on the UTC machines this is deployed and tested on.
 
+use std::cell::RefCell;
+use std::thread::LocalKey;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Month abbreviations, as `email.utils` and `BaseHTTPRequestHandler.monthname` write them.
@@ -20,17 +22,51 @@ pub(crate) const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
-/// `date_time_string(timestamp)`: `Sun, 06 Nov 1994 08:49:37 GMT`, seconds truncated.
-pub(crate) fn date_time_string(t: SystemTime) -> String {
-    httpdate::fmt_http_date(t)
+thread_local! {
+    static HTTP_DATE: RefCell<(i64, String)> = const { RefCell::new((0, String::new())) };
+    static LOG_DATE: RefCell<(i64, String)> = const { RefCell::new((0, String::new())) };
+    static FIXDATE: RefCell<(i64, String)> = const { RefCell::new((0, String::new())) };
 }
 
-/// `log_date_time_string()` for a given time: `23/Nov/2026 12:06:36`.
-pub(crate) fn log_date_time_string(t: SystemTime) -> String {
+/// `format(secs)`, remembered per thread for the last second asked: every
+/// response and log line of a busy second shows the same few dates, so
+/// each is formatted once a second instead of once a request.
+fn memo(
+    cell: &'static LocalKey<RefCell<(i64, String)>>,
+    secs: i64,
+    format: fn(i64) -> String,
+) -> String {
+    cell.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != secs || c.1.is_empty() {
+            *c = (secs, format(secs));
+        }
+        c.1.clone()
+    })
+}
+
+fn unix_secs(t: SystemTime) -> i64 {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs();
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+/// `date_time_string(timestamp)`: `Sun, 06 Nov 1994 08:49:37 GMT`, seconds truncated.
+pub(crate) fn date_time_string(t: SystemTime) -> String {
+    memo(&HTTP_DATE, unix_secs(t), |secs| {
+        httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs()))
+    })
+}
+
+/// `log_date_time_string()` for a given time: `23/Nov/2026 12:06:36`.
+pub(crate) fn log_date_time_string(t: SystemTime) -> String {
+    memo(&LOG_DATE, unix_secs(t), format_log_date)
+}
+
+fn format_log_date(secs: i64) -> String {
+    let secs = secs.unsigned_abs();
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     let s = secs % 86_400;
     format!(
@@ -53,6 +89,10 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
 /// epoch, also before 1970 (which `httpdate` cannot format):
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub(crate) fn imf_fixdate(secs: i64) -> String {
+    memo(&FIXDATE, secs, format_imf_fixdate)
+}
+
+fn format_imf_fixdate(secs: i64) -> String {
     let days = secs.div_euclid(DAY);
     let tod = secs.rem_euclid(DAY);
     let (y, m, d) = civil_from_days(days);
