@@ -4,6 +4,9 @@
 # throughput scenarios and bench/crowd.py for the idle/slowloris crowds.
 #
 # usage: bench/run.sh [dynamic] [static] [crowd]     (default: all three)
+#        bench/run.sh table    the issue-13 table: every row beside nginx,
+#                              lighttpd and static-web-server in ONE bench.sh
+#                              run, then bench/chart.py (markdown + SVG chart)
 # env:   PERF=dir of the shared harness (default ../shared/perf, beside the repository)
 #        DUR=wrk seconds per run (5)  ROUNDS=rounds (1)  OUT=results dir
 #        IDLE=idle connections (10000)  SLOW=slowloris connections (500)
@@ -47,6 +50,24 @@ if [[ $parts == *static* ]]; then
     "basehttp-1.1|static|$BIN --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
     "nginx|static|{here}/run-nginx.sh {port} {root} {tmp} static" \
     "${peers[@]}"
+fi
+
+if [[ $parts == *table* ]]; then
+  peers=()
+  command -v static-web-server >/dev/null &&
+    peers+=("static-web-server|static|static-web-server --host 127.0.0.1 --port {port} --root {root} --directory-listing true --log-level error")
+  "$PERF/bench.sh" -d "$DUR" -w 1 -r "$ROUNDS" -o "$OUT/table" \
+    -s static_ka,c1000,static_close,big_rx,dirlist,hello_ka,hello_c1000,hello_close,cgi \
+    "basehttp-1.1|static|$BIN --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
+    "nginx|static|{here}/run-nginx.sh {port} {root} {tmp} static" \
+    "lighttpd|static|{here}/run-lighttpd.sh {port} {root} {tmp}" \
+    "${peers[@]}" \
+    "basehttp-hello|dynamic|$HELLO {port}" \
+    "basehttp-hello-quiet|dynamic|$HELLO {port} --quiet" \
+    "nginx-return|dynamic|{here}/run-nginx.sh {port} {root} {tmp} hello" \
+    "basehttp-cgi|cgi|$BIN --cgi --bind 127.0.0.1 --directory {root} {port}" \
+    "lighttpd-cgi|cgi|{here}/run-lighttpd.sh {port} {root} {tmp} cgi"
+  python3 "$here/chart.py" "$OUT/table/results.jsonl" --svg "$OUT/table/ratios.svg" --md "$OUT/table/table.md"
 fi
 
 if [[ $parts == *crowd* ]]; then
