@@ -4,8 +4,8 @@
 //! (`serve_forever`, `shutdown`, `handle_request`, `server_name`, ...).
 //!
 //! Unlike CPython, whose `accept()` completes the handshake before the
-//! request is handled, the threading server drives handshakes in its poller
-//! without blocking: a client stalled in the handshake is cut off by the
+//! request is handled, the threading server drives handshakes from its
+//! epoll set without blocking: a client stalled in the handshake is cut off by the
 //! head deadline and holds no thread.
 
 use std::io;

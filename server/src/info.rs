@@ -26,7 +26,7 @@ struct ShutdownState {
     requested: AtomicBool,
     serving: Mutex<bool>,
     stopped: Condvar,
-    /// Wakes the poller of the running `serve_forever` loop.
+    /// Wakes the threads of the running `serve_forever` loop.
     waker: Mutex<Option<Waker>>,
 }
 
@@ -77,7 +77,7 @@ impl ServerInfo {
     /// (so a handler may call it).
     pub fn request_shutdown(&self) {
         self.shutdown.requested.store(true, Ordering::SeqCst);
-        // Every `serve_forever` loop waits on a poller with this waker; one
+        // Every `serve_forever` loop waits on something this waker wakes; one
         // that installs it later sees the flag first.
         if let Some(waker) = &*lock(&self.shutdown.waker) {
             (waker.0)();

@@ -41,8 +41,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Serving until stopped, on a poller and a bounded worker pool (an idle
-//! connection costs no thread):
+//! Serving until stopped, on a bounded pool of threads that run each
+//! request to completion where it became ready (an idle connection costs
+//! no thread):
 //!
 //! ```no_run
 //! # use basehttp::prelude::*;

@@ -43,9 +43,11 @@ pub const MAX_CONNECTIONS: usize = 16_384;
 /// megabyte header floods.
 pub const MAX_HEAD_BYTES: usize = 1024 * 1024;
 
-/// Most bytes of a request head the poller buffers before handing the
-/// connection to a worker, which reads the rest (up to [`MAX_HEAD_BYTES`])
-/// under the head deadline. Bounds an idle connection's memory.
+/// Most bytes of a request head the engine buffers without blocking before
+/// it starts parsing; the rest (up to [`MAX_HEAD_BYTES`]) is read with
+/// blocking reads under the head deadline. Bounds an idle connection's
+/// memory. (The name is from the engine's first design, which had a
+/// poller thread.)
 pub const POLLER_PREREAD: usize = 64 * 1024;
 
 /// Largest request body the stock handlers (files, CGI) accept; larger is
@@ -58,8 +60,9 @@ pub const MAX_BODY: u64 = 1 << 30;
 /// (4096 on Linux 5.4+), which also caps this value.
 pub const LISTEN_BACKLOG: i32 = 1024;
 
-/// Size of the worker pool when not configured: twice the CPU count, at
-/// least 8, so that handlers blocked on disk or CGI do not stall the rest.
+/// Size of the thread pool when not configured: twice the CPU count, at
+/// least 8. One thread per core waits for events; the others are spares
+/// that take over while handlers block on disk, CGI or a slow client.
 pub fn default_workers() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     (2 * cores).max(8)

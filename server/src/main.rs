@@ -1,6 +1,6 @@
 //! The `basehttp` command: a drop-in `python -m http.server` (CPython 3.15
 //! `http.server._main` / `test()`), serving files (or CGI scripts) on
-//! `ThreadingHttpServer`'s poller and worker pool. Started by systemd with
+//! `ThreadingHttpServer`'s connection engine. Started by systemd with
 //! a socket (`LISTEN_FDS`), it serves that socket instead of binding.
 //!
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]

@@ -5,7 +5,8 @@
 //! There are two ways to serve, one each: one connection at a time on the
 //! calling thread ([`HttpServer::serve_forever`], and every server's
 //! `handle_request`), or the connection engine (`ThreadingHttpServer`'s
-//! `serve_forever`: a poller and a bounded worker pool, `crate::engine`).
+//! `serve_forever`: a bounded pool of threads that each run a ready request
+//! to completion, `crate::engine`).
 //! A server type is a bound listener with its handler factory and shared
 //! state ([`ServerInfo`]); the types differ only in how `serve_forever`
 //! serves and in how each socket is wrapped (plain or TLS).
@@ -286,8 +287,9 @@ pub struct HttpServer<F> {
 }
 
 /// `ThreadingHTTPServer`, on the connection engine: handlers run on a bounded
-/// pool of worker threads; connections idle between requests or still
-/// sending their head wait in a poller and cost no thread (see
+/// pool of threads, each request on the thread that found it ready;
+/// connections idle between requests or still sending their head wait in
+/// an epoll set and cost no thread (see
 /// [`ServerConfig`] for the pool, limits and deadlines).
 ///
 /// ```no_run

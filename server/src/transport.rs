@@ -8,7 +8,7 @@
 //! * in memory (`crate::memory::MemoryStream`, for `crate::test::Client`).
 //!
 //! Besides blocking `Read`/`Write`, a transport can be filled without
-//! blocking ([`Transport::read_nonblocking`]): the engine's poller calls that
+//! blocking ([`Transport::read_nonblocking`]): the engine calls that
 //! one method for every kind, so an idle connection, a slow request head and
 //! a slow TLS handshake all cost no thread.
 
@@ -37,7 +37,7 @@ pub(crate) trait Transport: Read + Write + Send + 'static {
 
     /// Reads what has arrived, without waiting. `Ok(0)` is the end of the
     /// stream; `WouldBlock` means nothing arrived. A count shorter than
-    /// `buf` means nothing more is available now, so the poller may wait for
+    /// `buf` means nothing more is available now, so the engine may wait for
     /// the next readiness event. The default suits transports that never
     /// block (in memory).
     fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -51,7 +51,7 @@ pub(crate) trait Transport: Read + Write + Send + 'static {
     }
 
     /// Whether output is waiting for the socket to become writable (a TLS
-    /// handshake flight the poller could not send at once).
+    /// handshake flight the engine could not send at once).
     fn wants_write(&self) -> bool {
         false
     }

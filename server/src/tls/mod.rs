@@ -7,8 +7,8 @@
 //! * `load`: reading and checking the PEM files, with errors that name the
 //!   file and the problem.
 //! * `stream`: the TLS [`Transport`](crate::transport::Transport), driven
-//!   without blocking by the engine's poller and with blocking reads and
-//!   writes by the workers.
+//!   without blocking by the engine while a request head comes in, and with
+//!   blocking reads and writes while a request is served.
 //!
 //! The crypto provider is `ring`, not rustls's default `aws-lc-rs`: ring
 //! builds from a small amount of C and assembly with the system C compiler

@@ -5,7 +5,7 @@
 //! socket behind an `Arc` (the engine holds the same socket to poll and to
 //! shut it down). The socket stays in blocking mode, as for plain TCP:
 //!
-//! * The poller fills a connection with [`Transport::read_nonblocking`]:
+//! * The engine fills a connection with [`Transport::read_nonblocking`]:
 //!   `recv(MSG_DONTWAIT)` of ciphertext, `process_new_packets`, handshake
 //!   flights sent with `send(MSG_DONTWAIT)` (what does not fit waits for a
 //!   writable event), plaintext moved out. A handshake therefore costs no
