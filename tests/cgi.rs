@@ -462,6 +462,55 @@ fn timeout_kills_script_that_closed_its_output() {
     );
 }
 
+/// A client that stops reading does not keep a script past its timeout:
+/// each write to the client gets no more than the time left.
+#[test]
+fn timeout_kills_script_whose_client_stopped_reading() {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::process::{Pid, PidfdFlags, pidfd_open};
+
+    let f = fixture_with(|h| h.timeout = Some(Duration::from_millis(300)));
+    script(
+        &f.dir,
+        "cgi-bin/stall.sh",
+        "#!/bin/sh\nprintf 'Content-type: text/plain\\r\\n\\r\\n%s\\n' $$\nexec yes\n",
+    );
+    let mut s = support::connect(f.server.addr);
+    s.write_all(b"GET /cgi-bin/stall.sh HTTP/1.0\r\n\r\n")
+        .unwrap();
+    // Read up to the script's pid, then stop reading.
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    let pid = loop {
+        s.read_exact(&mut byte).unwrap();
+        got.push(byte[0]);
+        if let Some(at) = got.windows(4).position(|w| w == b"\r\n\r\n")
+            && got.ends_with(b"\n")
+            && got.len() > at + 4
+        {
+            let line = String::from_utf8_lossy(&got[at + 4..]).trim().to_owned();
+            break line.parse::<i32>().expect("pid line");
+        }
+    };
+    // The script is `yes`, writing until it is killed; wait for its end.
+    match pidfd_open(Pid::from_raw(pid).unwrap(), PidfdFlags::empty()) {
+        Ok(pidfd) => {
+            let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
+            let bound = Timespec {
+                tv_sec: 20,
+                tv_nsec: 0,
+            };
+            let ready = poll(&mut fds, Some(&bound)).unwrap();
+            assert_eq!(ready, 1, "script {pid} still running after 20 s");
+        }
+        // Already gone.
+        Err(rustix::io::Errno::SRCH) => {}
+        Err(e) => panic!("pidfd_open: {e}"),
+    }
+    // And the connection ends.
+    support::read_to_close(&mut s);
+}
+
 /// A client that goes away while a script streams output kills the script.
 #[test]
 fn client_disconnect_kills_script() {
@@ -533,6 +582,25 @@ fn big_post_is_streamed() {
     }
     let rest = support::read_to_close(&mut s);
     assert_eq!(String::from_utf8(rest).unwrap(), format!("{n}\n"));
+}
+
+/// A script whose headers are refused (502) and which then writes more
+/// than a pipe holds is not waited for on a full pipe: its output is
+/// closed first, so it ends (`SIGPIPE`) and the connection closes.
+#[test]
+fn rfc3875_bad_headers_then_a_flood_does_not_hold_the_connection() {
+    let f = fixture_with(|h| {
+        h.rfc3875 = true;
+        h.timeout = None;
+    });
+    script(
+        &f.dir,
+        "cgi-bin/flood.sh",
+        "#!/bin/sh\nprintf 'not a header\\n\\n'\nexec head -c 4000000 /dev/zero\n",
+    );
+    // Without the close the script blocks forever and the client's read
+    // timeout fails the test.
+    assert_eq!(f.get("/cgi-bin/flood.sh").status, 502);
 }
 
 #[test]

@@ -544,3 +544,45 @@ fn request_line_cut_by_end_of_stream_is_served_like_cpython() {
     let srv = spawn_with(|| Engine, config());
     assert_eq!(raw(srv.addr, b"GET /"), b"ok");
 }
+
+#[test]
+fn peer_shutdown_while_a_request_runs_closes_after_the_pipelined_answer() {
+    // The client pipelines a second request and shuts its side while the
+    // first one is still in its handler: the edge-triggered event that
+    // says so comes while another thread has the connection, and must not
+    // be lost, or the connection would wait out its keep-alive deadline.
+    let blocked = Arc::new(Blocked::default());
+    let b = Arc::clone(&blocked);
+    let mut c = config();
+    c.workers = 2;
+    c.keepalive_timeout = Some(Duration::from_secs(60));
+    c.head_timeout = Some(Duration::from_secs(60));
+    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
+    let mut s = connect(srv.addr);
+    s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
+    {
+        let mut st = blocked.state.lock().unwrap();
+        while st.0 < 1 {
+            st = blocked.cv.wait(st).unwrap();
+        }
+    }
+    s.write_all(b"GET /2 HTTP/1.1\r\n\r\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    // The other thread takes events in the order they came: once a new
+    // connection is answered, the first connection's event was taken too.
+    let r = parse(&raw(
+        srv.addr,
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+    ));
+    assert_eq!(r.status, 200);
+    blocked.state.lock().unwrap().1 = true;
+    blocked.cv.notify_all();
+    let start = Instant::now();
+    let out = read_to_close(&mut s);
+    assert!(start.elapsed() < CUT_OFF_BOUND, "held until a deadline");
+    let bodies: Vec<Vec<u8>> = support::parse_all(&out)
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies, [b"ok".to_vec(), b"ok".to_vec()]);
+}

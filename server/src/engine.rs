@@ -11,8 +11,9 @@
 //!   spares. When every waiting thread has been on one event for
 //!   `STALL_AFTER` (a CGI script, a slow upload, a handler that sleeps), the
 //!   time keeper starts a spare in their place, and a thread done with its
-//!   event stands down again once more threads wait than there are cores.
-//!   So a handler that blocks for long holds its own thread only.
+//!   event stands down again once more threads are active than there are
+//!   cores besides the stalled ones. So a handler that blocks for long
+//!   holds its own thread only.
 //! * A connection is in one of two places: parked in the table (idle
 //!   between keep-alive requests, or still sending its request head, or,
 //!   over TLS, its handshake), where it costs its `Request` value and a
@@ -37,8 +38,8 @@
 //!   connection gets 503 (over TLS: a close).
 //! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
 //!   accepting, closes parked connections, lets running requests finish
-//!   within `shutdown_grace`, then shuts the remaining sockets down and
-//!   joins the threads that are done.
+//!   within `shutdown_grace`, then shuts down the sockets of the requests
+//!   still running and joins the threads that are done.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -73,7 +74,8 @@ const MIN_TICK: Duration = Duration::from_millis(5);
 /// With fewer open connections than this, parked connections keep their
 /// read and write buffers (32 KiB) instead of freeing them.
 const KEEP_BUFFERS_BELOW: usize = 256;
-/// How long the 503 for a connection over the cap may take to write.
+/// How long writing a 503 (over the connection cap) or the time keeper's
+/// 408 (head deadline passed) may take when the client does not read.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Events one thread takes per wait: one, so that a long request on this
 /// thread never holds back an event another thread could serve.
@@ -128,9 +130,24 @@ struct Conn<H> {
 enum Slot<H> {
     /// Waiting for its next bytes, on no thread.
     Parked(Box<Conn<H>>),
-    /// On a thread; `ready` records an event that came meanwhile. The
+    /// On a thread; `ready` records an event that came meanwhile, and
+    /// `peer_done` whether that event said the peer shut its side. The
     /// socket is kept here to cut it off when the shutdown grace runs out.
-    Busy { sock: Arc<TcpStream>, ready: bool },
+    Busy {
+        sock: Arc<TcpStream>,
+        ready: bool,
+        peer_done: bool,
+    },
+}
+
+impl<H> Slot<H> {
+    fn busy(sock: Arc<TcpStream>) -> Self {
+        Slot::Busy {
+            sock,
+            ready: false,
+            peer_done: false,
+        }
+    }
 }
 
 /// What reading a parked connection's new bytes led to.
@@ -184,7 +201,7 @@ struct Engine<F, H> {
 /// add context switches (each event wakes a thread that would have found
 /// the next one itself), so `target` threads (one per core) are active and
 /// the rest are spares, woken one at a time when every active thread is
-/// stalled in one event, and sent back once the stalled ones are done.
+/// stalled in one event, and sent back as the stalled ones come free.
 struct Roles {
     target: usize,
     /// Threads in the active role: waiting on the epoll set or on an event.
@@ -218,12 +235,31 @@ impl Roles {
             .max(1)
     }
 
-    /// Whether thread `id`, done with an event, should stand down: more
-    /// threads are active than there are cores.
+    /// How many threads have been on their current event longer than
+    /// `STALL_AFTER`.
+    fn stalled(&self) -> usize {
+        let limit = u64::try_from(STALL_AFTER.as_nanos()).unwrap_or(u64::MAX);
+        let now = self.now();
+        self.busy_since
+            .iter()
+            .filter(|b| {
+                let t = b.load(Ordering::Relaxed);
+                t != 0 && now.saturating_sub(t) > limit
+            })
+            .count()
+    }
+
+    /// Whether a thread done with an event should stand down: more threads
+    /// are active than there are cores besides the stalled ones (a spare
+    /// stays while the threads it stands in for are still stuck).
     fn stand_down(&self) -> bool {
+        if self.active.load(Ordering::SeqCst) <= self.target {
+            return false;
+        }
+        let stalled = self.stalled();
         self.active
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
-                (a > self.target).then(|| a - 1)
+                (a > self.target + stalled).then(|| a - 1)
             })
             .is_ok()
     }
@@ -234,17 +270,7 @@ impl Roles {
         if active >= self.busy_since.len() {
             return;
         }
-        let limit = u64::try_from(STALL_AFTER.as_nanos()).unwrap_or(u64::MAX);
-        let now = self.now();
-        let stalled = self
-            .busy_since
-            .iter()
-            .filter(|b| {
-                let t = b.load(Ordering::Relaxed);
-                t != 0 && now.saturating_sub(t) > limit
-            })
-            .count();
-        if stalled >= active {
+        if self.stalled() >= active {
             self.active.fetch_add(1, Ordering::SeqCst);
             *lock(&self.promoted) += 1;
             self.promote.notify_one();
@@ -400,12 +426,15 @@ where
     /// Wakes every thread waiting on the epoll set, and the time keeper.
     fn wake(&self) {
         let _ = rustix::io::write(&self.waker, &1u64.to_ne_bytes());
-        {
-            let _guard = lock(&self.alarm);
-            self.alarm_rang.notify_all();
-        }
+        self.ring_alarm();
         let _guard = lock(&self.roles.promoted);
         self.roles.promote.notify_all();
+    }
+
+    /// Wakes the time keeper.
+    fn ring_alarm(&self) {
+        let _guard = lock(&self.alarm);
+        self.alarm_rang.notify_all();
     }
 
     /// The `serve_forever` thread's part: every tick, cut off connections
@@ -553,8 +582,26 @@ where
             wants_out: false,
             peer_closed: false,
         });
-        self.info.connection_opened();
-        lock(&self.conns).insert(token, Slot::Parked(conn));
+        let first = {
+            let mut conns = lock(&self.conns);
+            // Checked under the lock the shutdown takes to close parked
+            // connections, so none is parked after it looked.
+            if self.stopping.load(Ordering::SeqCst) {
+                drop(conns);
+                let mut conn = conn;
+                finish(&mut conn.req);
+                return;
+            }
+            self.info.connection_opened();
+            let first = conns.is_empty();
+            conns.insert(token, Slot::Parked(conn));
+            first
+        };
+        if first {
+            // The time keeper looks for stalled threads only while
+            // connections are open: it starts now, not at its next tick.
+            self.ring_alarm();
+        }
         // Registered once, edge-triggered: bytes that are already there
         // raise the first event at once.
         if epoll::add(
@@ -565,9 +612,17 @@ where
         )
         .is_err()
         {
-            let slot = lock(&self.conns).remove(&token);
-            self.info.connection_closed();
-            if let Some(Slot::Parked(mut conn)) = slot {
+            let mut conns = lock(&self.conns);
+            // Unless a deadline scan or the shutdown took it meanwhile (it
+            // then closes it).
+            if let Some(Slot::Parked(_)) = conns.get(&token)
+                && let Some(Slot::Parked(mut conn)) = conns.remove(&token)
+            {
+                self.info.connection_closed();
+                if conns.is_empty() {
+                    self.drained.notify_all();
+                }
+                drop(conns);
                 finish(&mut conn.req);
             }
         }
@@ -615,13 +670,16 @@ where
                 return;
             };
             let sock = match slot {
-                Slot::Busy { ready, .. } => {
+                Slot::Busy {
+                    ready, peer_done, ..
+                } => {
                     *ready = true;
+                    *peer_done |= flags.intersects(PEER_DONE);
                     return;
                 }
                 Slot::Parked(conn) => Arc::clone(&conn.sock),
             };
-            match mem::replace(slot, Slot::Busy { sock, ready: false }) {
+            match mem::replace(slot, Slot::busy(sock)) {
                 Slot::Parked(conn) => conn,
                 Slot::Busy { .. } => return,
             }
@@ -758,8 +816,13 @@ where
             return None;
         }
         match conns.get_mut(&conn.token) {
-            Some(Slot::Busy { ready, .. }) if *ready => {
+            Some(Slot::Busy {
+                ready, peer_done, ..
+            }) if *ready => {
                 *ready = false;
+                // Edge-triggered: the shutdown is reported once, so it is
+                // carried over to this read.
+                conn.peer_closed = mem::take(peer_done);
                 Some(conn)
             }
             Some(slot) => {
@@ -775,8 +838,9 @@ where
 
     fn close(&self, mut conn: Conn<H>) {
         let _ = conn.req.wfile.flush();
-        // No `epoll_ctl(DEL)`: the socket has one descriptor, and closing
-        // it removes it from the epoll set.
+        // No `epoll_ctl(DEL)`: closing the socket removes it from the epoll
+        // set once no other descriptor of it is open (a handler may hold a
+        // clone a little longer); events until then find no slot.
         {
             let mut conns = lock(&self.conns);
             conns.remove(&conn.token);
@@ -799,7 +863,7 @@ where
                 Slot::Parked(c) if pick(c) => Arc::clone(&c.sock),
                 _ => continue,
             };
-            if let Slot::Parked(c) = mem::replace(slot, Slot::Busy { sock, ready: false }) {
+            if let Slot::Parked(c) = mem::replace(slot, Slot::busy(sock)) {
                 taken.push(c);
             }
         }
@@ -811,6 +875,9 @@ where
         let expired = self.take_parked(|c| c.deadline.is_some_and(|d| d <= now));
         for mut conn in expired {
             if conn.state == State::Head {
+                // This thread keeps everyone's deadlines: a client that
+                // does not read may hold it this long only.
+                let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
                 send_head_timeout(&mut conn.req);
             } else if conn.req.rfile.in_handshake() {
                 // Bounded by the head deadline like a slow head; no 408, as

@@ -67,7 +67,8 @@ pub struct Rfile {
     continue_line: Option<Vec<u8>>,
     /// The last read from the transport took all it had (a short
     /// non-blocking read, or the end): anything more raises a new
-    /// edge-triggered readiness event.
+    /// edge-triggered readiness event (the peer's shutdown too, as
+    /// `EPOLLRDHUP`, even when it was already queued behind the data).
     drained: bool,
 }
 

@@ -38,14 +38,16 @@ pub(crate) trait Transport: Read + Write + Send + 'static {
     /// Reads what has arrived, without waiting. `Ok(0)` is the end of the
     /// stream; `WouldBlock` means nothing arrived. A count shorter than
     /// `buf` means nothing more is available now, so the engine may wait for
-    /// the next readiness event. The default suits transports that never
-    /// block (in memory).
+    /// the next readiness event (an end of stream queued behind the data
+    /// raises `EPOLLRDHUP`, on which the engine reads to the end). The
+    /// default suits transports that never block (in memory).
     fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read(buf)
     }
 
-    /// Whether input was received and decoded but not read yet: no socket
-    /// event will announce it (TLS records decrypted ahead).
+    /// Whether input was received and decoded but not read yet, or the end
+    /// of the stream was: no socket event will announce it (TLS records
+    /// decrypted ahead, a `close_notify` on a TCP stream left open).
     fn has_pending_input(&self) -> bool {
         false
     }

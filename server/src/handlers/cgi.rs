@@ -451,8 +451,8 @@ impl CgiHttpRequestHandler {
     }
 }
 
-/// A transport that is never read: stands in for `req.rfile` while the real
-/// one feeds the script on another thread.
+/// A transport that is never read: stands in for `req.rfile` while the
+/// runner has the real one to feed the script.
 struct NoTransport;
 
 impl Read for NoTransport {

@@ -38,6 +38,9 @@ struct Session {
     received: bool,
     /// Decrypted bytes not read yet.
     plain_left: usize,
+    /// The client's `close_notify` was decrypted: the end of the stream,
+    /// which no socket event may announce (the TCP side can stay open).
+    peer_closed: bool,
     /// A fatal TLS error happened: no more I/O but the close.
     failed: bool,
 }
@@ -52,6 +55,7 @@ impl TlsStream {
                 conn,
                 received: false,
                 plain_left: 0,
+                peer_closed: false,
                 failed: false,
             })),
         })
@@ -142,6 +146,7 @@ impl Session {
         match self.conn.process_new_packets() {
             Ok(state) => {
                 self.plain_left = state.plaintext_bytes_to_read();
+                self.peer_closed = state.peer_has_closed();
                 Ok(())
             }
             Err(e) => {
@@ -327,7 +332,8 @@ impl Transport for TlsStream {
     }
 
     fn has_pending_input(&self) -> bool {
-        self.lock().plain_left > 0
+        let s = self.lock();
+        s.plain_left > 0 || (s.peer_closed && !s.failed)
     }
 
     fn wants_write(&self) -> bool {

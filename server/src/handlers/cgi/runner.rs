@@ -3,8 +3,9 @@
 //!
 //! The request body is streamed to the script's stdin (by a second thread
 //! when it could block) while the request's thread streams the script's
-//! stdout to the client; nothing is buffered whole. The script runs in its own process group, so a timeout or
-//! a client that goes away kills the script and everything it started.
+//! stdout to the client; nothing is buffered whole. The script runs in its
+//! own process group, so a timeout or a client that goes away kills the
+//! script and everything it started.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -68,8 +69,8 @@ pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
 /// is sure to hold) gets a second thread to feed it, so a `GET` runs on the
 /// request's own thread alone. The timeout needs no thread either: the
 /// script's stdout and then its exit (through a pidfd) are waited for with
-/// `poll` until the deadline, and the process group is killed when it
-/// passes.
+/// `poll` until the deadline, writes to the client are given no longer
+/// than the time left, and the process group is killed when it passes.
 pub(crate) fn run<F>(
     mut child: Child,
     rfile: &mut Rfile,
@@ -78,35 +79,54 @@ pub(crate) fn run<F>(
     output: F,
 ) -> Ending
 where
-    F: FnOnce(&mut ScriptOutput) -> io::Result<()>,
+    F: FnOnce(&mut ScriptOutput<'_>) -> io::Result<()>,
 {
     let pid = Pid::from_child(&child);
     let stdin = child.stdin.take();
-    let deadline = timeout.map(|t| Instant::now() + t);
-    let mut stdout = ScriptOutput {
-        pipe: child.stdout.take().expect("stdout is piped"),
-        clock: Clock {
-            pid,
-            deadline,
-            timed_out: false,
-        },
+    let pipe = child.stdout.take().expect("stdout is piped");
+    let mut clock = Clock {
+        pid,
+        deadline: timeout.map(|t| Instant::now() + t),
+        timed_out: false,
     };
+    // A second handle on the socket: to bound writes to the client by the
+    // deadline, and to wake a feeder blocked on a client that promised
+    // more body than it sends.
+    let socket: Option<TcpStream> = rfile.tcp().and_then(|s| s.try_clone().ok());
+    let write_timeout = socket
+        .as_ref()
+        .and_then(|s| s.write_timeout().ok())
+        .flatten();
     let feed_inline = match rfile.remaining() {
         Some(left) => left <= rfile.buffered().len() as u64 && left <= PIPE_MIN_CAPACITY,
         None => false,
     };
+    let relay = |clock: &mut Clock| {
+        let mut stdout = ScriptOutput {
+            pipe,
+            clock,
+            socket: socket.as_ref(),
+            write_timeout,
+        };
+        let client_gone = output(&mut stdout).is_err();
+        // Closed before waiting, so a script still writing (after an
+        // answer cut short) gets `EPIPE` instead of blocking on a full pipe.
+        drop(stdout);
+        if client_gone {
+            if clock.past_deadline() {
+                // The write was cut off by the deadline, not by the client.
+                clock.kill_on_timeout();
+            } else {
+                let _ = kill_process_group(pid, Signal::KILL);
+            }
+        }
+        clock.wait_exit();
+        client_gone
+    };
     let (fed, client_gone) = if feed_inline {
         let fed = feed(rfile, stdin, max_body);
-        let client_gone = output(&mut stdout).is_err();
-        if client_gone {
-            let _ = kill_process_group(pid, Signal::KILL);
-        }
-        stdout.clock.wait_exit();
-        (fed, client_gone)
+        (fed, relay(&mut clock))
     } else {
-        // A second handle on the socket, to wake a feeder blocked on a
-        // client that promised more body than it sends.
-        let socket: Option<TcpStream> = rfile.tcp().and_then(|s| s.try_clone().ok());
         std::thread::scope(|scope| {
             let feeder = scope.spawn(move || {
                 let fed = feed(rfile, stdin, max_body);
@@ -115,11 +135,7 @@ where
                 }
                 fed
             });
-            let client_gone = output(&mut stdout).is_err();
-            if client_gone {
-                let _ = kill_process_group(pid, Signal::KILL);
-            }
-            stdout.clock.wait_exit();
+            let client_gone = relay(&mut clock);
             if !feeder.is_finished()
                 && let Some(s) = &socket
             {
@@ -128,10 +144,8 @@ where
             (feeder.join().unwrap_or(Fed::Done), client_gone)
         })
     };
-    let timed_out = stdout.clock.timed_out;
-    drop(stdout);
     let status = child.wait();
-    if timed_out {
+    if clock.timed_out {
         Ending::TimedOut
     } else if fed == Fed::TooLarge {
         Ending::BodyTooLarge
@@ -148,11 +162,20 @@ where
 /// shrinks pipes to that when a user has too many, `pipe(7)`).
 const PIPE_MIN_CAPACITY: u64 = 4096;
 
+/// How often the script's exit is checked for where no pidfd can be had
+/// (Linux before 5.3).
+const EXIT_POLL: Duration = Duration::from_millis(10);
+
 /// The script's stdout, read until the run's deadline: once it passes, the
-/// script's process group is killed and the output ends.
-pub(crate) struct ScriptOutput {
+/// script's process group is killed and the output ends. Each read also
+/// gives the next write to the client no more than the time left.
+pub(crate) struct ScriptOutput<'a> {
     pipe: ChildStdout,
-    clock: Clock,
+    clock: &'a mut Clock,
+    /// The client's socket, whose write timeout is shortened.
+    socket: Option<&'a TcpStream>,
+    /// Its write timeout before the script ran.
+    write_timeout: Option<Duration>,
 }
 
 /// A script run's deadline.
@@ -168,6 +191,10 @@ impl Clock {
             self.timed_out = true;
             let _ = kill_process_group(self.pid, Signal::KILL);
         }
+    }
+
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
     /// Waits until `fd` is readable or the deadline passes (then kills the
@@ -197,24 +224,40 @@ impl Clock {
     /// Waits for the script to exit (not reaping it, so a late kill can't
     /// hit a reused pid), killing it at the deadline.
     fn wait_exit(&mut self) {
-        if self.deadline.is_some()
-            && !self.timed_out
-            && let Ok(pidfd) = pidfd_open(self.pid, PidfdFlags::empty())
-        {
-            // A pidfd turns readable when the process exits.
-            self.wait_readable(pidfd.as_fd());
+        let exited = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT;
+        if self.deadline.is_some() && !self.timed_out {
+            match pidfd_open(self.pid, PidfdFlags::empty()) {
+                // A pidfd turns readable when the process exits.
+                Ok(pidfd) => {
+                    self.wait_readable(pidfd.as_fd());
+                }
+                Err(_) => loop {
+                    match waitid(WaitId::Pid(self.pid), exited | WaitIdOptions::NOHANG) {
+                        Ok(Some(_)) | Err(_) => break,
+                        Ok(None) if self.past_deadline() => {
+                            self.kill_on_timeout();
+                            break;
+                        }
+                        Ok(None) => std::thread::sleep(EXIT_POLL),
+                    }
+                },
+            }
         }
-        let _ = waitid(
-            WaitId::Pid(self.pid),
-            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-        );
+        let _ = waitid(WaitId::Pid(self.pid), exited);
     }
 }
 
-impl Read for ScriptOutput {
+impl Read for ScriptOutput<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if !self.clock.wait_readable(self.pipe.as_fd()) {
             return Ok(0);
+        }
+        if let (Some(deadline), Some(socket)) = (self.clock.deadline, self.socket) {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            let t = self.write_timeout.map_or(left, |t| t.min(left));
+            let _ = socket.set_write_timeout(Some(t));
         }
         self.pipe.read(buf)
     }
