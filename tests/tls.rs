@@ -348,6 +348,42 @@ fn pipelined_requests_in_one_tls_write_are_all_answered() {
 }
 
 #[test]
+fn close_notify_without_a_tcp_close_ends_the_connection() {
+    // The client sends its request and `close_notify` in one flush and
+    // keeps the TCP connection open: the server decrypts both at once, so
+    // no socket event announces the end, and it must not wait out the
+    // keep-alive deadline.
+    let certs = Certs::new("close-notify");
+    let mut config = ServerConfig::default();
+    config.keepalive_timeout = Some(std::time::Duration::from_secs(60));
+    let srv = spawn_https_with(|| Echo, certs.config(), config);
+    let mut tls = certs.connect(srv.addr);
+    tls.write_all(b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_tls_response(&mut tls).body, b"path=/first");
+    // The last request and the alert in one TCP write.
+    tls.conn
+        .writer()
+        .write_all(b"GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    tls.conn.send_close_notify();
+    let mut records = Vec::new();
+    while tls.conn.wants_write() {
+        tls.conn.write_tls(&mut records).unwrap();
+    }
+    tls.sock.write_all(&records).unwrap();
+    let resp = read_tls_response(&mut tls);
+    assert_eq!(resp.body, b"path=/last");
+    let mut rest = Vec::new();
+    match tls.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
+        Err(e) => panic!("connection not closed: {e}"),
+    }
+    assert!(rest.is_empty());
+}
+
+#[test]
 fn large_request_body_is_read_through_tls() {
     let certs = Certs::new("body");
     let srv = serve(&certs);
