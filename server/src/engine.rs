@@ -716,9 +716,11 @@ where
     fn read_head(&self, conn: &mut Conn<H>) -> Step {
         let preread = self.preread;
         let mut fill = conn.req.rfile.fill_nonblocking(preread);
-        if matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
-            // A short read says the queue was empty; before parking a
-            // partial head, read once more to see an end of stream.
+        if conn.peer_closed && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
+            // The peer shut its side and no further event will say so:
+            // read on to the end of the stream before parking a partial
+            // head. (Without `peer_closed` a later shutdown raises its own
+            // event.)
             fill = conn.req.rfile.fill_nonblocking(preread);
         }
         let fill = match fill {
