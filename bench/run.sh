@@ -56,6 +56,11 @@ if [[ $parts == *table* ]]; then
   peers=()
   command -v static-web-server >/dev/null &&
     peers+=("static-web-server|static|static-web-server --host 127.0.0.1 --port {port} --root {root} --directory-listing true --log-level error")
+  # As root, basehttp runs CGI scripts as nobody (CPython's rule), which
+  # costs a fork per script; the same binary started as nobody shows the
+  # spawn without the uid change.
+  [ "$(id -u)" = 0 ] &&
+    peers+=("basehttp-cgi-user|cgi|setpriv --reuid=65534 --regid=65534 --clear-groups $BIN --cgi --bind 127.0.0.1 --directory {root} {port}")
   "$PERF/bench.sh" -d "$DUR" -w 1 -r "$ROUNDS" -o "$OUT/table" \
     -s static_ka,c1000,static_close,big_rx,dirlist,hello_ka,hello_c1000,hello_close,cgi \
     "basehttp-1.1|static|$BIN --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
