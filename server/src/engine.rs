@@ -74,8 +74,9 @@ const MIN_TICK: Duration = Duration::from_millis(5);
 /// With fewer open connections than this, parked connections keep their
 /// read and write buffers (32 KiB) instead of freeing them.
 const KEEP_BUFFERS_BELOW: usize = 256;
-/// How long writing a 503 (over the connection cap) or the time keeper's
-/// 408 (head deadline passed) may take when the client does not read.
+/// How long writing a 503 (over the connection cap), or whatever a parked
+/// connection still owes when the time keeper or the shutdown closes it (a
+/// 408, a TLS flight or alert), may take when the client does not read.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Events one thread takes per wait: one, so that a long request on this
 /// thread never holds back an event another thread could serve.
@@ -876,10 +877,10 @@ where
     fn expire(&self, now: Instant) {
         let expired = self.take_parked(|c| c.deadline.is_some_and(|d| d <= now));
         for mut conn in expired {
+            // This thread keeps everyone's deadlines: a client that does not
+            // read (a 408, a TLS flight or alert) may hold it this long only.
+            let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
             if conn.state == State::Head {
-                // This thread keeps everyone's deadlines: a client that
-                // does not read may hold it this long only.
-                let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
                 send_head_timeout(&mut conn.req);
             } else if conn.req.rfile.in_handshake() {
                 // Bounded by the head deadline like a slow head; no 408, as
@@ -898,6 +899,9 @@ where
         self.wake();
         let idle = self.take_parked(|_| true);
         for conn in idle {
+            // A parked connection owes at most a TLS flight or alert: do not
+            // let a client that reads nothing hold up the shutdown for it.
+            let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
             self.close(*conn);
         }
         let grace_end = Instant::now() + self.config.shutdown_grace;

@@ -390,6 +390,9 @@ fn run_script(
         }
     });
     req.rfile = rfile;
+    // A script's `Connection: keep-alive` header (RFC 3875 mode) does not
+    // make its output framed: the connection still ends here.
+    req.close_connection = true;
     log_ending(req, ending, timeout, max_body);
     Ok(())
 }

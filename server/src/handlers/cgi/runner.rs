@@ -144,6 +144,9 @@ where
             (feeder.join().unwrap_or(Fed::Done), client_gone)
         })
     };
+    if let Some(s) = &socket {
+        let _ = s.set_write_timeout(write_timeout);
+    }
     let status = child.wait();
     if clock.timed_out {
         Ending::TimedOut
