@@ -33,7 +33,8 @@
 //!   scan (a quarter of the shortest deadline, at most 1 s) it cuts off the
 //!   parked connections whose head or keep-alive deadline passed: 408 to a
 //!   head that timed out, one line for a TLS handshake that did not finish,
-//!   silence for an idle one. While connections are open it also looks for
+//!   silence for an idle one; and it kills CGI scripts past their timeout
+//!   whose thread is busy writing to a slow client. While connections are open it also looks for
 //!   stalled threads every `STALL_CHECK`. Over the connection cap a new
 //!   connection gets 503 (over TLS: a close).
 //! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
@@ -467,6 +468,7 @@ where
             let now = Instant::now();
             if now >= next_scan {
                 self.expire(now);
+                self.info.kill_overdue_scripts(now);
                 if self.accept_stalled.load(Ordering::Relaxed) {
                     self.accept_all();
                 }

@@ -1,12 +1,16 @@
 //! [`ServerInfo`]: what a handler sees of its server (Python's
 //! `self.server`: `server_address`, `server_name`, `server_port`), and the
 //! state the server types and the engine share under it: the shutdown
-//! request (`BaseServer.shutdown()`'s flag and wake-up) and the count of
-//! open connections.
+//! request (`BaseServer.shutdown()`'s flag and wake-up), the count of
+//! open connections, and the CGI scripts whose timeout the engine's time
+//! keeper enforces.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use rustix::process::{Pid, Signal, kill_process_group};
 
 use crate::config::ServerConfig;
 
@@ -19,6 +23,8 @@ pub struct ServerInfo {
     shutdown: ShutdownState,
     /// Connections open right now (being served or parked).
     open: AtomicUsize,
+    /// Running CGI scripts' process groups and their deadlines.
+    scripts: Mutex<Vec<(Pid, Instant)>>,
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +59,7 @@ impl ServerInfo {
             config,
             shutdown: ShutdownState::default(),
             open: AtomicUsize::new(0),
+            scripts: Mutex::new(Vec::new()),
         }
     }
 
@@ -130,6 +137,32 @@ impl ServerInfo {
     pub(crate) fn connection_closed(&self) {
         self.open.fetch_sub(1, Ordering::SeqCst);
     }
+
+    /// Watches a CGI script's process group until
+    /// [`unwatch_script`](Self::unwatch_script): the engine's time keeper
+    /// kills it once `deadline` passes, even while the request's thread is
+    /// blocked writing the script's output to a client that reads slowly.
+    pub(crate) fn watch_script(&self, group: Pid, deadline: Instant) {
+        lock(&self.scripts).push((group, deadline));
+    }
+
+    /// Stops watching a script; called before it is reaped, so that a late
+    /// kill cannot reach a reused process id.
+    pub(crate) fn unwatch_script(&self, group: Pid) {
+        lock(&self.scripts).retain(|&(g, _)| g != group);
+    }
+
+    /// Kills the watched scripts whose deadline has passed (the engine's
+    /// time keeper, at every deadline scan).
+    pub(crate) fn kill_overdue_scripts(&self, now: Instant) {
+        lock(&self.scripts).retain(|&(group, deadline)| {
+            if deadline > now {
+                return true;
+            }
+            let _ = kill_process_group(group, Signal::KILL);
+            false
+        });
+    }
 }
 
 /// `socket.getfqdn(host)` for the cases that matter without DNS.
@@ -143,5 +176,41 @@ fn server_name_for(addr: SocketAddr) -> String {
             .unwrap_or_else(|_| ip.to_string())
     } else {
         ip.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::process::Command;
+    use std::time::Duration;
+
+    fn sleeper() -> std::process::Child {
+        Command::new("sleep")
+            .arg("1000")
+            .process_group(0)
+            .spawn()
+            .expect("spawn sleep")
+    }
+
+    #[test]
+    fn overdue_scripts_are_killed_and_others_left_alone() {
+        let info = ServerInfo::new(([127, 0, 0, 1], 0).into(), ServerConfig::default());
+        let mut overdue = sleeper();
+        let mut running = sleeper();
+        let now = Instant::now();
+        info.watch_script(Pid::from_child(&overdue), now);
+        info.watch_script(Pid::from_child(&running), now + Duration::from_secs(3600));
+        info.kill_overdue_scripts(now);
+        let status = overdue.wait().unwrap();
+        assert_eq!(status.signal(), Some(Signal::KILL.as_raw()));
+        // The other one is still watched, and still running.
+        assert_eq!(lock(&info.scripts).len(), 1);
+        assert!(running.try_wait().unwrap().is_none());
+        info.unwatch_script(Pid::from_child(&running));
+        assert!(lock(&info.scripts).is_empty());
+        running.kill().unwrap();
+        running.wait().unwrap();
     }
 }

@@ -67,8 +67,9 @@ pub struct Rfile {
     continue_line: Option<Vec<u8>>,
     /// The last read from the transport took all it had (a short
     /// non-blocking read, or the end): anything more raises a new
-    /// edge-triggered readiness event (the peer's shutdown too, as
-    /// `EPOLLRDHUP`, even when it was already queued behind the data).
+    /// edge-triggered readiness event. (A shutdown that came before the
+    /// event was taken is in that event's flags instead: the engine then
+    /// reads on to the end.)
     drained: bool,
 }
 
@@ -149,8 +150,9 @@ impl Rfile {
 
     /// Whether input may be waiting that no readiness event will announce:
     /// the last read from the transport was not known to take all it had
-    /// (a blocking read, a full buffer), or TLS records were decrypted
-    /// ahead. The engine reads once more before it parks such a connection.
+    /// (a blocking read, a full buffer), or TLS records (or a
+    /// `close_notify`) were decrypted ahead. The engine reads once more
+    /// before it parks such a connection.
     pub(crate) fn may_have_unread(&self) -> bool {
         !self.drained || self.inner.has_pending_input()
     }

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::files::{self, Body, FileHandler, SimpleHttpRequestHandler};
@@ -380,7 +380,8 @@ fn run_script(
     // The body reader moves to the runner (to a feeder thread when the
     // body could block) while `req` writes.
     let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(NoTransport)));
-    let ending = runner::run(child, &mut rfile, timeout, max_body, |stdout| {
+    let server = Arc::clone(&req.server);
+    let ending = runner::run(child, &mut rfile, timeout, max_body, &server, |stdout| {
         if rfc3875 {
             rfc3875::relay(req, stdout)
         } else {

@@ -19,6 +19,7 @@ use rustix::process::{
     Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, kill_process_group, pidfd_open, waitid,
 };
 
+use crate::info::ServerInfo;
 use crate::stream::Rfile;
 
 /// Size of the chunks copied between the socket and the script's pipes.
@@ -69,13 +70,17 @@ pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
 /// is sure to hold) gets a second thread to feed it, so a `GET` runs on the
 /// request's own thread alone. The timeout needs no thread either: the
 /// script's stdout and then its exit (through a pidfd) are waited for with
-/// `poll` until the deadline, writes to the client are given no longer
-/// than the time left, and the process group is killed when it passes.
+/// `poll` until the deadline, and the process group is killed when it
+/// passes. While this thread writes to the client, each send is given no
+/// longer than the time left, and under `ThreadingHttpServer` the engine's
+/// time keeper kills the script at its deadline too (a client that keeps
+/// taking a few bytes at a time could otherwise stretch one write).
 pub(crate) fn run<F>(
     mut child: Child,
     rfile: &mut Rfile,
     timeout: Option<Duration>,
     max_body: Option<u64>,
+    server: &ServerInfo,
     output: F,
 ) -> Ending
 where
@@ -89,6 +94,11 @@ where
         deadline: timeout.map(|t| Instant::now() + t),
         timed_out: false,
     };
+    if let Some(deadline) = clock.deadline {
+        // Killed at the deadline by the engine's time keeper too, in case
+        // this thread is then blocked writing to a client that reads slowly.
+        server.watch_script(pid, deadline);
+    }
     // A second handle on the socket: to bound writes to the client by the
     // deadline, and to wake a feeder blocked on a client that promised
     // more body than it sends.
@@ -147,8 +157,13 @@ where
     if let Some(s) = &socket {
         let _ = s.set_write_timeout(write_timeout);
     }
+    // Before the reaping: no kill after it.
+    server.unwatch_script(pid);
     let status = child.wait();
-    if clock.timed_out {
+    let killed = status
+        .as_ref()
+        .is_ok_and(|s| s.signal() == Some(Signal::KILL.as_raw()));
+    if clock.timed_out || (killed && clock.past_deadline()) {
         Ending::TimedOut
     } else if fed == Fed::TooLarge {
         Ending::BodyTooLarge
@@ -166,12 +181,13 @@ where
 const PIPE_MIN_CAPACITY: u64 = 4096;
 
 /// How often the script's exit is checked for where no pidfd can be had
-/// (Linux before 5.3).
+/// (Linux before 5.3, or out of descriptors).
 const EXIT_POLL: Duration = Duration::from_millis(10);
 
 /// The script's stdout, read until the run's deadline: once it passes, the
 /// script's process group is killed and the output ends. Each read also
-/// gives the next write to the client no more than the time left.
+/// sets the client socket's send timeout to the time left, so that a client
+/// that takes nothing cannot hold the script past its deadline.
 pub(crate) struct ScriptOutput<'a> {
     pipe: ChildStdout,
     clock: &'a mut Clock,
