@@ -427,6 +427,28 @@ struct Blocked {
     cv: Condvar,
 }
 
+impl Blocked {
+    /// Waits until `n` handlers have started (bounded by `CUT_OFF_BOUND`).
+    fn wait_started(&self, n: usize) {
+        let start = Instant::now();
+        let mut st = self.state.lock().unwrap();
+        while st.0 < n {
+            assert!(
+                start.elapsed() < CUT_OFF_BOUND,
+                "only {} handlers ran",
+                st.0
+            );
+            st = self.cv.wait_timeout(st, SHORT).unwrap().0;
+        }
+    }
+
+    /// Lets every blocked handler (and every later one) go on.
+    fn release(&self) {
+        self.state.lock().unwrap().1 = true;
+        self.cv.notify_all();
+    }
+}
+
 struct Blocker(Arc<Blocked>);
 
 #[http_handler(protocol_version = "HTTP/1.1")]
@@ -470,26 +492,14 @@ fn handlers_blocked_on_every_core_do_not_stall_other_connections() {
             s
         })
         .collect();
-    {
-        let start = Instant::now();
-        let mut st = blocked.state.lock().unwrap();
-        while st.0 < cores + 1 {
-            assert!(
-                start.elapsed() < CUT_OFF_BOUND,
-                "only {} handlers ran",
-                st.0
-            );
-            st = blocked.cv.wait_timeout(st, SHORT).unwrap().0;
-        }
-    }
+    blocked.wait_started(cores + 1);
     // Every core's thread and one spare are stuck; the last spare serves.
     let r = parse(&raw(
         srv.addr,
         b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
     ));
     assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
-    blocked.state.lock().unwrap().1 = true;
-    blocked.cv.notify_all();
+    blocked.release();
     for s in &mut held {
         assert_eq!(read_response(s, false).body, b"ok");
     }
@@ -560,12 +570,7 @@ fn peer_shutdown_while_a_request_runs_closes_after_the_pipelined_answer() {
     let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
     let mut s = connect(srv.addr);
     s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
-    {
-        let mut st = blocked.state.lock().unwrap();
-        while st.0 < 1 {
-            st = blocked.cv.wait(st).unwrap();
-        }
-    }
+    blocked.wait_started(1);
     s.write_all(b"GET /2 HTTP/1.1\r\n\r\n").unwrap();
     s.shutdown(std::net::Shutdown::Write).unwrap();
     // The other thread takes events in the order they came: once a new
@@ -575,8 +580,7 @@ fn peer_shutdown_while_a_request_runs_closes_after_the_pipelined_answer() {
         b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
     ));
     assert_eq!(r.status, 200);
-    blocked.state.lock().unwrap().1 = true;
-    blocked.cv.notify_all();
+    blocked.release();
     let start = Instant::now();
     let out = read_to_close(&mut s);
     assert!(start.elapsed() < CUT_OFF_BOUND, "held until a deadline");

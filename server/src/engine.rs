@@ -34,9 +34,9 @@
 //!   parked connections whose head or keep-alive deadline passed: 408 to a
 //!   head that timed out, one line for a TLS handshake that did not finish,
 //!   silence for an idle one; and it kills CGI scripts past their timeout
-//!   whose thread is busy writing to a slow client. While connections are open it also looks for
-//!   stalled threads every `STALL_CHECK`. Over the connection cap a new
-//!   connection gets 503 (over TLS: a close).
+//!   whose thread is busy writing to a slow client. While connections are
+//!   open it also looks for stalled threads every `STALL_CHECK`. Over the
+//!   connection cap a new connection gets 503 (over TLS: a close).
 //! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
 //!   accepting, closes parked connections, lets running requests finish
 //!   within `shutdown_grace`, then shuts down the sockets of the requests
@@ -75,9 +75,9 @@ const MIN_TICK: Duration = Duration::from_millis(5);
 /// With fewer open connections than this, parked connections keep their
 /// read and write buffers (32 KiB) instead of freeing them.
 const KEEP_BUFFERS_BELOW: usize = 256;
-/// How long writing a 503 (over the connection cap), or whatever a parked
-/// connection still owes when the time keeper or the shutdown closes it (a
-/// 408, a TLS flight or alert), may take when the client does not read.
+/// How long writing a 503 (over the connection cap), or what a parked
+/// connection still owes when it is taken to be closed, may take when the
+/// client does not read.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
 /// Events one thread takes per wait: one, so that a long request on this
 /// thread never holds back an event another thread could serve.
@@ -615,18 +615,10 @@ where
         )
         .is_err()
         {
-            let mut conns = lock(&self.conns);
             // Unless a deadline scan or the shutdown took it meanwhile (it
             // then closes it).
-            if let Some(Slot::Parked(_)) = conns.get(&token)
-                && let Some(Slot::Parked(mut conn)) = conns.remove(&token)
-            {
-                self.info.connection_closed();
-                if conns.is_empty() {
-                    self.drained.notify_all();
-                }
-                drop(conns);
-                finish(&mut conn.req);
+            for conn in self.take_parked(|c| c.token == token) {
+                self.close(*conn);
             }
         }
     }
@@ -858,8 +850,12 @@ where
         finish(&mut conn.req);
     }
 
-    /// Takes the parked connections `pick` chooses out of waiting (they
-    /// stay in the table, counted as open, until `close`).
+    /// Takes the parked connections `pick` chooses out of waiting, to be
+    /// closed (they stay in the table, counted as open, until `close`).
+    /// Whatever they still owe the client (a 408, a TLS flight or alert)
+    /// may take `REJECT_WRITE_TIMEOUT` to write: the time keeper and the
+    /// shutdown, which close them, are not held up by a client that does
+    /// not read.
     fn take_parked(&self, pick: impl Fn(&Conn<H>) -> bool) -> Vec<Box<Conn<H>>> {
         let mut conns = lock(&self.conns);
         let mut taken = Vec::new();
@@ -872,6 +868,10 @@ where
                 taken.push(c);
             }
         }
+        drop(conns);
+        for c in &taken {
+            let _ = c.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
+        }
         taken
     }
 
@@ -879,9 +879,6 @@ where
     fn expire(&self, now: Instant) {
         let expired = self.take_parked(|c| c.deadline.is_some_and(|d| d <= now));
         for mut conn in expired {
-            // This thread keeps everyone's deadlines: a client that does not
-            // read (a 408, a TLS flight or alert) may hold it this long only.
-            let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
             if conn.state == State::Head {
                 send_head_timeout(&mut conn.req);
             } else if conn.req.rfile.in_handshake() {
@@ -901,9 +898,6 @@ where
         self.wake();
         let idle = self.take_parked(|_| true);
         for conn in idle {
-            // A parked connection owes at most a TLS flight or alert: do not
-            // let a client that reads nothing hold up the shutdown for it.
-            let _ = conn.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
             self.close(*conn);
         }
         let grace_end = Instant::now() + self.config.shutdown_grace;

@@ -184,6 +184,9 @@ const PIPE_MIN_CAPACITY: u64 = 4096;
 /// (Linux before 5.3, or out of descriptors).
 const EXIT_POLL: Duration = Duration::from_millis(10);
 
+/// `waitid` for an exit, leaving the process to be reaped later.
+const EXITED_NOWAIT: WaitIdOptions = WaitIdOptions::EXITED.union(WaitIdOptions::NOWAIT);
+
 /// The script's stdout, read until the run's deadline: once it passes, the
 /// script's process group is killed and the output ends. Each read also
 /// sets the client socket's send timeout to the time left, so that a client
@@ -243,26 +246,28 @@ impl Clock {
     /// Waits for the script to exit (not reaping it, so a late kill can't
     /// hit a reused pid), killing it at the deadline.
     fn wait_exit(&mut self) {
-        let exited = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT;
         if self.deadline.is_some() && !self.timed_out {
             match pidfd_open(self.pid, PidfdFlags::empty()) {
                 // A pidfd turns readable when the process exits.
                 Ok(pidfd) => {
                     self.wait_readable(pidfd.as_fd());
                 }
-                Err(_) => loop {
-                    match waitid(WaitId::Pid(self.pid), exited | WaitIdOptions::NOHANG) {
-                        Ok(Some(_)) | Err(_) => break,
-                        Ok(None) if self.past_deadline() => {
-                            self.kill_on_timeout();
-                            break;
-                        }
-                        Ok(None) => std::thread::sleep(EXIT_POLL),
-                    }
-                },
+                Err(_) => self.poll_exit(),
             }
         }
-        let _ = waitid(WaitId::Pid(self.pid), exited);
+        let _ = waitid(WaitId::Pid(self.pid), EXITED_NOWAIT);
+    }
+
+    /// Without a pidfd: checks for the exit every `EXIT_POLL` until the
+    /// deadline, then kills the script.
+    fn poll_exit(&mut self) {
+        loop {
+            match waitid(WaitId::Pid(self.pid), EXITED_NOWAIT | WaitIdOptions::NOHANG) {
+                Ok(Some(_)) | Err(_) => return,
+                Ok(None) if self.past_deadline() => return self.kill_on_timeout(),
+                Ok(None) => std::thread::sleep(EXIT_POLL),
+            }
+        }
     }
 }
 
