@@ -32,9 +32,15 @@ pub struct ServerConfig {
     /// Longest wait for the client to take more response bytes (per write);
     /// then the connection is closed and the time-out logged.
     pub write_timeout: Option<Duration>,
-    /// Worker threads running handlers (`ThreadingHttpServer`); 0 picks
-    /// [`crate::limits::default_workers`].
+    /// Threads `ThreadingHttpServer` starts up front and keeps; 0 picks
+    /// [`crate::limits::default_workers`]. More start while handlers block,
+    /// up to `max_threads`, and retire after 45 s without work.
     pub workers: usize,
+    /// Most threads `ThreadingHttpServer` runs at once, so that a handler
+    /// that blocks costs one thread and never the server; past it, new
+    /// work waits for a thread (logged once). 0 picks
+    /// [`crate::limits::default_max_threads`].
+    pub max_threads: usize,
     /// Most simultaneous connections (`ThreadingHttpServer`); a connection
     /// beyond it is answered 503 with `Connection: close`.
     pub max_connections: usize,
@@ -84,6 +90,7 @@ impl Default for ServerConfig {
             body_timeout: Some(limits::BODY_TIMEOUT),
             write_timeout: Some(limits::WRITE_TIMEOUT),
             workers: 0,
+            max_threads: 0,
             max_connections: limits::MAX_CONNECTIONS,
             max_head_bytes: limits::MAX_HEAD_BYTES,
             max_body: Some(limits::MAX_BODY),

@@ -196,7 +196,7 @@ fn kind_name(e: &io::Error) -> String {
     format!("{:?}", e.kind())
 }
 
-fn panic_message(panic: &Box<dyn Any + Send>) -> String {
+pub(crate) fn panic_message(panic: &Box<dyn Any + Send>) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         format!("panic: {s}")
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -207,7 +207,7 @@ fn panic_message(panic: &Box<dyn Any + Send>) -> String {
 }
 
 /// CPython's `handle_error`: a block framed by 40 dashes on stderr.
-fn report_error(client: SocketAddr, what: &str) {
+pub(crate) fn report_error(client: SocketAddr, what: &str) {
     let dashes = "-".repeat(40);
     let text = format!(
         "{dashes}\nException occurred during processing of request from ('{}', {})\n{what}\n{dashes}\n",
@@ -241,7 +241,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         req.request_version.clear();
         req.command.clear();
         send_parse_error(req, &ParseError::UriTooLong)?;
-        return req.wfile.flush();
+        return req.wfile.flush_deferred();
     }
     if n == 0 {
         req.close_connection = true;
@@ -253,7 +253,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
             // answered with an error): the body may still come.
             req.close_connection = true;
         }
-        return req.wfile.flush();
+        return req.wfile.flush_deferred();
     }
     let outcome = catch_unwind(AssertUnwindSafe(|| handler.dispatch(req)));
     let failure = match outcome {
@@ -265,7 +265,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         req.close_connection = true;
         req.wfile.abandon_chunked();
         handler_failed(req, failure)?;
-        return req.wfile.flush();
+        return req.wfile.flush_deferred();
     }
     req.wfile.finish_chunked()?;
     let continue_unsent = req.rfile.forget_continue();
@@ -275,7 +275,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         // not asked for: end the connection with the response.
         req.close_connection = true;
     }
-    req.wfile.flush()?;
+    req.wfile.flush_deferred()?;
     if !req.close_connection {
         match req.rfile.drain_body(MAX_DRAIN) {
             Ok(true) => {}

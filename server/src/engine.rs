@@ -1,70 +1,77 @@
 //! The connection engine under `ThreadingHttpServer` (CPython's
 //! `ThreadingMixIn.process_request`, which starts a thread per connection,
-//! replaced by a pool of threads that each run a request to completion on
-//! the thread that found it ready, as nginx's and lighttpd's event loops do).
+//! replaced by an elastic pool of threads that each run a request to
+//! completion on the thread that found it ready, as nginx's and lighttpd's
+//! event loops do, and that grows whenever handlers block, so that a
+//! blocked handler costs its own thread and never the server).
 //!
-//! * One edge-triggered epoll set holds the listener and every open
-//!   connection, and the pool threads wait on it for one event at a time.
-//!   The kernel wakes one waiter per event, and events a thread has not
-//!   taken stay queued for the next free one. One thread per core waits
-//!   (more would only add context switches); the other pool threads are
-//!   spares. When every waiting thread has been on one event for
-//!   `STALL_AFTER` (a CGI script, a slow upload, a handler that sleeps), the
-//!   time keeper starts a spare in their place, and a thread done with its
-//!   event stands down again once more threads are active than there are
-//!   cores besides the stalled ones. So a handler that blocks for long
-//!   holds its own thread only.
-//! * A connection is in one of two places: parked in the table (idle
-//!   between keep-alive requests, or still sending its request head, or,
-//!   over TLS, its handshake), where it costs its `Request` value and a
-//!   socket and no thread; or busy on the thread that took its event. An
-//!   event for a busy connection is remembered in its table slot and acted
-//!   on when the thread parks it, so no `epoll_ctl` is needed per request.
-//! * The thread that takes an event fills the connection's `rfile` without
-//!   blocking through the transport (`MSG_DONTWAIT`; for TLS, decrypting as
-//!   it goes). Once a whole request head is buffered (or the buffer reached
-//!   `max_head_bytes`, or the peer closed) it parses and dispatches right
-//!   there, with ordinary blocking reads and writes bounded by socket
-//!   timeouts (body and write deadlines), serves pipelined requests already
-//!   buffered, then parks the connection again. Sockets stay in blocking
-//!   mode; epoll only reports readiness (and writability, while a TLS
-//!   handshake flight waits to go out).
-//! * The `serve_forever` thread keeps time and serves no request. Every
-//!   scan (a quarter of the shortest deadline, at most 1 s) it cuts off the
-//!   parked connections whose head or keep-alive deadline passed: 408 to a
-//!   head that timed out, one line for a TLS handshake that did not finish,
-//!   silence for an idle one; and it kills CGI scripts past their timeout
-//!   whose thread is busy writing to a slow client. While connections are
-//!   open it also looks for stalled threads every `STALL_CHECK`. Over the
-//!   connection cap a new connection gets 503 (over TLS: a close).
-//! * `shutdown()` wakes every thread (an eventfd that stays readable), stops
-//!   accepting, closes parked connections, lets running requests finish
-//!   within `shutdown_grace`, then shuts down the sockets of the requests
-//!   still running and joins the threads that are done.
+//! How a connection moves:
+//!
+//! * One edge-triggered [`Poller`] holds the listener and every open
+//!   connection. A connection is either *parked* in the table (idle between
+//!   keep-alive requests, still sending its head or its TLS handshake, or
+//!   waiting for the client to take response bytes), where it costs its
+//!   `Request` value and a socket and no thread; or *busy* on the thread
+//!   that took its event. An event for a busy connection is noted in its
+//!   slot and acted on when the thread parks it, so no `epoll_ctl` is
+//!   needed per request.
+//! * The thread that takes an event reads what arrived without blocking.
+//!   Once a whole head is buffered it parses and dispatches right there
+//!   (blocking reads and writes bounded by the socket timeouts), serves
+//!   pipelined requests already buffered, and parks the connection again.
+//! * Output the client does not take at once (a file range, bytes the
+//!   handler wrote) waits in the connection's outbox
+//!   (`crate::outbox`): the connection is parked *sending*, registered for
+//!   writability, and whichever thread takes its next event sends more. A
+//!   slow reader of a static file costs a parked connection, not a thread.
+//! * The pool: one thread per core waits for events; more would only add
+//!   context switches. When every waiting thread has been on one event for
+//!   [`STALL_AFTER`] (a handler that sleeps, a CGI script, a slow upload),
+//!   the time keeper takes the events queued meanwhile and hands each to a
+//!   spare thread, starting threads as needed up to
+//!   `ServerConfig::max_threads`, and lets one more thread wait. A thread
+//!   done with its event stands down once more threads wait than there are
+//!   cores besides the stalled ones; a spare idle for [`RETIRE_AFTER`]
+//!   exits (the `workers` started up front stay).
+//! * The `serve_forever` thread keeps time and serves no request: it cuts
+//!   off parked connections whose deadline passed (408 to a head that timed
+//!   out, one line for a stalled TLS handshake or a client that stopped
+//!   reading, silence for an idle one), kills overdue CGI scripts, and
+//!   relieves stalls. Over the connection cap a new connection gets 503.
+//! * `shutdown()` wakes every thread, stops accepting, closes idle
+//!   connections, lets running requests and sends finish within
+//!   `shutdown_grace`, then cuts what is left and logs each cut.
+//!
+//! Every call into user code here (the handler factory, `class()`, the
+//! hooks reached from the 408, 503 and TLS-failure paths) runs under a
+//! panic guard: a panic is reported like CPython's `handle_error` and ends
+//! that connection only.
 
-use std::collections::HashMap;
-use std::io::{self, Write};
+use std::any::Any;
+use std::collections::{HashMap, VecDeque};
+use std::io;
 use std::mem;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::OwnedFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
-
-use rustix::buffer::spare_capacity;
-use rustix::event::{EventfdFlags, epoll, eventfd};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::ServerConfig;
-use crate::connection::{self, finish, head_ready, send_head_timeout, serve_one};
+use crate::connection::{
+    self, finish, head_ready, panic_message, report_error, send_head_timeout, serve_one,
+};
 use crate::handler::Handler;
 use crate::info::{ServerInfo, Waker};
+use crate::outbox::Sent;
+use crate::poller::{self, Event, Interest, Poller};
 use crate::request::{Class, Request};
+use crate::scheme::Scheme;
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
-use crate::transport::{Scheme, SharedTcp, failure_message};
+use crate::transport::{SharedTcp, failure_message};
 
 const LISTENER: u64 = u64::MAX - 1;
-const WAKER: u64 = u64::MAX;
 /// Descriptors kept free for files, CGI pipes and the listener when the
 /// connection cap is derived from `RLIMIT_NOFILE`.
 const RESERVED_FDS: usize = 64;
@@ -79,26 +86,23 @@ const KEEP_BUFFERS_BELOW: usize = 256;
 /// connection still owes when it is taken to be closed, may take when the
 /// client does not read.
 const REJECT_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
-/// Events one thread takes per wait: one, so that a long request on this
-/// thread never holds back an event another thread could serve.
-const EVENTS_PER_WAIT: usize = 1;
 /// A thread on one event this long is stalled (a CGI script, a slow
 /// upload, a handler that sleeps): once every thread waiting for events is
-/// stalled, a spare thread starts waiting in their place.
-const STALL_AFTER: Duration = Duration::from_millis(5);
+/// stalled, spare threads take over.
+pub(crate) const STALL_AFTER: Duration = Duration::from_millis(5);
 /// How often the time keeper looks for stalled threads while connections
 /// are open.
 const STALL_CHECK: Duration = Duration::from_millis(5);
-/// What a connection is registered for: input, and the peer's shutdown
-/// (so that a short read followed by the end of the stream is not missed),
-/// edge-triggered.
-const CONN_EVENTS: epoll::EventFlags = epoll::EventFlags::IN
-    .union(epoll::EventFlags::RDHUP)
-    .union(epoll::EventFlags::ET);
-/// Event flags that say the peer will send nothing more.
-const PEER_DONE: epoll::EventFlags = epoll::EventFlags::RDHUP
-    .union(epoll::EventFlags::HUP)
-    .union(epoll::EventFlags::ERR);
+/// Events the time keeper takes off the poller per look when every waiting
+/// thread is stalled (each goes to a spare thread).
+const HANDOFF_BATCH: usize = 64;
+/// How long a spare thread beyond the `workers` started up front waits for
+/// work before it exits (Apache's `MaxSpareThreads` trims on a similar
+/// scale; Go's runtime keeps idle threads for its 60 s scavenger period).
+#[cfg(not(test))]
+const RETIRE_AFTER: Duration = Duration::from_secs(45);
+#[cfg(test)]
+const RETIRE_AFTER: Duration = Duration::from_millis(200);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -112,42 +116,50 @@ enum State {
     Idle,
     /// Part of a head received (head deadline, 408).
     Head,
+    /// Response output waits for the client to take it (write deadline,
+    /// counted from the last progress); `close_after`: the connection ends
+    /// once it is sent.
+    Sending { close_after: bool },
 }
 
 struct Conn<H> {
     token: u64,
     sock: Arc<TcpStream>,
+    peer: SocketAddr,
     handler: H,
     req: Request,
     state: State,
     deadline: Option<Instant>,
-    /// Registered for writability too (a TLS handshake flight is waiting).
+    /// Registered for writability too (a TLS handshake flight or response
+    /// output is waiting).
     wants_out: bool,
     /// An event said the peer shut its side (`EPOLLRDHUP`): read until the
     /// end of the stream before parking, since no further event will come.
-    peer_closed: bool,
+    peer_shut: bool,
 }
 
 /// Where an open connection is.
 enum Slot<H> {
-    /// Waiting for its next bytes, on no thread.
+    /// Waiting for its next event, on no thread.
     Parked(Box<Conn<H>>),
     /// On a thread; `ready` records an event that came meanwhile, and
-    /// `peer_done` whether that event said the peer shut its side. The
+    /// `peer_shut` whether that event said the peer shut its side. The
     /// socket is kept here to cut it off when the shutdown grace runs out.
     Busy {
         sock: Arc<TcpStream>,
+        peer: SocketAddr,
         ready: bool,
-        peer_done: bool,
+        peer_shut: bool,
     },
 }
 
 impl<H> Slot<H> {
-    fn busy(sock: Arc<TcpStream>) -> Self {
+    fn busy(conn: &Conn<H>) -> Self {
         Slot::Busy {
-            sock,
+            sock: Arc::clone(&conn.sock),
+            peer: conn.peer,
             ready: false,
-            peer_done: false,
+            peer_shut: false,
         }
     }
 }
@@ -163,11 +175,19 @@ enum Step {
     Close,
 }
 
+/// What serving the buffered requests left the connection in.
+enum Served {
+    /// Open, waiting for its next request.
+    Open,
+    /// Output waits for the client (`State::Sending`).
+    Sending,
+    /// To be closed.
+    Close,
+}
+
 /// The state every pool thread shares.
 struct Engine<F, H> {
-    epoll: OwnedFd,
-    /// Written once to wake every thread; never read, so it stays readable.
-    waker: OwnedFd,
+    poller: Poller,
     /// A second descriptor of the server's listening socket.
     listener: TcpListener,
     factory: Arc<F>,
@@ -181,7 +201,7 @@ struct Engine<F, H> {
     /// Every open connection, parked or busy (`info` counts them).
     conns: Mutex<HashMap<u64, Slot<H>>>,
     /// Signalled when `conns` becomes empty.
-    drained: Condvar,
+    all_closed: Condvar,
     next_token: AtomicU64,
     /// Set when the shutdown starts: connections are closed, not parked.
     stopping: AtomicBool,
@@ -195,39 +215,81 @@ struct Engine<F, H> {
     accept_stalled: AtomicBool,
     /// Class for 503 answers, from one handler made on first need.
     reject_class: OnceLock<Class>,
-    /// The pool: which threads wait for events, which are spares.
-    roles: Roles,
+    /// The threads.
+    pool: Pool,
+    /// Join handles of the pool threads started so far.
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// Which pool threads wait on the epoll set. More waiters than cores only
-/// add context switches (each event wakes a thread that would have found
-/// the next one itself), so `target` threads (one per core) are active and
-/// the rest are spares, woken one at a time when every active thread is
-/// stalled in one event, and sent back as the stalled ones come free.
-struct Roles {
+/// The pool's bookkeeping: which threads wait on the poller, which are
+/// spares, and the events handed to spares.
+pub(crate) struct Pool {
+    /// Threads that wait on the poller when none is stalled: one per core.
     target: usize,
-    /// Threads in the active role: waiting on the epoll set or on an event.
+    /// Threads started up front, which never retire.
+    base: usize,
+    /// Most threads at once (`ServerConfig::max_threads`).
+    max: usize,
+    /// Threads alive (started and not exited).
+    live: AtomicUsize,
+    /// Threads in the waiting role: on the poller, or on an event from it.
     active: AtomicUsize,
-    /// Spares promoted and not yet started (under its lock).
-    promoted: Mutex<usize>,
-    promote: Condvar,
-    /// Per thread: nanoseconds since `epoch` when it took its current
+    /// Work for spares, under one lock.
+    spares: Mutex<Spares>,
+    spare_woken: Condvar,
+    /// Items in `spares.handed` (read without the lock).
+    handed: AtomicUsize,
+    /// Per thread id: nanoseconds since `epoch` when it took its current
     /// event, or 0 while it waits.
     busy_since: Vec<AtomicU64>,
+    /// Thread ids in use below this.
+    high_id: AtomicUsize,
+    free_ids: Mutex<Vec<usize>>,
     epoch: Instant,
+    /// The cap was met once (logged once).
+    cap_met: AtomicBool,
 }
 
-impl Roles {
-    fn new(threads: usize) -> Self {
+#[derive(Default)]
+struct Spares {
+    /// Spares asked to become waiting threads.
+    promoted: usize,
+    /// Events taken off the poller for spares to run.
+    handed: VecDeque<Event>,
+    /// Spares waiting for work.
+    waiting: usize,
+    /// Threads started and not yet waiting.
+    starting: usize,
+}
+
+/// What a spare woke up for.
+enum Wake {
+    Promoted,
+    Run(Event),
+    Retire,
+    Stop,
+}
+
+impl Pool {
+    pub(crate) fn new(base: usize, max: usize) -> Self {
         let cores = thread::available_parallelism().map_or(2, |n| n.get());
-        let target = cores.min(threads).max(1);
-        Roles {
+        let max = max.max(base).max(1);
+        let base = base.max(1);
+        let target = cores.min(base).max(1);
+        Pool {
             target,
+            base,
+            max,
+            live: AtomicUsize::new(0),
             active: AtomicUsize::new(target),
-            promoted: Mutex::new(0),
-            promote: Condvar::new(),
-            busy_since: (0..threads).map(|_| AtomicU64::new(0)).collect(),
+            spares: Mutex::new(Spares::default()),
+            spare_woken: Condvar::new(),
+            handed: AtomicUsize::new(0),
+            busy_since: (0..max).map(|_| AtomicU64::new(0)).collect(),
+            high_id: AtomicUsize::new(0),
+            free_ids: Mutex::new(Vec::new()),
             epoch: Instant::now(),
+            cap_met: AtomicBool::new(false),
         }
     }
 
@@ -237,12 +299,38 @@ impl Roles {
             .max(1)
     }
 
+    /// A free thread id (the lowest reused first), or `None` at the cap.
+    fn take_id(&self) -> Option<usize> {
+        if let Some(id) = lock(&self.free_ids).pop() {
+            return Some(id);
+        }
+        self.high_id
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+    }
+
+    fn release_id(&self, id: usize) {
+        self.busy_since[id].store(0, Ordering::Relaxed);
+        lock(&self.free_ids).push(id);
+    }
+
+    fn mark_busy(&self, id: usize, busy: bool) {
+        let v = if busy { self.now() } else { 0 };
+        self.busy_since[id].store(v, Ordering::Relaxed);
+    }
+
     /// How many threads have been on their current event longer than
-    /// `STALL_AFTER`.
-    fn stalled(&self) -> usize {
+    /// [`STALL_AFTER`].
+    pub(crate) fn stalled(&self) -> usize {
         let limit = u64::try_from(STALL_AFTER.as_nanos()).unwrap_or(u64::MAX);
         let now = self.now();
-        self.busy_since
+        let high = self
+            .high_id
+            .load(Ordering::SeqCst)
+            .min(self.busy_since.len());
+        self.busy_since[..high]
             .iter()
             .filter(|b| {
                 let t = b.load(Ordering::Relaxed);
@@ -251,10 +339,10 @@ impl Roles {
             .count()
     }
 
-    /// Whether a thread done with an event should stand down: more threads
-    /// are active than there are cores besides the stalled ones (a spare
-    /// stays while the threads it stands in for are still stuck).
-    fn stand_down(&self) -> bool {
+    /// Whether a waiting thread done with an event should become a spare:
+    /// more threads wait than there are cores besides the stalled ones (a
+    /// thread stays while the threads it stands in for are still stuck).
+    pub(crate) fn stand_down(&self) -> bool {
         if self.active.load(Ordering::SeqCst) <= self.target {
             return false;
         }
@@ -266,22 +354,94 @@ impl Roles {
             .is_ok()
     }
 
-    /// If every active thread is stalled, starts a spare.
-    fn relieve_stall(&self) {
-        let active = self.active.load(Ordering::SeqCst);
-        if active >= self.busy_since.len() {
-            return;
+    /// Whether every waiting thread is stalled (no thread is free to take
+    /// the next event).
+    pub(crate) fn all_stalled(&self) -> bool {
+        self.stalled() >= self.active.load(Ordering::SeqCst)
+    }
+
+    /// Threads alive.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Queues work for a spare (a promotion when `event` is `None`).
+    /// Returns whether a new thread must start for it: no spare waits, or
+    /// too few for the work queued, and the cap allows one.
+    fn queue(&self, event: Option<Event>) -> bool {
+        let mut s = lock(&self.spares);
+        match event {
+            Some(ev) => {
+                s.handed.push_back(ev);
+                self.handed.fetch_add(1, Ordering::SeqCst);
+            }
+            None => {
+                s.promoted += 1;
+                self.active.fetch_add(1, Ordering::SeqCst);
+            }
         }
-        if self.stalled() >= active {
-            self.active.fetch_add(1, Ordering::SeqCst);
-            *lock(&self.promoted) += 1;
-            self.promote.notify_one();
+        let work = s.promoted + s.handed.len();
+        if s.waiting > 0 {
+            self.spare_woken.notify_one();
         }
+        if s.waiting + s.starting >= work {
+            return false;
+        }
+        self.live.load(Ordering::SeqCst) < self.max
+    }
+
+    /// Takes an event handed to spares, if any (any free thread may).
+    fn take_handed(&self) -> Option<Event> {
+        if self.handed.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        let ev = lock(&self.spares).handed.pop_front();
+        if ev.is_some() {
+            self.handed.fetch_sub(1, Ordering::SeqCst);
+        }
+        ev
+    }
+
+    /// A spare's wait for work; `started`: its first wait.
+    fn wait_spare(&self, id: usize, started: bool, stop: &dyn Fn() -> bool) -> Wake {
+        let mut s = lock(&self.spares);
+        if started {
+            s.starting -= 1;
+        }
+        s.waiting += 1;
+        let wake = loop {
+            if stop() {
+                break Wake::Stop;
+            }
+            if let Some(ev) = s.handed.pop_front() {
+                self.handed.fetch_sub(1, Ordering::SeqCst);
+                break Wake::Run(ev);
+            }
+            if s.promoted > 0 {
+                s.promoted -= 1;
+                break Wake::Promoted;
+            }
+            let (guard, timeout) = self
+                .spare_woken
+                .wait_timeout(s, RETIRE_AFTER)
+                .unwrap_or_else(|e| e.into_inner());
+            s = guard;
+            if timeout.timed_out() && id >= self.base && s.handed.is_empty() && s.promoted == 0 {
+                break Wake::Retire;
+            }
+        };
+        s.waiting -= 1;
+        wake
+    }
+
+    fn wake_all(&self) {
+        let _guard = lock(&self.spares);
+        self.spare_woken.notify_all();
     }
 }
 
 /// `serve_forever()` of a `ThreadingHttpServer` (or `ThreadingHttpsServer`).
-pub(crate) fn serve<F, H>(
+pub(crate) fn serve_forever<F, H>(
     listener: &TcpListener,
     factory: &Arc<F>,
     info: &Arc<ServerInfo>,
@@ -291,39 +451,36 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let nworkers = match info.config().workers {
+    let config = info.config();
+    let base = match config.workers {
         0 => crate::limits::default_workers(),
         n => n,
     };
-    let engine = Arc::new(Engine::new(listener, factory, info, scheme, nworkers)?);
+    let max = match config.max_threads {
+        0 => crate::limits::default_max_threads(),
+        n => n,
+    };
+    let engine = Arc::new(Engine::new(listener, factory, info, scheme, base, max)?);
     let waker = Arc::clone(&engine);
     info.set_waker(Some(Waker(Box::new(move || waker.wake()))));
     if info.shutdown_requested() {
         // Asked before the waker was in place.
         engine.wake();
     }
-    let port = info.server_port();
-    let mut workers = Vec::with_capacity(nworkers);
     let mut spawn_error = None;
-    for i in 0..nworkers {
-        let e = Arc::clone(&engine);
-        match thread::Builder::new()
-            .name(format!("bh-{port}-w{i}"))
-            .spawn(move || e.work(i))
-        {
-            Ok(h) => workers.push(h),
-            Err(e) => {
-                spawn_error = Some(e);
-                break;
-            }
+    for i in 0..engine.pool.base {
+        let waiting = i < engine.pool.target;
+        if let Err(e) = engine.start_thread(waiting) {
+            spawn_error = Some(e);
+            break;
         }
     }
     if spawn_error.is_none() {
-        // This thread keeps time: deadlines, and a stalled `accept`.
+        // This thread keeps time: deadlines, stalls, a stalled `accept`.
         engine.keep_time();
     }
     info.set_waker(None);
-    engine.shut_down(workers);
+    engine.shut_down();
     let _ = listener.set_nonblocking(false);
     match spawn_error.or_else(|| lock(&engine.failed).take()) {
         Some(e) => Err(e),
@@ -353,6 +510,7 @@ fn tick(c: &ServerConfig) -> Duration {
         c.timeout,
         c.head_timeout,
         c.keepalive_timeout,
+        c.write_timeout,
         Some(MAX_TICK * 4),
     ]
     .into_iter()
@@ -366,6 +524,23 @@ fn deadline(now: Instant, t: Option<Duration>) -> Option<Instant> {
     t.map(|t| now + t)
 }
 
+/// Runs user code reached outside dispatch; a panic is reported like
+/// CPython's `handle_error` (for the connection from `peer`) and returned
+/// as `None`.
+fn guarded<T>(peer: SocketAddr, f: impl FnOnce() -> T) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(panic) => {
+            report_panic(peer, &panic);
+            None
+        }
+    }
+}
+
+fn report_panic(peer: SocketAddr, panic: &Box<dyn Any + Send>) {
+    report_error(peer, &panic_message(panic));
+}
+
 impl<F, H> Engine<F, H>
 where
     F: Fn() -> H + Send + Sync + 'static,
@@ -376,34 +551,20 @@ where
         factory: &Arc<F>,
         info: &Arc<ServerInfo>,
         scheme: &Scheme,
-        threads: usize,
+        base: usize,
+        max: usize,
     ) -> io::Result<Self> {
         let config = info.config().clone();
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        let waker = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        let poller = Poller::new()?;
         let listener = listener.try_clone()?;
         listener.set_nonblocking(true)?;
-        // The waker is level-triggered: each thread that takes its event
-        // leaves it queued for the next, so one write wakes them all.
-        epoll::add(
-            &epoll,
-            &waker,
-            epoll::EventData::new_u64(WAKER),
-            epoll::EventFlags::IN,
-        )?;
-        epoll::add(
-            &epoll,
-            &listener,
-            epoll::EventData::new_u64(LISTENER),
-            epoll::EventFlags::IN | epoll::EventFlags::ET,
-        )?;
+        poller.add(&listener, LISTENER, Interest::READ)?;
         let preread = config
             .max_head_bytes
-            .clamp(READ_BUFFER, crate::limits::POLLER_PREREAD);
+            .clamp(READ_BUFFER, crate::limits::HEAD_PREREAD);
         let tick = tick(&config);
         Ok(Engine {
-            epoll,
-            waker,
+            poller,
             listener,
             factory: Arc::clone(factory),
             info: Arc::clone(info),
@@ -412,7 +573,7 @@ where
             scheme: scheme.clone(),
             preread,
             conns: Mutex::new(HashMap::new()),
-            drained: Condvar::new(),
+            all_closed: Condvar::new(),
             next_token: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             failed: Mutex::new(None),
@@ -421,16 +582,68 @@ where
             alarm_rang: Condvar::new(),
             accept_stalled: AtomicBool::new(false),
             reject_class: OnceLock::new(),
-            roles: Roles::new(threads),
+            pool: Pool::new(base, max),
+            threads: Mutex::new(Vec::new()),
         })
     }
 
-    /// Wakes every thread waiting on the epoll set, and the time keeper.
+    /// Starts a pool thread: one that waits on the poller (`waiting`), or
+    /// a spare.
+    fn start_thread(self: &Arc<Self>, waiting: bool) -> io::Result<()> {
+        let Some(id) = self.pool.take_id() else {
+            return Err(io::Error::other("thread cap reached"));
+        };
+        if !waiting {
+            lock(&self.pool.spares).starting += 1;
+        }
+        let e = Arc::clone(self);
+        let port = self.info.server_port();
+        self.pool.live.fetch_add(1, Ordering::SeqCst);
+        let started = thread::Builder::new()
+            .name(format!("bh-{port}-w{id}"))
+            .spawn(move || e.work(id, waiting));
+        match started {
+            Ok(h) => {
+                let mut threads = lock(&self.threads);
+                threads.retain(|t| !t.is_finished());
+                threads.push(h);
+                Ok(())
+            }
+            Err(err) => {
+                self.pool.live.fetch_sub(1, Ordering::SeqCst);
+                if !waiting {
+                    lock(&self.pool.spares).starting -= 1;
+                }
+                self.pool.release_id(id);
+                Err(err)
+            }
+        }
+    }
+
+    /// Gives work to a spare (`None`: make one wait on the poller), starting
+    /// a thread when none is free; at the cap the work waits for a thread
+    /// to come free, and the first such wait is logged.
+    fn hand_off(self: &Arc<Self>, event: Option<Event>) {
+        if self.pool.queue(event) {
+            if self.start_thread(false).is_ok() {
+                return;
+            }
+        }
+        if self.pool.live() >= self.pool.max && !self.pool.cap_met.swap(true, Ordering::SeqCst) {
+            eprintln!(
+                "basehttp: all {} threads are busy; new requests wait for one \
+                 (ServerConfig::max_threads)",
+                self.pool.max
+            );
+        }
+    }
+
+    /// Wakes every thread waiting on the poller, the spares, and the time
+    /// keeper.
     fn wake(&self) {
-        let _ = rustix::io::write(&self.waker, &1u64.to_ne_bytes());
+        self.poller.wake();
         self.ring_alarm();
-        let _guard = lock(&self.roles.promoted);
-        self.roles.promote.notify_all();
+        self.pool.wake_all();
     }
 
     /// Wakes the time keeper.
@@ -440,10 +653,10 @@ where
     }
 
     /// The `serve_forever` thread's part: every tick, cut off connections
-    /// whose deadline passed and retry a stalled `accept`, until the
-    /// shutdown. It serves no request, so it is always free to stop the
-    /// pool.
-    fn keep_time(&self) {
+    /// whose deadline passed and retry a stalled `accept`; while
+    /// connections are open, relieve stalls; until the shutdown. It serves
+    /// no request, so it is always free to stop the pool.
+    fn keep_time(self: &Arc<Self>) {
         let mut next_scan = Instant::now() + self.tick;
         let mut guard = lock(&self.alarm);
         loop {
@@ -464,7 +677,7 @@ where
                 return;
             }
             drop(guard);
-            self.roles.relieve_stall();
+            self.relieve_stall();
             let now = Instant::now();
             if now >= next_scan {
                 self.expire(now);
@@ -475,6 +688,36 @@ where
                 next_scan = now + self.tick;
             }
             guard = lock(&self.alarm);
+        }
+    }
+
+    /// If every waiting thread is stalled, hands the events queued
+    /// meanwhile to spares, and has one more thread wait on the poller.
+    fn relieve_stall(self: &Arc<Self>) {
+        if !self.pool.all_stalled() {
+            return;
+        }
+        let mut events = Vec::with_capacity(HANDOFF_BATCH);
+        loop {
+            if self
+                .poller
+                .wait(&mut events, HANDOFF_BATCH, Some(Duration::ZERO))
+                .is_err()
+            {
+                break;
+            }
+            let n = events.len();
+            for ev in events.drain(..) {
+                if ev.token != poller::WAKE {
+                    self.hand_off(Some(ev));
+                }
+            }
+            if n < HANDOFF_BATCH || self.finished() {
+                break;
+            }
+        }
+        if self.pool.active.load(Ordering::SeqCst) < self.pool.max {
+            self.hand_off(None);
         }
     }
 
@@ -490,49 +733,63 @@ where
             || lock(&self.failed).is_some()
     }
 
-    /// A pool thread's life: wait for one event, act on it, repeat, until
-    /// the shutdown.
-    fn work(&self, id: usize) {
-        let mut events = Vec::with_capacity(EVENTS_PER_WAIT);
-        let roles = &self.roles;
-        let mut active = id < roles.target;
+    /// A pool thread's life: wait for work (on the poller, or as a spare),
+    /// run it, repeat, until the shutdown or, for a spare beyond the
+    /// `workers`, an idle [`RETIRE_AFTER`].
+    fn work(self: Arc<Self>, id: usize, mut waiting: bool) {
+        let pool = &self.pool;
+        let mut events = Vec::with_capacity(1);
+        let mut first = !waiting;
         loop {
-            if !active {
-                let mut promoted = lock(&roles.promoted);
-                while *promoted == 0 && !self.finished() {
-                    promoted = roles
-                        .promote
-                        .wait(promoted)
-                        .unwrap_or_else(|e| e.into_inner());
+            if !waiting {
+                let stop = || self.finished();
+                match pool.wait_spare(id, mem::take(&mut first), &stop) {
+                    Wake::Promoted => waiting = true,
+                    Wake::Run(ev) => {
+                        self.run_event(None, ev);
+                        continue;
+                    }
+                    Wake::Retire | Wake::Stop => break,
                 }
-                if *promoted > 0 {
-                    *promoted -= 1;
-                }
-                active = true;
             }
             if self.finished() {
-                return;
+                break;
             }
-            match epoll::wait(&self.epoll, spare_capacity(&mut events), None) {
-                Ok(_) => {}
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => {
-                    self.fail(e.into());
-                    return;
-                }
+            if let Err(e) = self.poller.wait(&mut events, 1, None) {
+                self.fail(e);
+                break;
             }
             for ev in events.drain(..) {
-                roles.busy_since[id].store(roles.now(), Ordering::Relaxed);
-                match ev.data.u64() {
-                    WAKER => {}
-                    LISTENER => self.accept_all(),
-                    token => self.on_ready(token, ev.flags),
-                }
-                roles.busy_since[id].store(0, Ordering::Relaxed);
+                self.run_event(Some(id), ev);
             }
-            if roles.stand_down() {
-                active = false;
+            while let Some(ev) = pool.take_handed() {
+                self.run_event(Some(id), ev);
             }
+            if pool.stand_down() {
+                waiting = false;
+            }
+        }
+        if waiting {
+            pool.active.fetch_sub(1, Ordering::SeqCst);
+        }
+        pool.live.fetch_sub(1, Ordering::SeqCst);
+        pool.release_id(id);
+    }
+
+    /// Runs one event; `waiter`: the id of a thread in the waiting role,
+    /// whose time on the event counts towards a stall (a spare's does not:
+    /// nobody waits on the poller in its place).
+    fn run_event(&self, waiter: Option<usize>, ev: Event) {
+        if let Some(id) = waiter {
+            self.pool.mark_busy(id, true);
+        }
+        match ev.token {
+            poller::WAKE => {}
+            LISTENER => self.accept_all(),
+            token => self.on_ready(token, ev.peer_shut),
+        }
+        if let Some(id) = waiter {
+            self.pool.mark_busy(id, false);
         }
     }
 
@@ -569,23 +826,29 @@ where
         let Ok(transport) = self.scheme.wrap(Arc::clone(&sock)) else {
             return;
         };
-        let handler = (self.factory)();
-        let Ok(req) = connection::new_request(&handler, transport, peer, Arc::clone(&self.info))
-        else {
+        // The factory and `class()` are user code.
+        let made = guarded(peer, || {
+            let handler = (self.factory)();
+            connection::new_request(&handler, transport, peer, Arc::clone(&self.info))
+                .map(|req| (handler, req))
+        });
+        let Some(Ok((handler, mut req))) = made else {
             return;
         };
+        req.wfile.set_deferring(true);
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
         let conn = Box::new(Conn {
             token,
             sock: Arc::clone(&sock),
+            peer,
             handler,
             req,
             state: State::Fresh,
             deadline: deadline(Instant::now(), self.config.head_deadline()),
             wants_out: false,
-            peer_closed: false,
+            peer_shut: false,
         });
-        let first = {
+        {
             let mut conns = lock(&self.conns);
             // Checked under the lock the shutdown takes to close parked
             // connections, so none is parked after it looked.
@@ -596,25 +859,11 @@ where
                 return;
             }
             self.info.connection_opened();
-            let first = conns.is_empty();
             conns.insert(token, Slot::Parked(conn));
-            first
-        };
-        if first {
-            // The time keeper looks for stalled threads only while
-            // connections are open: it starts now, not at its next tick.
-            self.ring_alarm();
         }
         // Registered once, edge-triggered: bytes that are already there
         // raise the first event at once.
-        if epoll::add(
-            &self.epoll,
-            &*sock,
-            epoll::EventData::new_u64(token),
-            CONN_EVENTS,
-        )
-        .is_err()
-        {
+        if self.poller.add(&*sock, token, Interest::READ).is_err() {
             // Unless a deadline scan or the shutdown took it meanwhile (it
             // then closes it).
             for conn in self.take_parked(|c| c.token == token) {
@@ -631,73 +880,100 @@ where
             let _ = sock.shutdown(Shutdown::Both);
             return;
         }
-        let class = self
-            .reject_class
-            .get_or_init(|| (self.factory)().class())
-            .clone();
         let _ = sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
         let sock = Arc::new(sock);
-        let mut req = Request::new(
-            Rfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
-            Wfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
-            peer,
-            class,
-            Arc::clone(&self.info),
-        );
-        req.request_version.clear();
-        let _ = req.rfile.fill_nonblocking(READ_BUFFER);
-        let _ = req.send_error_full(
-            503,
-            None,
-            Some("The server has too many connections open"),
-            &[],
-        );
-        finish(&mut req);
+        guarded(peer, || {
+            let class = self
+                .reject_class
+                .get_or_init(|| (self.factory)().class())
+                .clone();
+            let mut req = Request::new(
+                Rfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
+                Wfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
+                peer,
+                class,
+                Arc::clone(&self.info),
+            );
+            req.request_version.clear();
+            let _ = req.rfile.fill_nonblocking(READ_BUFFER);
+            let _ = req.send_error_full(
+                503,
+                None,
+                Some("The server has too many connections open"),
+                &[],
+            );
+            finish(&mut req);
+        });
+        let _ = sock.shutdown(Shutdown::Both);
     }
 
     /// An event for connection `token`: take it from the table and drive it
     /// on this thread, or, if a thread has it, tell that thread.
-    fn on_ready(&self, token: u64, flags: epoll::EventFlags) {
+    fn on_ready(&self, token: u64, peer_shut: bool) {
         let mut conn = {
             let mut conns = lock(&self.conns);
             let Some(slot) = conns.get_mut(&token) else {
                 // Closed since the event was queued.
                 return;
             };
-            let sock = match slot {
+            let busy = match slot {
                 Slot::Busy {
-                    ready, peer_done, ..
+                    ready,
+                    peer_shut: shut,
+                    ..
                 } => {
                     *ready = true;
-                    *peer_done |= flags.intersects(PEER_DONE);
+                    *shut |= peer_shut;
                     return;
                 }
-                Slot::Parked(conn) => Arc::clone(&conn.sock),
+                Slot::Parked(conn) => Slot::busy(conn),
             };
-            match mem::replace(slot, Slot::busy(sock)) {
+            match mem::replace(slot, busy) {
                 Slot::Parked(conn) => conn,
                 Slot::Busy { .. } => return,
             }
         };
-        if flags.intersects(PEER_DONE) {
-            conn.peer_closed = true;
+        conn.peer_shut |= peer_shut;
+        let peer = conn.peer;
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.drive(conn))) {
+            // User code reached outside dispatch (a hook on the TLS-failure
+            // path) panicked: the connection, dropped while unwinding, is
+            // closed; forget its slot.
+            report_panic(peer, &panic);
+            self.forget(token);
         }
-        self.drive(conn);
     }
 
-    /// Reads, serves and parks a connection until it has nothing more for
-    /// now, or closes it.
+    /// Sends, reads, serves and parks a connection until it has nothing
+    /// more for now, or closes it.
     fn drive(&self, mut conn: Box<Conn<H>>) {
         loop {
-            match self.read_head(&mut conn) {
-                Step::Close => return self.close(*conn),
-                // The read ended in "nothing more for now", which after the
-                // peer's shutdown would have been the end of the stream.
-                Step::Wait => conn.peer_closed = false,
-                Step::Serve => {
-                    if !self.serve(&mut conn) {
-                        return self.close(*conn);
+            if let State::Sending { close_after } = conn.state {
+                match self.send_queued(&mut conn) {
+                    Err(()) => return self.close(*conn),
+                    Ok(false) => {}
+                    Ok(true) => {
+                        if close_after || conn.req.wfile.queued_short() {
+                            return self.close(*conn);
+                        }
+                        if self.set_interest(&mut conn, false).is_err() {
+                            return self.close(*conn);
+                        }
+                        self.after_response(&mut conn);
                     }
+                }
+            }
+            if !matches!(conn.state, State::Sending { .. }) {
+                match self.read_head(&mut conn) {
+                    Step::Close => return self.close(*conn),
+                    // The read ended in "nothing more for now", which after
+                    // the peer's shutdown would have been the end of the
+                    // stream.
+                    Step::Wait => conn.peer_shut = false,
+                    Step::Serve => match self.serve_buffered(&mut conn) {
+                        Served::Close => return self.close(*conn),
+                        Served::Open | Served::Sending => {}
+                    },
                 }
             }
             match self.park(conn) {
@@ -707,14 +983,45 @@ where
         }
     }
 
+    /// Sends what waits for the client without blocking: `Ok(true)` when all
+    /// went out, `Ok(false)` when the socket is full (the write deadline
+    /// restarts when some went out), `Err` when the client is gone.
+    fn send_queued(&self, conn: &mut Conn<H>) -> Result<bool, ()> {
+        let before = conn.req.wfile.queued_progress();
+        match conn.req.wfile.send_queued() {
+            Ok(Sent::All) => Ok(true),
+            Ok(Sent::Blocked) => {
+                if conn.req.wfile.queued_progress() != before {
+                    conn.deadline = deadline(Instant::now(), self.config.write_deadline());
+                }
+                Ok(false)
+            }
+            Err(_) => Err(()),
+        }
+    }
+
+    /// Registers the connection for writability too, or no longer.
+    fn set_interest(&self, conn: &mut Conn<H>, write: bool) -> io::Result<()> {
+        if conn.wants_out != write {
+            let interest = if write {
+                Interest::READ_WRITE
+            } else {
+                Interest::READ
+            };
+            self.poller.modify(&*conn.sock, conn.token, interest)?;
+            conn.wants_out = write;
+        }
+        Ok(())
+    }
+
     /// Takes what arrived, without blocking, and says what to do next.
     fn read_head(&self, conn: &mut Conn<H>) -> Step {
         let preread = self.preread;
         let mut fill = conn.req.rfile.fill_nonblocking(preread);
-        if conn.peer_closed && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
+        if conn.peer_shut && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
             // The peer shut its side and no further event will say so:
             // read on to the end of the stream before parking a partial
-            // head. (Without `peer_closed` a later shutdown raises its own
+            // head. (Without `peer_shut` a later shutdown raises its own
             // event.)
             fill = conn.req.rfile.fill_nonblocking(preread);
         }
@@ -728,19 +1035,11 @@ where
                 return Step::Close;
             }
         };
+        // A handshake flight that did not fit in the socket buffer resumes
+        // when the socket is writable (the same fill sends it first).
         let wants_out = conn.req.rfile.wants_write();
-        if wants_out != conn.wants_out {
-            // A handshake flight did not fit in the socket buffer: resume
-            // when it is writable (the same fill sends it first).
-            let mut flags = CONN_EVENTS;
-            if wants_out {
-                flags |= epoll::EventFlags::OUT;
-            }
-            let data = epoll::EventData::new_u64(conn.token);
-            if epoll::modify(&self.epoll, &*conn.sock, data, flags).is_err() {
-                return Step::Close;
-            }
-            conn.wants_out = wants_out;
+        if self.set_interest(conn, wants_out).is_err() {
+            return Step::Close;
         }
         if conn.req.rfile.buffered().is_empty() {
             if fill == Fill::Eof {
@@ -764,12 +1063,25 @@ where
     }
 
     /// Answers the buffered request and any pipelined ones buffered after
-    /// it; returns whether the connection stays open.
-    fn serve(&self, conn: &mut Conn<H>) -> bool {
+    /// it, until one leaves output waiting for the client.
+    fn serve_buffered(&self, conn: &mut Conn<H>) -> Served {
         loop {
             let keep = serve_one(&mut conn.handler, &mut conn.req);
-            if !keep || self.stopping.load(Ordering::SeqCst) {
-                return false;
+            let stopping = self.stopping.load(Ordering::SeqCst);
+            if conn.req.wfile.has_queued() {
+                // The client has not taken the whole response: the engine
+                // sends the rest when it can, and this thread moves on.
+                conn.state = State::Sending {
+                    close_after: !keep || stopping,
+                };
+                conn.deadline = deadline(Instant::now(), self.config.write_deadline());
+                if self.set_interest(conn, true).is_err() {
+                    return Served::Close;
+                }
+                return Served::Sending;
+            }
+            if !keep || stopping {
+                return Served::Close;
             }
             let mut full = false;
             if conn.req.rfile.has_pending_input() {
@@ -784,6 +1096,13 @@ where
                 break;
             }
         }
+        self.after_response(conn);
+        Served::Open
+    }
+
+    /// The state and deadline of a connection whose response went out:
+    /// idle, or reading the next head already begun.
+    fn after_response(&self, conn: &mut Conn<H>) {
         let now = Instant::now();
         if conn.req.rfile.buffered().is_empty() {
             conn.state = State::Idle;
@@ -792,34 +1111,34 @@ where
             conn.state = State::Head;
             conn.deadline = deadline(now, self.config.head_deadline());
         }
-        true
     }
 
     /// Puts a connection back in the table until its next event. Returns it
-    /// instead if it may already have more to read: an event came while
-    /// this thread had it, or the last read did not take all there was.
+    /// instead if it may already have more to do: an event came while this
+    /// thread had it, or the last read did not take all there was.
     fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
-        if conn.peer_closed || conn.req.rfile.may_have_unread() {
+        let sending = matches!(conn.state, State::Sending { .. });
+        if !sending && (conn.peer_shut || conn.req.rfile.may_have_unread()) {
             return Some(conn);
         }
-        if self.info.open_connections() > KEEP_BUFFERS_BELOW {
+        if !sending && self.info.open_connections() > KEEP_BUFFERS_BELOW {
             conn.req.rfile.release_idle_buffer();
             conn.req.wfile.release_idle_buffer();
         }
         let mut conns = lock(&self.conns);
-        if self.stopping.load(Ordering::SeqCst) {
+        if self.stopping.load(Ordering::SeqCst) && !sending {
             drop(conns);
             self.close(*conn);
             return None;
         }
         match conns.get_mut(&conn.token) {
             Some(Slot::Busy {
-                ready, peer_done, ..
+                ready, peer_shut, ..
             }) if *ready => {
                 *ready = false;
                 // Edge-triggered: the shutdown is reported once, so it is
                 // carried over to this read.
-                conn.peer_closed = mem::take(peer_done);
+                conn.peer_shut |= mem::take(peer_shut);
                 Some(conn)
             }
             Some(slot) => {
@@ -833,21 +1152,26 @@ where
         }
     }
 
+    /// Closes a connection: what waits unsent is dropped, the rest flushed.
     fn close(&self, mut conn: Conn<H>) {
-        let _ = conn.req.wfile.flush();
+        conn.req.wfile.discard_queued();
         // No `epoll_ctl(DEL)`: closing the socket removes it from the epoll
         // set once no other descriptor of it is open (a handler may hold a
         // clone a little longer); events until then find no slot.
-        {
-            let mut conns = lock(&self.conns);
-            conns.remove(&conn.token);
-            self.info.connection_closed();
-            if conns.is_empty() {
-                self.drained.notify_all();
-            }
-        }
+        self.forget(conn.token);
         // The peer sees the end only after the connection stopped counting.
         finish(&mut conn.req);
+    }
+
+    /// Removes a connection from the table and the count.
+    fn forget(&self, token: u64) {
+        let mut conns = lock(&self.conns);
+        if conns.remove(&token).is_some() {
+            self.info.connection_closed();
+        }
+        if conns.is_empty() {
+            self.all_closed.notify_all();
+        }
     }
 
     /// Takes the parked connections `pick` chooses out of waiting, to be
@@ -860,17 +1184,19 @@ where
         let mut conns = lock(&self.conns);
         let mut taken = Vec::new();
         for slot in conns.values_mut() {
-            let sock = match slot {
-                Slot::Parked(c) if pick(c) => Arc::clone(&c.sock),
+            let busy = match slot {
+                Slot::Parked(c) if pick(c) => Slot::busy(c),
                 _ => continue,
             };
-            if let Slot::Parked(c) = mem::replace(slot, Slot::busy(sock)) {
+            if let Slot::Parked(c) = mem::replace(slot, busy) {
                 taken.push(c);
             }
         }
         drop(conns);
         for c in &taken {
-            let _ = c.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
+            if !matches!(c.state, State::Sending { .. }) {
+                let _ = c.sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
+            }
         }
         taken
     }
@@ -879,48 +1205,86 @@ where
     fn expire(&self, now: Instant) {
         let expired = self.take_parked(|c| c.deadline.is_some_and(|d| d <= now));
         for mut conn in expired {
-            if conn.state == State::Head {
-                send_head_timeout(&mut conn.req);
-            } else if conn.req.rfile.in_handshake() {
-                // Bounded by the head deadline like a slow head; no 408, as
-                // nothing can be said before the handshake is done.
-                conn.req
-                    .log_error(format_args!("TLS handshake failed: timed out"));
-            }
+            let peer = conn.peer;
+            // `send_error` and `log_message` are user code.
+            guarded(peer, || match conn.state {
+                State::Head => send_head_timeout(&mut conn.req),
+                State::Sending { .. } => {
+                    conn.req.wfile.discard_queued();
+                    conn.req.log_error(format_args!(
+                        "Request timed out: the client took no response bytes \
+                         within the write deadline"
+                    ));
+                }
+                _ if conn.req.rfile.in_handshake() => {
+                    // Bounded by the head deadline like a slow head; no 408,
+                    // as nothing can be said before the handshake is done.
+                    conn.req
+                        .log_error(format_args!("TLS handshake failed: timed out"));
+                }
+                _ => {}
+            });
             self.close(*conn);
         }
     }
 
-    /// Stops the pool: closes parked connections, waits for busy ones
-    /// within the grace period, then cuts them off.
-    fn shut_down(&self, workers: Vec<JoinHandle<()>>) {
+    /// Stops the pool: closes idle connections, lets running requests and
+    /// sends finish within the grace period, then cuts them off (one log
+    /// line each).
+    fn shut_down(self: &Arc<Self>) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake();
-        let idle = self.take_parked(|_| true);
-        for conn in idle {
-            self.close(*conn);
+        for conn in self.take_parked(|_| true) {
+            if matches!(conn.state, State::Sending { .. }) {
+                // Its response goes on, blocking, on a thread of its own.
+                let e = Arc::clone(self);
+                let finisher = thread::Builder::new()
+                    .name(format!("bh-{}-send", self.info.server_port()))
+                    .spawn(move || {
+                        let mut conn = conn;
+                        let _ = std::io::Write::flush(&mut conn.req.wfile);
+                        e.close(*conn);
+                    });
+                if let Ok(h) = finisher {
+                    lock(&self.threads).push(h);
+                }
+            } else {
+                self.close(*conn);
+            }
         }
-        let grace_end = Instant::now() + self.config.shutdown_grace;
-        let mut all_done = self.wait_drained(grace_end);
+        let grace = self.config.shutdown_grace;
+        let mut all_done = self.wait_all_closed(Instant::now() + grace);
         if !all_done {
+            let now = SystemTime::now();
             for slot in lock(&self.conns).values() {
-                if let Slot::Busy { sock, .. } = slot {
+                if let Slot::Busy { sock, peer, .. } = slot {
                     let _ = sock.shutdown(Shutdown::Both);
+                    let line = crate::log::format_log_line(
+                        &peer.ip().to_string(),
+                        now,
+                        &format!(
+                            "Shutdown: connection cut, its request still running after the \
+                             {:.1} s shutdown grace",
+                            grace.as_secs_f64()
+                        ),
+                    );
+                    let _ = io::Write::write_all(&mut io::stderr().lock(), line.as_bytes());
                 }
             }
-            all_done = self.wait_drained(Instant::now() + Duration::from_secs(1));
+            all_done = self.wait_all_closed(Instant::now() + Duration::from_secs(1));
         }
         // A thread still stuck in a handler after the grace period is left
         // to finish on its own.
-        for w in workers {
-            if all_done || w.is_finished() {
-                let _ = w.join();
+        let threads = mem::take(&mut *lock(&self.threads));
+        for t in threads {
+            if all_done || t.is_finished() {
+                let _ = t.join();
             }
         }
     }
 
     /// Waits until no connection is open, or `until`; returns whether none is.
-    fn wait_drained(&self, until: Instant) -> bool {
+    fn wait_all_closed(&self, until: Instant) -> bool {
         let mut conns = lock(&self.conns);
         while !conns.is_empty() {
             let now = Instant::now();
@@ -928,7 +1292,7 @@ where
                 return false;
             }
             conns = self
-                .drained
+                .all_closed
                 .wait_timeout(conns, until - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;

@@ -14,9 +14,9 @@ use std::net::{TcpListener, ToSocketAddrs};
 use crate::config::ServerConfig;
 use crate::handler::Handler;
 use crate::listen;
+use crate::scheme::Scheme;
 use crate::server::{Core, server_methods};
 use crate::tls::TlsConfig;
-use crate::transport::Scheme;
 
 /// `HTTPSServer`: serves one TLS connection at a time.
 ///

@@ -46,9 +46,8 @@ pub const MAX_HEAD_BYTES: usize = 1024 * 1024;
 /// Most bytes of a request head the engine buffers without blocking before
 /// it starts parsing; the rest (up to [`MAX_HEAD_BYTES`]) is read with
 /// blocking reads under the head deadline. Bounds an idle connection's
-/// memory. (The name is from the engine's first design, which had a
-/// poller thread.)
-pub const POLLER_PREREAD: usize = 64 * 1024;
+/// memory.
+pub const HEAD_PREREAD: usize = 64 * 1024;
 
 /// Largest request body the stock handlers (files, CGI) accept; larger is
 /// answered 413. Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).
@@ -60,10 +59,31 @@ pub const MAX_BODY: u64 = 1 << 30;
 /// (4096 on Linux 5.4+), which also caps this value.
 pub const LISTEN_BACKLOG: i32 = 1024;
 
-/// Size of the thread pool when not configured: twice the CPU count, at
-/// least 8. One thread per core waits for events; the others are spares
-/// that take over while handlers block on disk, CGI or a slow client.
+/// Threads a `ThreadingHttpServer` starts up front and keeps when not
+/// configured: twice the CPU count, at least 8. One thread per core waits
+/// for events; the others are spares that take over at once while
+/// handlers block on disk, CGI or a slow client (more start as needed, up
+/// to [`default_max_threads`]).
 pub fn default_workers() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     (2 * cores).max(8)
+}
+
+/// Most threads of a `ThreadingHttpServer`'s pool when not configured:
+/// CPython's `ThreadingHTTPServer` starts one per connection without a cap;
+/// this cap protects the machine, not the throughput (Apache's
+/// `MaxRequestWorkers` for the event MPM is 400 by default; Go's runtime
+/// allows 10,000 OS threads). A thread costs its stack's touched pages (a
+/// few dozen KiB of the 2 MiB reserved).
+pub const MAX_THREADS: usize = 4096;
+
+/// [`MAX_THREADS`], or fewer when `RLIMIT_NPROC` (which counts every thread
+/// of the user) leaves less than twice that: half of the limit then.
+pub fn default_max_threads() -> usize {
+    use rustix::process::{Resource, getrlimit};
+    let nproc = getrlimit(Resource::Nproc)
+        .current
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(usize::MAX);
+    MAX_THREADS.min(nproc / 2).max(default_workers())
 }

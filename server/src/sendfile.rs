@@ -1,5 +1,6 @@
 //! Zero-copy file sending: `sendfile(2)` on Linux for a plain TCP
-//! transport (`Wfile::send_file` copies through a buffer elsewhere, and over
+//! transport, blocking ([`send_file`]) or one step at a time on a
+//! non-blocking socket ([`send_step`], for the engine's outbox) (`Wfile::send_file` copies through a buffer elsewhere, and over
 //! TLS through the encrypter; kernel TLS is not used). `std::io::copy`
 //! deliberately never uses `sendfile` for file-to-socket copies, so this
 //! calls it explicitly.
@@ -39,4 +40,43 @@ pub(crate) fn send_file(sock: &TcpStream, file: &mut File, len: u64) -> io::Resu
     }
     file.seek(io::SeekFrom::Start(offset))?;
     Ok(offset - start)
+}
+
+/// What one non-blocking `sendfile` step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Some bytes went out (`pos` moved past them).
+    Sent,
+    /// The socket is full.
+    Full,
+    /// The file ended before `end`.
+    Eof,
+}
+
+/// Sends bytes `*pos..end` of `file` to a non-blocking `sock` until the
+/// socket is full, the range is sent or the file ends, advancing `*pos`.
+///
+/// # Errors
+/// I/O errors of the socket or the file.
+#[cfg(target_os = "linux")]
+pub(crate) fn send_step(
+    sock: &TcpStream,
+    file: &File,
+    pos: &mut u64,
+    end: u64,
+) -> io::Result<Step> {
+    let mut step = Step::Full;
+    while *pos < end {
+        let want = usize::try_from(end - *pos)
+            .unwrap_or(usize::MAX)
+            .min(SENDFILE_CHUNK);
+        match rustix::fs::sendfile(sock, file, Some(pos), want) {
+            Ok(0) => return Ok(Step::Eof),
+            Ok(_) => step = Step::Sent,
+            Err(rustix::io::Errno::AGAIN) => return Ok(step),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Step::Sent)
 }

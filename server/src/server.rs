@@ -13,11 +13,7 @@
 
 use std::io;
 use std::net::TcpListener;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
-
-use mio::unix::SourceFd;
-use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::config::ServerConfig;
 use crate::connection::handle_connection;
@@ -25,7 +21,8 @@ use crate::engine;
 use crate::handler::Handler;
 use crate::info::ServerInfo;
 use crate::listen;
-use crate::transport::Scheme;
+use crate::poller::{Interest, Poller};
+use crate::scheme::Scheme;
 
 /// What every server type is made of.
 pub(crate) struct Core<F> {
@@ -64,7 +61,7 @@ where
     pub(crate) fn serve_forever(&self, pool: bool) -> io::Result<()> {
         self.info.serving(|| {
             if pool {
-                engine::serve(&self.listener, &self.factory, &self.info, &self.scheme)
+                engine::serve_forever(&self.listener, &self.factory, &self.info, &self.scheme)
             } else {
                 self.serve_blocking()
             }
@@ -75,26 +72,19 @@ where
     /// that `shutdown()` wakes, as the engine's is (a wake-up connection to
     /// our own port could reach another socket under `SO_REUSEPORT`).
     fn serve_blocking(&self) -> io::Result<()> {
-        const LISTENER: Token = Token(0);
-        const WAKER: Token = Token(1);
-        let mut poll = Poll::new()?;
-        let fd = self.listener.as_raw_fd();
-        poll.registry()
-            .register(&mut SourceFd(&fd), LISTENER, Interest::READABLE)?;
-        let waker = Waker::new(poll.registry(), WAKER)?;
+        const LISTENER: u64 = 0;
+        let poller = Arc::new(Poller::new()?);
+        poller.add(&self.listener, LISTENER, Interest::READ)?;
+        let waker = Arc::clone(&poller);
         self.info
-            .set_waker(Some(crate::info::Waker(Box::new(move || {
-                let _ = waker.wake();
-            }))));
+            .set_waker(Some(crate::info::Waker(Box::new(move || waker.wake()))));
         self.listener.set_nonblocking(true)?;
-        let mut events = Events::with_capacity(2);
+        let mut events = Vec::with_capacity(2);
         let result = loop {
             if self.info.shutdown_requested() {
                 break Ok(());
             }
-            if let Err(e) = poll.poll(&mut events, None)
-                && e.kind() != io::ErrorKind::Interrupted
-            {
+            if let Err(e) = poller.wait(&mut events, 2, None) {
                 break Err(e);
             }
             // Readiness is edge-triggered: take every queued connection.
@@ -114,7 +104,6 @@ where
             }
         };
         self.info.set_waker(None);
-        let _ = poll.registry().deregister(&mut SourceFd(&fd));
         self.listener.set_nonblocking(false)?;
         result
     }

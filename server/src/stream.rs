@@ -15,13 +15,21 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::chunked::{ChunkError, Decoder};
+use crate::outbox::{Outbox, Sent};
 pub(crate) use crate::transport::Transport;
+use crate::transport::wait_socket;
 
 /// Size of the connection's read buffer.
 pub(crate) const READ_BUFFER: usize = 16 * 1024;
 /// Size of the response write buffer: the status line, headers and a small
 /// body go out in one `write`.
 pub(crate) const WRITE_BUFFER: usize = 16 * 1024;
+/// Most response bytes a connection holds in memory for the engine to send
+/// when the client reads slowly; a handler that writes more waits for the
+/// client (file ranges are held as ranges and cost no memory). nginx's
+/// `proxy_buffers` default is 8 × 4 KiB to 8 × 8 KiB per connection; a
+/// directory listing of a few thousand entries fits here.
+pub(crate) const MAX_HELD_OUTPUT: usize = 256 * 1024;
 
 /// What a non-blocking fill of the read buffer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -439,8 +447,18 @@ impl BufRead for Rfile {
 /// what is written is sent with the chunked transfer coding (RFC 9112
 /// §7.1): each flush of the buffer is one chunk, and the server ends the
 /// body when the handler returns.
+///
+/// Under `ThreadingHttpServer`, what the client does not take at once waits
+/// with the connection (a file as a range, other bytes up to
+/// 256 KiB) and the server finishes sending it after the handler returned;
+/// [`flush`](Write::flush) still waits until everything went out.
 pub struct Wfile {
     inner: Box<dyn Transport>,
+    /// Output the socket did not take yet (engine mode).
+    outbox: Outbox,
+    /// Whether output may wait in `outbox` for the engine to send it;
+    /// otherwise every write blocks until the socket took it.
+    deferring: bool,
     buf: Vec<u8>,
     /// Bytes written to the socket (or buffered) since the last reset.
     written: u64,
@@ -455,6 +473,8 @@ impl Wfile {
     pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
         Wfile {
             inner,
+            outbox: Outbox::default(),
+            deferring: false,
             buf: Vec::new(),
             written: 0,
             discard_body: false,
@@ -502,9 +522,100 @@ impl Wfile {
             write!(chunk, "{:x}\r\n", data.len())?;
             chunk.extend_from_slice(data);
             chunk.extend_from_slice(b"\r\n");
-            return self.inner.write_all(&chunk);
+            return self.out(&chunk);
         }
-        self.inner.write_all(data)
+        self.out(data)
+    }
+
+    /// Sends `data` after what waits. Blocking unless deferring; then what
+    /// the socket does not take at once waits in the outbox, and the writer
+    /// waits only while the outbox holds more than [`MAX_HELD_OUTPUT`].
+    fn out(&mut self, mut data: &[u8]) -> io::Result<()> {
+        if !self.deferring {
+            return self.inner.write_all(data);
+        }
+        if self.outbox.is_empty() {
+            // Usually the socket takes it all, in one send.
+            while !data.is_empty() {
+                match self.inner.write_nonblocking(data) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => data = &data[n..],
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if data.is_empty() {
+                return Ok(());
+            }
+        }
+        self.outbox.push_bytes(data);
+        while self.outbox.held() > MAX_HELD_OUTPUT {
+            if self.send_queued()? == Sent::Blocked {
+                self.wait_writable()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the socket can take more, within its write timeout.
+    fn wait_writable(&self) -> io::Result<()> {
+        match self.inner.tcp() {
+            Some(sock) => wait_socket(sock, true, sock.write_timeout()?),
+            None => Ok(()),
+        }
+    }
+
+    /// Lets output wait for the engine to send it when the client does not
+    /// take it at once (`ThreadingHttpServer`'s connections).
+    pub(crate) fn set_deferring(&mut self, on: bool) {
+        self.deferring = on;
+    }
+
+    /// Whether output waits to be sent (here or in the transport).
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.outbox.is_empty() || self.inner.wants_write()
+    }
+
+    /// Sends what waits, without blocking.
+    ///
+    /// # Errors
+    /// I/O errors of the socket or of a file being sent.
+    pub(crate) fn send_queued(&mut self) -> io::Result<Sent> {
+        self.outbox.send(&mut *self.inner)
+    }
+
+    /// Bytes sent from the outbox so far (to tell progress).
+    pub(crate) fn queued_progress(&self) -> u64 {
+        self.outbox.progress()
+    }
+
+    /// Whether a file sent from the outbox ended before its range did (the
+    /// body is short: the connection must close).
+    pub(crate) fn queued_short(&self) -> bool {
+        self.outbox.short()
+    }
+
+    /// Forgets what waits (the connection is being cut).
+    pub(crate) fn discard_queued(&mut self) {
+        self.outbox.clear(&mut *self.inner);
+    }
+
+    /// The end of a request: sends the buffer; what the client does not
+    /// take now waits for the engine when deferring, else this blocks as
+    /// `flush` does.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub(crate) fn flush_deferred(&mut self) -> io::Result<()> {
+        if !self.deferring {
+            return self.flush();
+        }
+        self.flush_buf()?;
+        if !self.outbox.is_empty() {
+            self.send_queued()?;
+        }
+        Ok(())
     }
 
     /// Frees the (empty) write buffer of a parked connection.
@@ -550,6 +661,9 @@ impl Wfile {
             // Chunks need framing around the bytes: copy, no sendfile.
             return io::copy(&mut Read::by_ref(file).take(len), self);
         }
+        if self.deferring {
+            return self.defer_file(file, len);
+        }
         self.flush()?;
         #[cfg(target_os = "linux")]
         if let Some(sock) = self.inner.plain_tcp() {
@@ -558,6 +672,34 @@ impl Wfile {
             return Ok(n);
         }
         self.copy_unbuffered(file, len)
+    }
+
+    /// `send_file` when deferring: what the socket does not take at once
+    /// waits in the outbox as a range of a second descriptor of the file.
+    fn defer_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        use std::io::{Seek, SeekFrom};
+        self.flush_buf()?;
+        let start = file.stream_position()?;
+        let end = start.saturating_add(len);
+        let mut pos = start;
+        #[cfg(target_os = "linux")]
+        if self.outbox.is_empty()
+            && !self.inner.wants_write()
+            && let Some(sock) = self.inner.plain_tcp()
+            && self.outbox.sendfile_now(sock, file, &mut pos, end)?
+        {
+            // The file ended early.
+            file.seek(SeekFrom::Start(pos))?;
+            self.written += pos - start;
+            return Ok(pos - start);
+        }
+        if pos < end {
+            self.outbox.push_file(file.try_clone()?, pos, end);
+            self.send_queued()?;
+        }
+        file.seek(SeekFrom::Start(end))?;
+        self.written += len;
+        Ok(len)
     }
 
     /// Copies up to `len` bytes of `file` straight to the transport through
@@ -627,11 +769,10 @@ impl Wfile {
         let r = match self.chunked {
             Some(start) => {
                 self.chunked = Some(0);
-                self.inner
-                    .write_all(&buf[..start])
+                self.out(&buf[..start])
                     .and_then(|()| self.emit(&buf[start..]))
             }
-            None => self.inner.write_all(&buf),
+            None => self.out(&buf),
         };
         self.buf = buf;
         self.buf.clear();
@@ -661,6 +802,12 @@ impl Write for Wfile {
 
     fn flush(&mut self) -> io::Result<()> {
         self.flush_buf()?;
+        while self.send_queued()? == Sent::Blocked {
+            self.wait_writable()?;
+            if self.inner.tcp().is_none() {
+                break;
+            }
+        }
         self.inner.flush()
     }
 }

@@ -53,9 +53,23 @@ pub(crate) trait Transport: Read + Write + Send + 'static {
     }
 
     /// Whether output is waiting for the socket to become writable (a TLS
-    /// handshake flight the engine could not send at once).
+    /// handshake flight, or records of a response, not sent at once).
     fn wants_write(&self) -> bool {
         false
+    }
+
+    /// Takes what it can of `data` without waiting: plain TCP sends it with
+    /// `MSG_DONTWAIT`; TLS encrypts what fits its buffer and sends the
+    /// records the socket takes (the rest waits, see
+    /// [`wants_write`](Self::wants_write)). `WouldBlock` means nothing was
+    /// taken. The default suits transports that never block (in memory).
+    fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.write(data)
+    }
+
+    /// Sends what the transport itself holds (TLS records) without waiting.
+    fn flush_nonblocking(&mut self) -> io::Result<()> {
+        Ok(())
     }
 
     /// Drops up to `max` incoming bytes that already arrived, without
@@ -138,13 +152,29 @@ pub(crate) struct SharedTcp(pub(crate) Arc<TcpStream>);
 
 impl Read for SharedTcp {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self.0).read(buf)
+        loop {
+            match (&*self.0).read(buf) {
+                // The socket is non-blocking while the engine finishes a
+                // file send: wait as a blocking read would.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    wait_socket(&self.0, false, self.0.read_timeout()?)?;
+                }
+                r => return r,
+            }
+        }
     }
 }
 
 impl Write for SharedTcp {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(buf)
+        loop {
+            match (&*self.0).write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    wait_socket(&self.0, true, self.0.write_timeout()?)?;
+                }
+                r => return r,
+            }
+        }
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -164,31 +194,43 @@ impl Transport for SharedTcp {
     fn read_nonblocking(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         recv_nonblocking(&self.0, buf)
     }
+    fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
+        send_nonblocking(&self.0, data)
+    }
 }
 
-/// How a server wraps each accepted socket: plain HTTP, or HTTPS with a
-/// rustls configuration.
-#[derive(Clone)]
-pub(crate) enum Scheme {
-    /// `HttpServer`: bytes as they are.
-    Http,
-    /// `HttpsServer`: a TLS server session per connection.
-    #[cfg(feature = "tls")]
-    Https(crate::tls::TlsConfig),
-}
-
-impl Scheme {
-    /// The transport for an accepted socket.
-    pub(crate) fn wrap(&self, sock: Arc<TcpStream>) -> io::Result<Box<dyn Transport>> {
-        match self {
-            Scheme::Http => Ok(Box::new(SharedTcp(sock))),
-            #[cfg(feature = "tls")]
-            Scheme::Https(config) => Ok(Box::new(crate::tls::TlsStream::new(sock, config)?)),
+/// `send(MSG_DONTWAIT)`: what the socket takes now, without waiting.
+pub(crate) fn send_nonblocking(sock: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    use rustix::net::SendFlags;
+    loop {
+        match rustix::net::send(sock, data, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
+            Err(rustix::io::Errno::INTR) => {}
+            r => return Ok(r?),
         }
     }
+}
 
-    /// Whether connections are encrypted.
-    pub(crate) fn is_tls(&self) -> bool {
-        !matches!(self, Scheme::Http)
+/// Waits until `sock` can be read (or, with `write`, written), at most
+/// `timeout` (`None`: without limit); `TimedOut` when it passes, as a
+/// socket timeout would say.
+pub(crate) fn wait_socket(
+    sock: &TcpStream,
+    write: bool,
+    timeout: Option<std::time::Duration>,
+) -> io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let flags = if write { PollFlags::OUT } else { PollFlags::IN };
+    let limit = timeout.map(|t| Timespec {
+        tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    let mut fds = [PollFd::new(sock, flags)];
+    loop {
+        match poll(&mut fds, limit.as_ref()) {
+            Ok(0) => return Err(io::ErrorKind::TimedOut.into()),
+            Ok(_) => return Ok(()),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
 }

@@ -15,6 +15,9 @@
 //!   reader waits with `recv(MSG_PEEK)` outside it, so the other half (a
 //!   CGI body feeder and the response writer) is never stalled by it.
 //! * Files are streamed through the encrypter (no `sendfile`, no kTLS).
+//! * Under the engine, response records the socket does not take wait in
+//!   rustls's buffer ([`Transport::write_nonblocking`]), and the engine
+//!   sends them when the socket is writable.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -339,6 +342,30 @@ impl Transport for TlsStream {
     fn wants_write(&self) -> bool {
         let s = self.lock();
         !s.failed && s.conn.wants_write()
+    }
+
+    fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut s = self.lock();
+        if s.failed {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        // Records already encrypted go first; rustls then takes what fits
+        // under its buffer limit, and the socket what it can.
+        s.send_queued(&self.sock, false)?;
+        let n = s.conn.writer().write(data)?;
+        s.send_queued(&self.sock, false)?;
+        if n == 0 {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(n)
+    }
+
+    fn flush_nonblocking(&mut self) -> io::Result<()> {
+        let mut s = self.lock();
+        if s.failed {
+            return Ok(());
+        }
+        s.send_queued(&self.sock, false)
     }
 
     fn discard_input(&mut self, max: usize) {

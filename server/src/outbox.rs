@@ -1,0 +1,237 @@
+//! Response output the socket did not take yet, kept with the connection so
+//! that the engine finishes sending it when the socket becomes writable,
+//! and the handler's thread goes back to the pool at once (nginx's and
+//! lighttpd's write queue; CPython's threads block in `wfile.write`
+//! instead).
+//!
+//! An [`Outbox`] holds, in order, byte pieces (response bytes a write could
+//! not send) and file ranges (a `sendfile` that did not finish). Sending
+//! never waits: plain TCP takes bytes with `send(MSG_DONTWAIT)` and file
+//! ranges with `sendfile` on a socket switched to non-blocking mode for
+//! the time the outbox holds a file (back to blocking once it is empty);
+//! TLS encrypts the next piece into rustls's buffer (a file is read in
+//! [`FILE_STEP`] steps) and sends the records without waiting.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+use crate::sendfile::Step;
+use crate::transport::Transport;
+
+/// Bytes of a file read per step where no `sendfile` is possible (TLS).
+const FILE_STEP: usize = 64 * 1024;
+/// Byte pieces shorter than this are joined to the piece before them.
+const JOIN_BELOW: usize = 4 * 1024;
+
+enum Piece {
+    Bytes { data: Vec<u8>, pos: usize },
+    File { file: File, pos: u64, end: u64 },
+}
+
+/// What is waiting to be sent, in order.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    pieces: VecDeque<Piece>,
+    /// Bytes held in byte pieces (memory; file ranges cost none).
+    held: usize,
+    /// Bytes sent from the outbox so far (to tell progress).
+    sent: u64,
+    /// The plain socket was put in non-blocking mode for `sendfile`.
+    nonblocking: bool,
+    /// A file ended before its range was sent: the body is short of its
+    /// `Content-Length`, and the connection must close after it.
+    short: bool,
+}
+
+/// How far a send got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// Everything went out (the transport holds nothing either).
+    All,
+    /// The socket is full: the rest waits for writability.
+    Blocked,
+}
+
+impl Outbox {
+    /// Whether nothing waits here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// Bytes held in memory.
+    pub(crate) fn held(&self) -> usize {
+        self.held
+    }
+
+    /// Bytes sent from the outbox so far.
+    pub(crate) fn progress(&self) -> u64 {
+        self.sent
+    }
+
+    /// Whether a file ended before its range was sent.
+    pub(crate) fn short(&self) -> bool {
+        self.short
+    }
+
+    /// Queues `data` after what waits.
+    pub(crate) fn push_bytes(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        self.held += data.len();
+        if let Some(Piece::Bytes { data: last, .. }) = self.pieces.back_mut()
+            && data.len() < JOIN_BELOW
+        {
+            last.extend_from_slice(data);
+            return;
+        }
+        self.pieces.push_back(Piece::Bytes {
+            data: data.to_vec(),
+            pos: 0,
+        });
+    }
+
+    /// Queues bytes `pos..end` of `file` after what waits.
+    pub(crate) fn push_file(&mut self, file: File, pos: u64, end: u64) {
+        if pos < end {
+            self.pieces.push_back(Piece::File { file, pos, end });
+        }
+    }
+
+    /// Forgets what waits (the connection is being cut).
+    pub(crate) fn clear(&mut self, t: &mut dyn Transport) {
+        self.pieces.clear();
+        self.held = 0;
+        self.restore_blocking(t);
+    }
+
+    /// Sends what the transport takes now, without waiting.
+    ///
+    /// # Errors
+    /// I/O errors of the socket or the file.
+    pub(crate) fn send(&mut self, t: &mut dyn Transport) -> io::Result<Sent> {
+        loop {
+            if t.wants_write() {
+                t.flush_nonblocking()?;
+                if t.wants_write() {
+                    return Ok(Sent::Blocked);
+                }
+            }
+            let Some(front) = self.pieces.front_mut() else {
+                self.restore_blocking(t);
+                return Ok(Sent::All);
+            };
+            match front {
+                Piece::Bytes { data, pos } => match t.write_nonblocking(&data[*pos..]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => {
+                        *pos += n;
+                        self.held -= n;
+                        self.sent += n as u64;
+                        if *pos == data.len() {
+                            self.pieces.pop_front();
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Sent::Blocked),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                },
+                Piece::File { file, pos, end } => {
+                    #[cfg(target_os = "linux")]
+                    if let Some(sock) = t.plain_tcp() {
+                        if !self.nonblocking {
+                            sock.set_nonblocking(true)?;
+                            self.nonblocking = true;
+                        }
+                        let before = *pos;
+                        let step = crate::sendfile::send_step(sock, file, pos, *end)?;
+                        self.sent += *pos - before;
+                        match step {
+                            Step::Full => return Ok(Sent::Blocked),
+                            Step::Eof => {
+                                self.short = true;
+                                self.pieces.pop_front();
+                            }
+                            Step::Sent => {
+                                if *pos >= *end {
+                                    self.pieces.pop_front();
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    // No zero-copy path: the next step of the file becomes
+                    // a byte piece in front of the rest of the range.
+                    let want = usize::try_from(*end - *pos)
+                        .unwrap_or(usize::MAX)
+                        .min(FILE_STEP);
+                    let mut step = vec![0u8; want];
+                    let n = loop {
+                        match file.read_at(&mut step, *pos) {
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            r => break r?,
+                        }
+                    };
+                    if n == 0 {
+                        self.short = true;
+                        self.pieces.pop_front();
+                        continue;
+                    }
+                    step.truncate(n);
+                    *pos += n as u64;
+                    if *pos >= *end {
+                        self.pieces.pop_front();
+                    }
+                    self.held += n;
+                    self.pieces.push_front(Piece::Bytes { data: step, pos: 0 });
+                }
+            }
+        }
+    }
+
+    fn restore_blocking(&mut self, t: &mut dyn Transport) {
+        if self.nonblocking {
+            if let Some(sock) = t.plain_tcp() {
+                let _ = sock.set_nonblocking(false);
+            }
+            self.nonblocking = false;
+        }
+    }
+}
+
+impl Outbox {
+    /// Sends bytes `*pos..end` of `file` straight to the plain socket
+    /// `sock` while it takes them (the outbox must be empty), advancing
+    /// `*pos`; what is left is queued by the caller. Returns whether the
+    /// file ended early.
+    ///
+    /// # Errors
+    /// I/O errors of the socket or the file.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn sendfile_now(
+        &mut self,
+        sock: &std::net::TcpStream,
+        file: &File,
+        pos: &mut u64,
+        end: u64,
+    ) -> io::Result<bool> {
+        debug_assert!(self.is_empty());
+        if !self.nonblocking {
+            sock.set_nonblocking(true)?;
+            self.nonblocking = true;
+        }
+        let before = *pos;
+        let step = crate::sendfile::send_step(sock, file, pos, end)?;
+        self.sent += *pos - before;
+        if step == Step::Eof {
+            self.short = true;
+        }
+        if *pos >= end || step == Step::Eof {
+            let _ = sock.set_nonblocking(false);
+            self.nonblocking = false;
+        }
+        Ok(step == Step::Eof)
+    }
+}
