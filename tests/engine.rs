@@ -392,6 +392,13 @@ fn shutdown_grace_cuts_a_request_that_does_not_finish() {
     serving.join().unwrap().unwrap();
     assert_eq!(worker_threads(port), 0);
     let _ = read_to_close(&mut s);
+    // The cut is said, once, for the connection it ended.
+    let cut: Vec<String> = logs_for(port)
+        .into_iter()
+        .filter(|l| l.contains("Shutdown: connection cut"))
+        .collect();
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    assert!(cut[0].contains("0.2 s shutdown grace"), "{cut:?}");
 }
 
 #[test]
@@ -589,4 +596,290 @@ fn peer_shutdown_while_a_request_runs_closes_after_the_pipelined_answer() {
         .map(|r| r.body)
         .collect();
     assert_eq!(bodies, [b"ok".to_vec(), b"ok".to_vec()]);
+}
+
+// The elastic pool: a blocked handler costs one thread, never the server.
+
+/// Worker threads of the server on `port` now, sampled until `ok` holds
+/// (bounded by `CUT_OFF_BOUND`): the pool changes size on its own time.
+fn wait_worker_threads(port: u16, ok: impl Fn(usize) -> bool) -> usize {
+    let start = Instant::now();
+    loop {
+        let n = worker_threads(port);
+        if ok(n) || start.elapsed() > CUT_OFF_BOUND {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn forty_blocked_handlers_each_get_a_thread_and_others_are_still_served() {
+    let blocked = Arc::new(Blocked::default());
+    let b = Arc::clone(&blocked);
+    let mut c = config();
+    c.workers = 2;
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
+    let mut held: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut s = connect(srv.addr);
+            s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    // Every one runs at once, as under CPython's thread per request.
+    blocked.wait_started(40);
+    assert!(worker_threads(srv.port()) > 40, "{:?}", thread_names());
+    let r = parse(&raw(
+        srv.addr,
+        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+    ));
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+    blocked.release();
+    for s in &mut held {
+        assert_eq!(read_response(s, false).body, b"ok");
+    }
+}
+
+#[test]
+fn at_the_thread_cap_new_work_waits_for_a_thread() {
+    let blocked = Arc::new(Blocked::default());
+    let b = Arc::clone(&blocked);
+    let mut c = config();
+    c.workers = 2;
+    c.max_threads = 3;
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
+    let mut held: Vec<TcpStream> = (0..5)
+        .map(|_| {
+            let mut s = connect(srv.addr);
+            s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    blocked.wait_started(3);
+    assert!(worker_threads(srv.port()) <= 3, "{:?}", thread_names());
+    blocked.release();
+    // The two that waited are served once threads come free.
+    for s in &mut held {
+        assert_eq!(read_response(s, false).body, b"ok");
+    }
+    assert!(worker_threads(srv.port()) <= 3, "{:?}", thread_names());
+    assert_eq!(blocked.state.lock().unwrap().0, 5);
+}
+
+#[test]
+fn threads_started_for_a_burst_retire_when_idle() {
+    let blocked = Arc::new(Blocked::default());
+    let b = Arc::clone(&blocked);
+    let mut c = config();
+    c.workers = 2;
+    c.thread_idle = Duration::from_millis(100);
+    c.head_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
+    let held: Vec<TcpStream> = (0..12)
+        .map(|_| {
+            let mut s = connect(srv.addr);
+            s.write_all(b"GET /block HTTP/1.1\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    blocked.wait_started(12);
+    assert!(worker_threads(srv.port()) >= 12);
+    blocked.release();
+    for mut s in held {
+        assert_eq!(parse(&read_to_close(&mut s)).body, b"ok");
+    }
+    // Back to the two threads started up front.
+    let n = wait_worker_threads(srv.port(), |n| n <= 2);
+    assert_eq!(n, 2, "{:?}", thread_names());
+    // And the pool grows again for the next burst.
+    assert!(get_ok(srv.addr));
+}
+
+// The outbox: what the client does not take at once is sent by the engine.
+
+/// `(root, server)`: a file server over a folder with `big.bin` (8 MiB of a
+/// pattern) and `small.txt`, on a pool capped at two threads.
+fn capped_file_server() -> (support::TempDir, support::TestServer, Vec<u8>) {
+    let root = support::TempDir::new("outbox");
+    let big: Vec<u8> = (0..8u32 << 20).map(|i| (i % 253) as u8).collect();
+    root.write("big.bin", &big);
+    root.write("small.txt", "small\n");
+    let files = basehttp::handlers::SimpleHttpRequestHandler::new(root.path())
+        .with_protocol_version("HTTP/1.1");
+    let mut c = config();
+    c.workers = 2;
+    c.max_threads = 2;
+    c.write_timeout = Some(Duration::from_secs(30));
+    c.keepalive_timeout = Some(Duration::from_secs(30));
+    let srv = spawn_with(move || files.clone(), c);
+    (root, srv, big)
+}
+
+#[test]
+fn slow_readers_of_a_static_file_cost_no_thread() {
+    let (_root, srv, big) = capped_file_server();
+    // Ten clients ask for 8 MiB each and read nothing: more than the two
+    // threads the pool may have.
+    let mut readers: Vec<TcpStream> = (0..10)
+        .map(|_| {
+            let mut s = connect(srv.addr);
+            s.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    // A normal client is served beside them, on the same two threads.
+    for _ in 0..3 {
+        let r = parse(&raw(
+            srv.addr,
+            b"GET /small.txt HTTP/1.1\r\nConnection: close\r\n\r\n",
+        ));
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"small\n"[..]));
+    }
+    assert!(worker_threads(srv.port()) <= 2, "{:?}", thread_names());
+    // Every byte reaches every reader, and the connection stays usable.
+    for s in &mut readers {
+        let r = read_response(s, false);
+        assert_eq!(r.status, 200);
+        assert!(r.body == big, "body differs ({} bytes)", r.body.len());
+        s.write_all(b"GET /small.txt HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_response(s, false).body, b"small\n");
+    }
+}
+
+#[test]
+fn pipelined_requests_behind_a_slow_file_are_answered_in_order() {
+    let (_root, srv, big) = capped_file_server();
+    let mut s = connect(srv.addr);
+    s.write_all(
+        b"GET /big.bin HTTP/1.1\r\n\r\nGET /small.txt HTTP/1.1\r\n\r\nGET /big.bin HTTP/1.1\r\nRange: bytes=5-9\r\n\r\n",
+    )
+    .unwrap();
+    let r = read_response(&mut s, false);
+    assert!(r.body == big);
+    assert_eq!(read_response(&mut s, false).body, b"small\n");
+    let r = read_response(&mut s, false);
+    assert_eq!((r.status, r.body.as_slice()), (206, &big[5..10]));
+}
+
+/// Sends `big.bin` of its folder with `send_file`, logging to the capture.
+struct FileSender(std::path::PathBuf);
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl FileSender {
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        let mut file = std::fs::File::open(&self.0)?;
+        let len = file.metadata()?.len();
+        req.send_response(200)?;
+        req.send_header("Content-Length", &len.to_string())?;
+        req.end_headers()?;
+        req.wfile.send_file(&mut file, len)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_client_that_stops_reading_a_file_is_cut_at_the_write_deadline() {
+    let root = support::TempDir::new("outbox-deadline");
+    let path = root.write("big.bin", vec![b'z'; 8 << 20]);
+    let srv = spawn_with(move || FileSender(path.clone()), config());
+    let mut s = connect(srv.addr);
+    s.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+    // Never read: the engine gives up after the (short) write deadline,
+    // says so once, and the connection ends before the whole body.
+    assert!(wait_for_log(
+        srv.port(),
+        "the client took no response bytes within the write deadline",
+        CUT_OFF_BOUND
+    ));
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    assert!(got.len() < 8 << 20, "the whole body went out");
+    // The request's own line came first: the handler had returned.
+    let logs = logs_for(srv.port());
+    assert!(
+        logs[0].contains("\"GET /big.bin HTTP/1.1\" 200"),
+        "{logs:?}"
+    );
+}
+
+// User code never takes the server down.
+
+struct Fragile;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Fragile {
+    fn class(&self) -> basehttp::Class {
+        basehttp::Class {
+            error_page: |_req, code, _message, _explain| panic!("error_page for {code}"),
+            log_message: capture_log,
+            ..basehttp::Class::BASE
+        }
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(200)?;
+        req.send_header("Content-Length", "2")?;
+        req.end_headers()?;
+        req.wfile.write_all(b"ok")
+    }
+}
+
+#[test]
+fn a_panicking_error_page_on_every_error_path_ends_only_its_connection() {
+    let mut c = config();
+    c.max_connections = 2;
+    c.max_head_bytes = 64;
+    let srv = spawn_with(|| Fragile, c);
+    // 408 (the time keeper's path), 400 and 431 (a pool thread's).
+    let mut slow = connect(srv.addr);
+    slow.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    assert!(read_to_close(&mut slow).is_empty());
+    assert!(raw(srv.addr, b"BAD\r\n\r\n").is_empty());
+    let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(100));
+    assert!(raw(srv.addr, big.as_bytes()).is_empty());
+    // 503: two connections open, a third is over the cap.
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(srv.addr)).collect();
+    let mut over = connect(srv.addr);
+    let _ = over.write_all(b"GET / HTTP/1.1\r\n\r\n");
+    let _ = read_to_close(&mut over);
+    drop(held);
+    // The server still serves, and its shutdown (on drop) returns.
+    let start = Instant::now();
+    while !get_ok(srv.addr) {
+        assert!(
+            start.elapsed() < CUT_OFF_BOUND,
+            "not served after the panics"
+        );
+    }
+}
+
+#[test]
+fn a_panicking_handler_factory_ends_only_its_connection() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let made = Arc::new(AtomicUsize::new(0));
+    let m = Arc::clone(&made);
+    let srv = spawn_with(
+        move || {
+            if m.fetch_add(1, Ordering::SeqCst) == 1 {
+                panic!("the second handler cannot be made");
+            }
+            Engine
+        },
+        config(),
+    );
+    assert!(get_ok(srv.addr));
+    assert!(raw(srv.addr, b"GET / HTTP/1.1\r\n\r\n").is_empty());
+    assert!(get_ok(srv.addr));
+    assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 3);
 }

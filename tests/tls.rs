@@ -828,3 +828,77 @@ fn over_the_connection_cap_a_tls_connection_is_closed_at_once() {
     first.write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
     assert_eq!(read_tls_response(&mut first).body, b"path=/again");
 }
+
+#[test]
+fn slow_readers_of_a_file_over_tls_cost_no_thread() {
+    // Two threads at most: if a reader that stopped reading held one, the
+    // normal client below would never be answered.
+    let certs = Certs::new("slow-readers");
+    let root = TempDir::new("tls-slow");
+    let big: Vec<u8> = (0..4_000_000u32).map(|i| (i % 249) as u8).collect();
+    root.write("big.bin", &big);
+    root.write("small.txt", "small\n");
+    let files = SimpleHttpRequestHandler::new(root.path()).with_protocol_version("HTTP/1.1");
+    let mut config = ServerConfig::default();
+    config.workers = 2;
+    config.max_threads = 2;
+    let srv = spawn_https_with(move || files.clone(), certs.config(), config);
+    let mut readers: Vec<_> = (0..6)
+        .map(|_| {
+            let mut tls = certs.connect(srv.addr);
+            tls.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+            tls.flush().unwrap();
+            tls
+        })
+        .collect();
+    for _ in 0..3 {
+        let mut tls = certs.connect(srv.addr);
+        tls.write_all(b"GET /small.txt HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        assert_eq!(read_tls_response(&mut tls).body, b"small\n");
+    }
+    for tls in &mut readers {
+        let r = read_tls_response(tls);
+        assert_eq!(r.status, 200);
+        assert!(r.body == big, "body differs ({} bytes)", r.body.len());
+        // The connection goes on after the engine finished the send.
+        tls.write_all(b"GET /small.txt HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_tls_response(tls).body, b"small\n");
+    }
+}
+
+/// Logs the failures it is given, and panics on a TLS failure's line.
+struct PanickyLog;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl PanickyLog {
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+        if message.contains("TLS handshake failed") {
+            panic!("log_message cannot take it");
+        }
+    }
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        reply(req, b"fine")
+    }
+}
+
+#[test]
+fn a_panicking_log_message_on_the_tls_failure_path_ends_only_that_connection() {
+    let certs = Certs::new("panicky-log");
+    let srv = spawn_https_with(|| PanickyLog, certs.config(), ServerConfig::default());
+    for _ in 0..3 {
+        let out = send_and_read(srv.addr, b"GET / HTTP/1.1\r\n\r\n");
+        assert!(out.is_empty());
+    }
+    assert!(wait_for_log(
+        srv.port(),
+        "plain HTTP request sent to the HTTPS port",
+        Duration::from_secs(5)
+    ));
+    let mut tls = certs.connect(srv.addr);
+    tls.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_tls_response(&mut tls).body, b"fine");
+    assert_eq!(srv.port(), srv.addr.port());
+}

@@ -34,8 +34,12 @@ pub struct ServerConfig {
     pub write_timeout: Option<Duration>,
     /// Threads `ThreadingHttpServer` starts up front and keeps; 0 picks
     /// [`crate::limits::default_workers`]. More start while handlers block,
-    /// up to `max_threads`, and retire after 45 s without work.
+    /// up to `max_threads`, and retire after `thread_idle` without work.
     pub workers: usize,
+    /// How long a thread started beyond `workers` waits for work before it
+    /// exits, so that a burst of blocked handlers does not leave its
+    /// threads behind.
+    pub thread_idle: Duration,
     /// Most threads `ThreadingHttpServer` runs at once, so that a handler
     /// that blocks costs one thread and never the server; past it, new
     /// work waits for a thread (logged once). 0 picks
@@ -91,6 +95,7 @@ impl Default for ServerConfig {
             write_timeout: Some(limits::WRITE_TIMEOUT),
             workers: 0,
             max_threads: 0,
+            thread_idle: limits::THREAD_IDLE,
             max_connections: limits::MAX_CONNECTIONS,
             max_head_bytes: limits::MAX_HEAD_BYTES,
             max_body: Some(limits::MAX_BODY),

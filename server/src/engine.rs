@@ -31,7 +31,7 @@
 //!   spare thread, starting threads as needed up to
 //!   `ServerConfig::max_threads`, and lets one more thread wait. A thread
 //!   done with its event stands down once more threads wait than there are
-//!   cores besides the stalled ones; a spare idle for [`RETIRE_AFTER`]
+//!   cores besides the stalled ones; a spare idle for `thread_idle`
 //!   exits (the `workers` started up front stay).
 //! * The `serve_forever` thread keeps time and serves no request: it cuts
 //!   off parked connections whose deadline passed (408 to a head that timed
@@ -56,7 +56,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::config::ServerConfig;
 use crate::connection::{
@@ -96,13 +96,6 @@ const STALL_CHECK: Duration = Duration::from_millis(5);
 /// Events the time keeper takes off the poller per look when every waiting
 /// thread is stalled (each goes to a spare thread).
 const HANDOFF_BATCH: usize = 64;
-/// How long a spare thread beyond the `workers` started up front waits for
-/// work before it exits (Apache's `MaxSpareThreads` trims on a similar
-/// scale; Go's runtime keeps idle threads for its 60 s scavenger period).
-#[cfg(not(test))]
-const RETIRE_AFTER: Duration = Duration::from_secs(45);
-#[cfg(test)]
-const RETIRE_AFTER: Duration = Duration::from_millis(200);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -248,6 +241,8 @@ pub(crate) struct Pool {
     epoch: Instant,
     /// The cap was met once (logged once).
     cap_met: AtomicBool,
+    /// How long a spare beyond `base` waits for work before it exits.
+    retire_after: Duration,
 }
 
 #[derive(Default)]
@@ -271,7 +266,7 @@ enum Wake {
 }
 
 impl Pool {
-    pub(crate) fn new(base: usize, max: usize) -> Self {
+    pub(crate) fn new(base: usize, max: usize, retire_after: Duration) -> Self {
         let cores = thread::available_parallelism().map_or(2, |n| n.get());
         let max = max.max(base).max(1);
         let base = base.max(1);
@@ -290,6 +285,7 @@ impl Pool {
             free_ids: Mutex::new(Vec::new()),
             epoch: Instant::now(),
             cap_met: AtomicBool::new(false),
+            retire_after,
         }
     }
 
@@ -324,8 +320,11 @@ impl Pool {
     /// How many threads have been on their current event longer than
     /// [`STALL_AFTER`].
     pub(crate) fn stalled(&self) -> usize {
+        self.stalled_at(self.now())
+    }
+
+    fn stalled_at(&self, now: u64) -> usize {
         let limit = u64::try_from(STALL_AFTER.as_nanos()).unwrap_or(u64::MAX);
-        let now = self.now();
         let high = self
             .high_id
             .load(Ordering::SeqCst)
@@ -339,11 +338,13 @@ impl Pool {
             .count()
     }
 
-    /// Whether a waiting thread done with an event should become a spare:
-    /// more threads wait than there are cores besides the stalled ones (a
-    /// thread stays while the threads it stands in for are still stuck).
-    pub(crate) fn stand_down(&self) -> bool {
-        if self.active.load(Ordering::SeqCst) <= self.target {
+    /// Whether waiting thread `id`, done with an event, should become a
+    /// spare: more threads wait than there are cores besides the stalled
+    /// ones (a thread stays while the threads it stands in for are still
+    /// stuck). The first `target` threads always wait, so that the ones
+    /// that stand down are those that may retire.
+    pub(crate) fn stand_down(&self, id: usize) -> bool {
+        if id < self.target || self.active.load(Ordering::SeqCst) <= self.target {
             return false;
         }
         let stalled = self.stalled();
@@ -423,7 +424,7 @@ impl Pool {
             }
             let (guard, timeout) = self
                 .spare_woken
-                .wait_timeout(s, RETIRE_AFTER)
+                .wait_timeout(s, self.retire_after)
                 .unwrap_or_else(|e| e.into_inner());
             s = guard;
             if timeout.timed_out() && id >= self.base && s.handed.is_empty() && s.promoted == 0 {
@@ -563,6 +564,7 @@ where
             .max_head_bytes
             .clamp(READ_BUFFER, crate::limits::HEAD_PREREAD);
         let tick = tick(&config);
+        let thread_idle = config.thread_idle;
         Ok(Engine {
             poller,
             listener,
@@ -582,7 +584,7 @@ where
             alarm_rang: Condvar::new(),
             accept_stalled: AtomicBool::new(false),
             reject_class: OnceLock::new(),
-            pool: Pool::new(base, max),
+            pool: Pool::new(base, max, thread_idle),
             threads: Mutex::new(Vec::new()),
         })
     }
@@ -735,7 +737,7 @@ where
 
     /// A pool thread's life: wait for work (on the poller, or as a spare),
     /// run it, repeat, until the shutdown or, for a spare beyond the
-    /// `workers`, an idle [`RETIRE_AFTER`].
+    /// `workers`, an idle `thread_idle`.
     fn work(self: Arc<Self>, id: usize, mut waiting: bool) {
         let pool = &self.pool;
         let mut events = Vec::with_capacity(1);
@@ -755,7 +757,10 @@ where
             if self.finished() {
                 break;
             }
-            if let Err(e) = self.poller.wait(&mut events, 1, None) {
+            // A thread beyond the first `target` waits on the poller only
+            // so long, then stands down if it is not needed there.
+            let limit = (id >= pool.target).then_some(pool.retire_after);
+            if let Err(e) = self.poller.wait(&mut events, 1, limit) {
                 self.fail(e);
                 break;
             }
@@ -765,7 +770,7 @@ where
             while let Some(ev) = pool.take_handed() {
                 self.run_event(Some(id), ev);
             }
-            if pool.stand_down() {
+            if pool.stand_down(id) {
                 waiting = false;
             }
         }
@@ -905,6 +910,26 @@ where
             finish(&mut req);
         });
         let _ = sock.shutdown(Shutdown::Both);
+    }
+
+    /// A line through the handler class's `log_message` (`log_error`) for a
+    /// connection this thread does not hold (a `Request` made for it, as
+    /// for a 503).
+    fn log_for(&self, sock: &Arc<TcpStream>, peer: SocketAddr, args: std::fmt::Arguments<'_>) {
+        guarded(peer, || {
+            let class = self
+                .reject_class
+                .get_or_init(|| (self.factory)().class())
+                .clone();
+            let req = Request::new(
+                Rfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
+                Wfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
+                peer,
+                class,
+                Arc::clone(&self.info),
+            );
+            req.log_error(args);
+        });
     }
 
     /// An event for connection `token`: take it from the table and drive it
@@ -1255,21 +1280,23 @@ where
         let grace = self.config.shutdown_grace;
         let mut all_done = self.wait_all_closed(Instant::now() + grace);
         if !all_done {
-            let now = SystemTime::now();
-            for slot in lock(&self.conns).values() {
-                if let Slot::Busy { sock, peer, .. } = slot {
-                    let _ = sock.shutdown(Shutdown::Both);
-                    let line = crate::log::format_log_line(
-                        &peer.ip().to_string(),
-                        now,
-                        &format!(
-                            "Shutdown: connection cut, its request still running after the \
-                             {:.1} s shutdown grace",
-                            grace.as_secs_f64()
-                        ),
-                    );
-                    let _ = io::Write::write_all(&mut io::stderr().lock(), line.as_bytes());
-                }
+            let busy: Vec<(Arc<TcpStream>, SocketAddr)> = lock(&self.conns)
+                .values()
+                .filter_map(|slot| match slot {
+                    Slot::Busy { sock, peer, .. } => Some((Arc::clone(sock), *peer)),
+                    Slot::Parked(_) => None,
+                })
+                .collect();
+            for (sock, peer) in busy {
+                let _ = sock.shutdown(Shutdown::Both);
+                self.log_for(
+                    &sock,
+                    peer,
+                    format_args!(
+                        "Shutdown: connection cut, still busy after the {} s shutdown grace",
+                        grace.as_secs_f64()
+                    ),
+                );
             }
             all_done = self.wait_all_closed(Instant::now() + Duration::from_secs(1));
         }
@@ -1317,4 +1344,93 @@ fn is_out_of_descriptors(e: &io::Error) -> bool {
     let code = e.raw_os_error();
     code == Some(rustix::io::Errno::MFILE.raw_os_error())
         || code == Some(rustix::io::Errno::NFILE.raw_os_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(token: u64) -> Event {
+        Event {
+            token,
+            peer_shut: false,
+        }
+    }
+
+    #[test]
+    fn thread_ids_stop_at_the_cap_and_are_reused() {
+        let pool = Pool::new(2, 3, Duration::from_secs(1));
+        let ids: Vec<_> = (0..3).map(|_| pool.take_id().unwrap()).collect();
+        assert_eq!(ids, [0, 1, 2]);
+        assert_eq!(pool.take_id(), None, "past the cap");
+        pool.release_id(1);
+        assert_eq!(pool.take_id(), Some(1));
+    }
+
+    #[test]
+    fn a_stall_counts_only_threads_long_on_one_event() {
+        let pool = Pool::new(2, 4, Duration::from_secs(1));
+        for _ in 0..3 {
+            pool.take_id().unwrap();
+        }
+        let step = u64::try_from(STALL_AFTER.as_nanos()).unwrap();
+        pool.busy_since[0].store(1, Ordering::Relaxed);
+        pool.busy_since[1].store(step * 10, Ordering::Relaxed);
+        // Thread 2 waits (0).
+        assert_eq!(pool.stalled_at(step * 10 + 1), 1, "only thread 0 is old");
+        assert_eq!(pool.stalled_at(step * 20 + 2), 2);
+    }
+
+    #[test]
+    fn work_for_spares_asks_for_a_thread_only_when_none_is_free() {
+        let pool = Pool::new(2, 3, Duration::from_secs(1));
+        // No spare waits and no thread is alive: start one.
+        assert!(pool.queue(Some(event(7))));
+        lock(&pool.spares).starting += 1;
+        // One is starting for the first item; a second item needs another.
+        assert!(pool.queue(Some(event(8))));
+        lock(&pool.spares).starting += 1;
+        // At the cap, work waits.
+        pool.live.store(3, Ordering::SeqCst);
+        assert!(!pool.queue(Some(event(9))));
+        assert_eq!(pool.take_handed().map(|e| e.token), Some(7));
+        assert_eq!(pool.handed.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_spare_takes_handed_work_then_promotion_then_retires() {
+        let pool = Pool::new(1, 4, Duration::from_millis(20));
+        let never = || false;
+        pool.queue(Some(event(5)));
+        pool.queue(None);
+        lock(&pool.spares).starting = 1;
+        match pool.wait_spare(2, true, &never) {
+            Wake::Run(ev) => assert_eq!(ev.token, 5),
+            _ => panic!("the handed event comes first"),
+        }
+        assert!(matches!(pool.wait_spare(2, false, &never), Wake::Promoted));
+        // Nothing more: a thread beyond the base retires after its idle
+        // time; a base thread would keep waiting.
+        assert!(matches!(pool.wait_spare(2, false, &never), Wake::Retire));
+        assert!(matches!(pool.wait_spare(0, false, &|| true), Wake::Stop));
+        assert_eq!(lock(&pool.spares).waiting, 0);
+    }
+
+    #[test]
+    fn a_waiting_thread_stands_down_when_more_wait_than_cores_need() {
+        let pool = Pool::new(8, 16, Duration::from_secs(1));
+        let target = pool.target;
+        assert!(!pool.stand_down(target), "at the target nobody stands down");
+        pool.active.store(target + 2, Ordering::SeqCst);
+        assert!(!pool.stand_down(0), "the first threads always wait");
+        assert!(pool.stand_down(target));
+        assert_eq!(pool.active.load(Ordering::SeqCst), target + 1);
+        // A stalled thread keeps its stand-in.
+        for id in 0..target + 1 {
+            assert_eq!(pool.take_id(), Some(id));
+        }
+        pool.busy_since[0].store(1, Ordering::Relaxed);
+        let later = pool.now() + 2 * u64::try_from(STALL_AFTER.as_nanos()).unwrap();
+        assert_eq!(pool.stalled_at(later), 1);
+    }
 }

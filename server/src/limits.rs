@@ -69,6 +69,13 @@ pub fn default_workers() -> usize {
     (2 * cores).max(8)
 }
 
+/// How long a thread of a `ThreadingHttpServer` beyond its `workers` waits
+/// for work before it exits. Go's runtime returns idle threads' memory on
+/// its 60 s scavenger period; Apache trims spare threads every second down
+/// to `MaxSpareThreads`. 45 s keeps the threads of a burst for the next
+/// one without leaving them for long.
+pub const THREAD_IDLE: Duration = Duration::from_secs(45);
+
 /// Most threads of a `ThreadingHttpServer`'s pool when not configured:
 /// CPython's `ThreadingHTTPServer` starts one per connection without a cap;
 /// this cap protects the machine, not the throughput (Apache's

@@ -235,3 +235,106 @@ impl Outbox {
         Ok(step == Step::Eof)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{SharedTcp, wait_socket};
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+
+    fn pair() -> (Arc<TcpStream>, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (Arc::new(server), client)
+    }
+
+    fn temp_file(tag: &str, contents: &[u8]) -> (std::path::PathBuf, File) {
+        let path =
+            std::env::temp_dir().join(format!("basehttp-outbox-{tag}-{}", std::process::id()));
+        std::fs::write(&path, contents).unwrap();
+        let file = File::open(&path).unwrap();
+        (path, file)
+    }
+
+    fn is_nonblocking(sock: &TcpStream) -> bool {
+        rustix::fs::fcntl_getfl(sock)
+            .unwrap()
+            .contains(rustix::fs::OFlags::NONBLOCK)
+    }
+
+    #[test]
+    fn bytes_and_a_file_range_reach_a_slow_reader_in_order() {
+        let (server, mut client) = pair();
+        let body: Vec<u8> = (0..16u32 << 20).map(|i| (i % 251) as u8).collect();
+        let (path, file) = temp_file("order", &body);
+        let mut t = SharedTcp(Arc::clone(&server));
+        let mut out = Outbox::default();
+        out.push_bytes(b"head:");
+        out.push_file(file, 100, body.len() as u64);
+        out.push_bytes(b":tail");
+        // 16 MiB is more than the socket buffers hold: the first send stops.
+        assert_eq!(out.send(&mut t).unwrap(), Sent::Blocked);
+        assert!(is_nonblocking(&server), "sendfile steps without blocking");
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).unwrap();
+            got
+        });
+        while out.send(&mut t).unwrap() == Sent::Blocked {
+            wait_socket(&server, true, None).unwrap();
+        }
+        assert!(out.is_empty() && !out.short());
+        assert!(!is_nonblocking(&server), "back to blocking once empty");
+        server.shutdown(std::net::Shutdown::Write).unwrap();
+        let got = reader.join().unwrap();
+        let mut want = b"head:".to_vec();
+        want.extend_from_slice(&body[100..]);
+        want.extend_from_slice(b":tail");
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "bytes out of order or lost");
+        assert_eq!(out.progress(), want.len() as u64);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_reported_short() {
+        let (server, mut client) = pair();
+        let (path, file) = temp_file("short", &[b'x'; 1000]);
+        let mut t = SharedTcp(Arc::clone(&server));
+        let mut out = Outbox::default();
+        out.push_file(file, 0, 5000);
+        assert_eq!(out.send(&mut t).unwrap(), Sent::All);
+        assert!(out.short());
+        server.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(got.len(), 1000);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_client_gone_is_an_error_and_clear_restores_blocking() {
+        let (server, client) = pair();
+        let (path, file) = temp_file("gone", &vec![7u8; 8 << 20]);
+        let mut t = SharedTcp(Arc::clone(&server));
+        let mut out = Outbox::default();
+        out.push_file(file, 0, 8 << 20);
+        assert_eq!(out.send(&mut t).unwrap(), Sent::Blocked);
+        drop(client);
+        let failed = loop {
+            match out.send(&mut t) {
+                Ok(Sent::Blocked) => wait_socket(&server, true, None).unwrap(),
+                Ok(Sent::All) => break false,
+                Err(_) => break true,
+            }
+        };
+        assert!(failed, "a reset peer must fail the send");
+        out.clear(&mut t);
+        assert!(out.is_empty() && !is_nonblocking(&server));
+        let _ = Write::flush(&mut t);
+        std::fs::remove_file(path).unwrap();
+    }
+}
