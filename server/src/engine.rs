@@ -626,10 +626,8 @@ where
     /// a thread when none is free; at the cap the work waits for a thread
     /// to come free, and the first such wait is logged.
     fn hand_off(self: &Arc<Self>, event: Option<Event>) {
-        if self.pool.queue(event) {
-            if self.start_thread(false).is_ok() {
-                return;
-            }
+        if self.pool.queue(event) && self.start_thread(false).is_ok() {
+            return;
         }
         if self.pool.live() >= self.pool.max && !self.pool.cap_met.swap(true, Ordering::SeqCst) {
             eprintln!(
