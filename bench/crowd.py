@@ -20,9 +20,8 @@ KIND (one of):
                     a --file-size MiB file, default 64, made in {root}), read
                     --read-bytes (4096) of the answer and then stop reading,
                     holding the socket open (receive buffer --rcvbuf bytes,
-                    default 65536, so the crowd does not put the machine's
-                    TCP memory under pressure). Reports got_bytes: how many
-                    of the N got any byte of the answer.
+                    default 65536). Reports got_bytes: how many of the N got
+                    any byte of the answer.
   --blocked N       N connections each send one 'GET --block-path' (default
                     /sleep: a handler that sleeps 3 s) and read the answer.
                     Reports all_done_s (from the first connect until all N
@@ -41,6 +40,13 @@ options:
   --duration S      how long the normal client runs while the crowd is held
   --interval S      pause between its requests (0.05)
   --normal-path P   what it GETs (default /)
+  --mss B           the new kinds' crowd sockets announce this MSS (default
+                    1460, an Ethernet peer's; 0: loopback's 65483). The
+                    server's send buffer for a slow reader autotunes with
+                    the segment size: 1,000 slow readers of nginx took the
+                    machine's TCP memory to 1.9 GB with loopback's MSS, past
+                    tcp_mem's pressure mark (1.5 GB here), and to 0.75 GB
+                    with 1460 (tcp_mem_pages_max in the report)
   --open-budget S   the new kinds connect the crowd in parallel (non-blocking)
                     and start the normal client once all N have sent their
                     request or after S seconds (default 20); the rest keep
@@ -116,6 +122,20 @@ def group_stats(sid):
         except OSError:
             pass
     return threads, rss, hwm, procs
+
+
+def tcp_mem_pages():
+    """The machine's TCP buffer memory in pages (/proc/net/sockstat), to see
+    whether a crowd brought it near tcp_mem's pressure threshold."""
+    try:
+        with open("/proc/net/sockstat") as f:
+            for line in f:
+                if line.startswith("TCP:"):
+                    w = line.split()
+                    return int(w[w.index("mem") + 1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def one_get(port, path="/", timeout=5.0):
@@ -314,6 +334,8 @@ class Crowd:
         for _ in range(self.n):
             try:
                 s = socket.socket()
+                if self.a.mss:
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, self.a.mss)
                 if self.kind == "slow_readers" and self.a.rcvbuf:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.a.rcvbuf)
                 s.setblocking(False)
@@ -500,6 +522,7 @@ def run_new_kind(kind, port, proc, a, result):
     t, rss, _, procs = group_stats(proc.pid)
     result.update(threads_idle=t, rss_idle_kb=rss, procs_idle=procs)
     samples = []
+    tcp_mem = [tcp_mem_pages()]
     start = time.monotonic()
     hard_end = start + a.open_budget + a.duration + max(a.crowd_timeout, 0) + 10
     cr = Crowd(kind, port, n, first, a)
@@ -509,6 +532,7 @@ def run_new_kind(kind, port, proc, a, result):
     while time.monotonic() < open_end and cr.pending():
         if time.monotonic() >= next_sample:
             samples.append(group_stats(proc.pid))
+            tcp_mem.append(tcp_mem_pages())
             next_sample += 0.5
         time.sleep(0.05)
     result["crowd_open_s"] = round(time.monotonic() - start, 2)
@@ -522,6 +546,7 @@ def run_new_kind(kind, port, proc, a, result):
             fails += 1
         if time.monotonic() >= next_sample:
             samples.append(group_stats(proc.pid))
+            tcp_mem.append(tcp_mem_pages())
             next_sample = time.monotonic() + 0.5
         time.sleep(a.interval)
     if kind == "blocked":
@@ -532,6 +557,7 @@ def run_new_kind(kind, port, proc, a, result):
                 1 for c in cr.conns if c.t_done is not None) < n:
             if time.monotonic() >= next_sample:
                 samples.append(group_stats(proc.pid))
+                tcp_mem.append(tcp_mem_pages())
                 next_sample = time.monotonic() + 0.5
             time.sleep(0.05)
     samples.append(group_stats(proc.pid))
@@ -550,6 +576,7 @@ def run_new_kind(kind, port, proc, a, result):
         rss_held_kb=max(s[1] for s in samples),
         peak_rss_kb=max(s[2] for s in samples),
         procs_held=max(s[3] for s in samples),
+        tcp_mem_pages_max=max(tcp_mem),
         run_s=round(time.monotonic() - start, 1),
     )
     return result
@@ -641,6 +668,7 @@ def main():
     ap.add_argument("--file-size", type=int, default=64, help="MiB")
     ap.add_argument("--read-bytes", type=int, default=4096)
     ap.add_argument("--rcvbuf", type=int, default=65536)
+    ap.add_argument("--mss", type=int, default=1460)
     ap.add_argument("--block-path", default="/sleep")
     ap.add_argument("--upload-path", default="/cgi-bin/upload.sh")
     ap.add_argument("--upload-length", type=int, default=100000)
