@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Markdown table of bench/crowd.py's slow-reader, blocked and slow-upload
 lines (bench/run.sh availability writes them to availability.jsonl).
+Threads and RSS are summed over every process of the server's session
+(nginx's workers, CGI scripts: one thread each); 'connected' is the
+client's view (a connection the kernel completed may still wait in, or be
+dropped from, a full accept queue).
 
 usage: availability_table.py availability.jsonl
 """
@@ -31,7 +35,9 @@ def figure(r):
         done = r.get("all_done_s")
         if done is not None:
             return f"all {n} answered in {done:.1f} s ({r['ok_200']} × 200)"
-        return f"{r['answered']} / {n} answered in {r.get('run_s', '?')} s, not all ({r['ok_200']} × 200)"
+        return (f"not all: {r['answered']} / {n} answered when it stopped waiting "
+                f"at {r.get('run_s', '?')} s, the last at {r.get('last_answer_s')} s "
+                f"({r['ok_200']} × 200)")
     if k == "slow_uploads":
         return (f"processes beside the server: {r['procs_held'] - r.get('procs_idle', 1)} "
                 f"(sh + head per running script); closed by server: "
@@ -42,7 +48,8 @@ def figure(r):
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     print("| crowd | server | normal p50 / p99 / max ms | normal failures / requests "
-          "| threads idle → held | RSS held MiB | crowd opened | figure | check |")
+          "| threads idle → held | RSS held MiB | crowd connected (client side) "
+          "| figure | check |")
     print("|---|---|---|---|---|---|---|---|---|")
     for kind, title in KINDS:
         for r in rows:

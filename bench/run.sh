@@ -138,17 +138,18 @@ if [[ $parts == *availability* ]]; then
     done
   } > "$OUT/availability-env.txt"
   AJ=$OUT/availability.jsonl
+  touch "$AJ"
   # One crowd.py run, bounded twice: by crowd.py's own budgets (open 20 s,
   # ADUR, blocked answers 30 s) and by timeout(1), whose TERM crowd.py turns
   # into killing the server. A run that leaves no line gets an error line.
   acrowd() { # NAME KIND-ARGS COMMAND
     local name=$1 args=$2 cmd=$3 n0 n1
-    n0=$(wc -l < "$AJ" 2>/dev/null || echo 0)
+    n0=$(wc -l < "$AJ")
     echo "[$(date +%T)] $name $args" >&2
     # shellcheck disable=SC2086
     timeout -k 10 240 python3 "$here/crowd.py" $args --duration "$ADUR" \
       --name "$name" --json "$AJ" -- "$cmd" > /dev/null || true
-    n1=$(wc -l < "$AJ" 2>/dev/null || echo 0)
+    n1=$(wc -l < "$AJ")
     [ "$n1" -gt "$n0" ] ||
       echo "{\"server\": \"$name\", \"scenario\": \"$args\", \"error\": \"crowd.py left no result\"}" >> "$AJ"
     sleep 1   # let the sockets of the run drain
