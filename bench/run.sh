@@ -44,7 +44,7 @@ BLOCKED=${BLOCKED:-500}
 UPLOADS=${UPLOADS:-200}
 ADUR=${ADUR:-10}
 if [ -z "${BUILDS:-}" ]; then
-  (cd "$repo" && cargo build --release -p examples --example bench_hello -p basehttp --bin basehttp)
+  (cd "$repo" && nice -n 10 cargo build --release -p examples --example bench_hello -p basehttp --bin basehttp)
   BUILDS="basehttp=${CARGO_TARGET_DIR:-$repo/target}/release"
 fi
 # LABEL=DIR -> BUILD_LABELS, BUILD_BINS (basehttp), BUILD_HELLOS (bench_hello)
