@@ -1,16 +1,22 @@
 //! The benchmark twin of `/work/shared/perf/hello_server.py`: a
 //! `ThreadingHttpServer` whose `do_GET` answers `hello` with
 //! `protocol_version = "HTTP/1.1"` and `Content-Length`, logging every
-//! request to stderr as CPython does.
+//! request to stderr as CPython does. A GET whose path starts with `/sleep`
+//! first sleeps 3 s in the handler (`std::thread::sleep`), the blocked
+//! handler of `bench/crowd.py --blocked` (twin: `bench/sleep_server.py`).
 //!
 //! `bench_hello PORT [--quiet] [--workers N] [--keepalive SECS]`: `--quiet`
 //! drops the access log (as nginx's `access_log off` in the peer config).
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use basehttp::ServerConfig;
 use basehttp::prelude::*;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// How long a GET of `/sleep...` holds its thread before answering.
+const SLEEP: Duration = Duration::from_secs(3);
 
 struct Hello;
 
@@ -23,6 +29,9 @@ impl Hello {
     }
 
     fn do_GET(&mut self, req: &mut Request) -> std::io::Result<()> {
+        if req.path.starts_with("/sleep") {
+            std::thread::sleep(SLEEP);
+        }
         req.send_response(200)?;
         req.send_header("Content-Type", "text/plain")?;
         req.send_header("Content-Length", "5")?;
@@ -42,7 +51,7 @@ fn main() -> std::io::Result<()> {
             "--workers" => config.workers = it.next().and_then(|n| n.parse().ok()).unwrap_or(0),
             "--keepalive" => {
                 let secs = it.next().and_then(|n| n.parse().ok()).unwrap_or(15);
-                config.keepalive_timeout = Some(std::time::Duration::from_secs(secs));
+                config.keepalive_timeout = Some(Duration::from_secs(secs));
             }
             _ => {}
         }
