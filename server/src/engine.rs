@@ -96,6 +96,12 @@ const STALL_CHECK: Duration = Duration::from_millis(5);
 /// Events the time keeper takes off the poller per look when every waiting
 /// thread is stalled (each goes to a spare thread).
 const HANDOFF_BATCH: usize = 64;
+/// Threads the time keeper starts itself for the events it handed over.
+const SEED_STARTS: usize = 2;
+/// Threads each new spare starts, before it runs its first event, while
+/// handed events still outnumber the spares (so 500 blocked requests get
+/// their threads in about eight rounds).
+const CHAIN_STARTS: usize = 2;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -389,6 +395,15 @@ impl Pool {
             return false;
         }
         self.live.load(Ordering::SeqCst) < self.max
+    }
+
+    /// How many more spares the handed events need: more events wait than
+    /// spares wait or start, and the cap allows that many more threads.
+    fn behind(&self) -> usize {
+        let s = lock(&self.spares);
+        let need = (s.promoted + s.handed.len()).saturating_sub(s.waiting + s.starting);
+        let room = self.max.saturating_sub(self.live.load(Ordering::SeqCst));
+        need.min(room)
     }
 
     /// Takes an event handed to spares, if any (any free thread may).
@@ -697,7 +712,13 @@ where
         if !self.pool.all_stalled() {
             return;
         }
+        // First a thread to wait on the poller, so that what arrives from
+        // now on is served at once.
+        if self.pool.active.load(Ordering::SeqCst) < self.pool.max {
+            self.hand_off(None);
+        }
         let mut events = Vec::with_capacity(HANDOFF_BATCH);
+        let mut starts = 0;
         loop {
             if self
                 .poller
@@ -708,16 +729,44 @@ where
             }
             let n = events.len();
             for ev in events.drain(..) {
-                if ev.token != poller::WAKE {
-                    self.hand_off(Some(ev));
+                if ev.token != poller::WAKE && self.pool.queue(Some(ev)) {
+                    starts += 1;
                 }
             }
             if n < HANDOFF_BATCH || self.finished() {
                 break;
             }
         }
-        if self.pool.active.load(Ordering::SeqCst) < self.pool.max {
-            self.hand_off(None);
+        // Threads for the events taken: this thread starts a few, and each
+        // new thread starts more before it runs its event
+        // (`start_behind`), so a crowd of blocked requests gets its threads
+        // in a few rounds rather than one by one.
+        if starts > 0 {
+            self.start_behind(SEED_STARTS);
+        }
+    }
+
+    /// Starts up to `n` spare threads while handed events outnumber the
+    /// spares waiting or starting (within the cap); the first wait at the
+    /// cap is logged.
+    fn start_behind(self: &Arc<Self>, n: usize) {
+        for _ in 0..n {
+            if self.pool.behind() == 0 {
+                return;
+            }
+            if self.start_thread(false).is_err() {
+                break;
+            }
+        }
+        if self.pool.behind() > 0
+            && self.pool.live() >= self.pool.max
+            && !self.pool.cap_met.swap(true, Ordering::SeqCst)
+        {
+            eprintln!(
+                "basehttp: all {} threads are busy; new requests wait for one \
+                 (ServerConfig::max_threads)",
+                self.pool.max
+            );
         }
     }
 
@@ -746,6 +795,7 @@ where
                 match pool.wait_spare(id, mem::take(&mut first), &stop) {
                     Wake::Promoted => waiting = true,
                     Wake::Run(ev) => {
+                        self.start_behind(CHAIN_STARTS);
                         self.run_event(None, ev);
                         continue;
                     }
@@ -851,7 +901,7 @@ where
             wants_out: false,
             peer_shut: false,
         });
-        {
+        let first = {
             let mut conns = lock(&self.conns);
             // Checked under the lock the shutdown takes to close parked
             // connections, so none is parked after it looked.
@@ -862,7 +912,14 @@ where
                 return;
             }
             self.info.connection_opened();
+            let first = conns.is_empty();
             conns.insert(token, Slot::Parked(conn));
+            first
+        };
+        if first {
+            // The time keeper looks for stalled threads only while
+            // connections are open: it starts now, not at its next tick.
+            self.ring_alarm();
         }
         // Registered once, edge-triggered: bytes that are already there
         // raise the first event at once.

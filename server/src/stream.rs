@@ -78,7 +78,7 @@ pub struct Rfile {
     /// edge-triggered readiness event. (A shutdown that came before the
     /// event was taken is in that event's flags instead: the engine then
     /// reads on to the end.)
-    drained: bool,
+    took_all: bool,
 }
 
 impl Rfile {
@@ -91,7 +91,7 @@ impl Rfile {
             framing: Framing::Length(0),
             timeouts: None,
             continue_line: None,
-            drained: false,
+            took_all: false,
         }
     }
 
@@ -126,22 +126,22 @@ impl Rfile {
                 self.buf.resize(size, 0);
             }
             let space = self.buf.len() - self.filled;
-            self.drained = false;
+            self.took_all = false;
             match self.inner.read_nonblocking(&mut self.buf[self.filled..]) {
                 Ok(0) => {
-                    self.drained = true;
+                    self.took_all = true;
                     return Ok(Fill::Eof);
                 }
                 Ok(n) if n < space => {
                     // The transport handed over all it has: new data raises
                     // a new (edge-triggered) event.
                     self.filled += n;
-                    self.drained = true;
+                    self.took_all = true;
                     return Ok(Fill::Pending);
                 }
                 Ok(n) => self.filled += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.drained = true;
+                    self.took_all = true;
                     return Ok(Fill::Pending);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -162,7 +162,7 @@ impl Rfile {
     /// `close_notify`) were decrypted ahead. The engine reads once more
     /// before it parks such a connection.
     pub(crate) fn may_have_unread(&self) -> bool {
-        !self.drained || self.inner.has_pending_input()
+        !self.took_all || self.inner.has_pending_input()
     }
 
     /// Whether the transport has output waiting for the socket to become
@@ -326,7 +326,7 @@ impl Rfile {
             if self.buf.is_empty() {
                 self.buf = vec![0; READ_BUFFER];
             }
-            self.drained = false;
+            self.took_all = false;
             loop {
                 match self.inner.read(&mut self.buf) {
                     Ok(n) => {
@@ -406,7 +406,7 @@ impl Read for Rfile {
             if cap > 0 && self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
                 // Large read with an empty buffer: bypass it.
                 self.send_owed_continue()?;
-                self.drained = false;
+                self.took_all = false;
                 let n = self.inner.read(&mut out[..cap])?;
                 self.body_consumed(n);
                 return Ok(n);
