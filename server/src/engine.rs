@@ -812,6 +812,12 @@ where
                 self.fail(e);
                 break;
             }
+            if events.is_empty() && id >= pool.base && pool.stand_down(id) {
+                // Idle for `thread_idle` already (`stand_down` took it out
+                // of the waiting count): retire at once.
+                waiting = false;
+                break;
+            }
             for ev in events.drain(..) {
                 self.run_event(Some(id), ev);
             }

@@ -70,11 +70,13 @@ pub fn default_workers() -> usize {
 }
 
 /// How long a thread of a `ThreadingHttpServer` beyond its `workers` waits
-/// for work before it exits. Go's runtime returns idle threads' memory on
-/// its 60 s scavenger period; Apache trims spare threads every second down
-/// to `MaxSpareThreads`. 45 s keeps the threads of a burst for the next
-/// one without leaving them for long.
-pub const THREAD_IDLE: Duration = Duration::from_secs(45);
+/// for work before it exits, so that a burst of blocked handlers leaves no
+/// threads behind for long. Apache's event MPM trims spare threads every
+/// second down to `MaxSpareThreads`; Go's runtime returns an idle thread's
+/// memory within its 60 s scavenger period. 10 s keeps a burst's threads
+/// for the next burst that follows closely, and puts the process back to
+/// its `workers` within the reliability battery's 12 s settle window.
+pub const THREAD_IDLE: Duration = Duration::from_secs(10);
 
 /// Most threads of a `ThreadingHttpServer`'s pool when not configured:
 /// CPython's `ThreadingHTTPServer` starts one per connection without a cap;
