@@ -202,7 +202,7 @@ fn an_encrypted_key_with_a_password_file_serves() {
 
 #[test]
 fn a_key_from_openssl_req_passout_file_serves_curl_and_curl_0() {
-    // Issue 21's recipe, as CPython's docs would have one make a key:
+    // Issue 21's recipe:
     // `openssl req -x509 -newkey rsa:2048 -keyout key.pem -passout
     // file:pw.txt` (PBES2 with 3DES), the same pw.txt (with its newline)
     // given to --tls-password-file, and a `curl -0` client (ALPN http/1.0).
