@@ -319,6 +319,32 @@ mod tests {
     }
 
     #[test]
+    fn a_des_ede3_iv_of_the_wrong_length_is_malformed_not_a_panic() {
+        // EncryptedPrivateKeyInfo: PBES2 { PBKDF2 { salt AABB, 2048 },
+        // des-ede3-cbc with a 4-byte IV }, 8 bytes of data. `pkcs5` alone
+        // would slice the IV to 8 bytes and panic.
+        let der: &[u8] = &[
+            0x30, 0x42, // EncryptedPrivateKeyInfo
+            0x30, 0x36, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05,
+            0x0d, // PBES2
+            0x30, 0x29, // PBES2-params
+            0x30, 0x15, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05,
+            0x0c, // PBKDF2
+            0x30, 0x08, 0x04, 0x02, 0xaa, 0xbb, 0x02, 0x02, 0x08, 0x00, // salt, iterations
+            0x30, 0x10, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03,
+            0x07, // des-ede3-cbc
+            0x04, 0x04, 0x01, 0x02, 0x03, 0x04, // the short IV
+            0x04, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, // encryptedData
+        ];
+        assert_eq!(
+            pkcs8(der, Some("x")),
+            Err(KeyError::Malformed(
+                "PBES2 with a DES-EDE3-CBC IV that is not 8 bytes".to_owned()
+            ))
+        );
+    }
+
+    #[test]
     fn a_legacy_pem_block_without_dek_info_is_malformed() {
         let block = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\n\
                      AAAA\n-----END RSA PRIVATE KEY-----\n";
