@@ -16,6 +16,7 @@ use std::time::Duration;
 use basehttp::handlers::SimpleHttpRequestHandler;
 use basehttp::prelude::*;
 use basehttp::rustls;
+use basehttp::rustls::crypto::{CryptoProvider, aws_lc_rs};
 use basehttp::rustls::pki_types::pem::PemObject;
 use basehttp::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use basehttp::{HttpsServer, ServerConfig, TlsConfig};
@@ -105,12 +106,16 @@ impl Certs {
 
     /// A rustls client that trusts this certificate.
     fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        self.client_config_with(aws_lc_rs::default_provider())
+    }
+
+    /// As `client_config`, with this crypto provider (key exchange groups).
+    fn client_config_with(&self, provider: CryptoProvider) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
         for c in CertificateDer::pem_file_iter(&self.cert).unwrap() {
             roots.add(c.unwrap()).unwrap();
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots)
@@ -124,11 +129,17 @@ impl Certs {
         &self,
         addr: SocketAddr,
     ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
-        let conn = rustls::ClientConnection::new(
-            self.client_config(),
-            ServerName::try_from("localhost").unwrap(),
-        )
-        .unwrap();
+        self.connect_with(addr, self.client_config())
+    }
+
+    fn connect_with(
+        &self,
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        let conn =
+            rustls::ClientConnection::new(config, ServerName::try_from("localhost").unwrap())
+                .unwrap();
         rustls::StreamOwned::new(conn, connect(addr))
     }
 
@@ -446,14 +457,13 @@ fn a_callers_own_rustls_config_is_used_as_it_is() {
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(&certs.key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS12])
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
     let srv = spawn_https_with(
         || Echo,
         TlsConfig::from_rustls(Arc::new(config)),
@@ -715,44 +725,417 @@ fn test_invalid_certdata() {
     );
 }
 
+/// `openssl args...` in `dir`, and the key it wrote to `out`, which must
+/// load with the password `somepass` and match `cert`.
+fn loads(dir: &Path, cert: &Path, args: &[&str], out: &str) {
+    openssl(dir, args);
+    let key = dir.join(out);
+    if let Err(e) = TlsConfig::from_pem_files_with_password(cert, &key, "somepass") {
+        panic!("openssl {args:?}: {e}");
+    }
+    assert_eq!(
+        load_error(cert, &key, None),
+        format!(
+            "the TLS key in '{}' is encrypted: a password is needed",
+            key.display()
+        ),
+        "openssl {args:?}"
+    );
+    let e = load_error(cert, &key, Some("wrong"));
+    assert_eq!(
+        e,
+        format!(
+            "the TLS key in '{}': cannot decrypt: wrong password",
+            key.display()
+        ),
+        "openssl {args:?}"
+    );
+}
+
 #[test]
-fn legacy_encrypted_keys_are_refused_with_a_clear_message() {
-    let certs = Certs::new("legacy");
+fn an_rsa_key_from_openssl_req_passout_loads_as_cpython_loads_it() {
+    // The issue's recipe: OpenSSL 3.0's `req` encrypts with PBES2 and
+    // des-ede3-cbc, which CPython's load_cert_chain reads.
+    let dir = TempDir::new("tls-req-des3");
+    let d = dir.path();
+    std::fs::write(d.join("pw.txt"), "somepass\n").unwrap();
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "key.pem",
+            "-passout",
+            "file:pw.txt",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+    );
+    let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{text}"
+    );
+    let tls = TlsConfig::from_pem_files_with_password(&cert, &key, "somepass").unwrap();
+    // And it serves: Python's ssl checks the certificate the key signs for.
+    let srv = spawn_https_with(|| Echo, tls, ServerConfig::default());
+    assert_eq!(python_alpn(srv.port(), &cert, "[]"), "None path=/alpn\n");
+    // The same RSA key in the other forms OpenSSL writes: PKCS#8 from
+    // `openssl rsa`, and the legacy `-traditional` PEM (Proc-Type + DEK-Info,
+    // key from EVP_BytesToKey).
+    let from = [
+        "rsa",
+        "-in",
+        "key.pem",
+        "-passin",
+        "pass:somepass",
+        "-passout",
+    ];
+    for (cipher, traditional, out) in [
+        ("-aes256", false, "rsa-aes256.pem"),
+        ("-des3", false, "rsa-des3.pem"),
+        ("-aes256", true, "trad-aes256.pem"),
+        ("-aes128", true, "trad-aes128.pem"),
+        ("-des3", true, "trad-des3.pem"),
+    ] {
+        let mut args = from.to_vec();
+        args.extend(["pass:somepass", cipher, "-out", out]);
+        if traditional {
+            args.push("-traditional");
+        }
+        loads(d, &cert, &args, out);
+        let text = std::fs::read_to_string(d.join(out)).unwrap();
+        assert_eq!(
+            text.contains("Proc-Type: 4,ENCRYPTED"),
+            traditional,
+            "{out}: {text}"
+        );
+    }
+}
+
+#[test]
+fn encrypted_ec_keys_from_every_openssl_recipe_load() {
+    let certs = Certs::new("ec-recipes");
     let dir = certs.dir.path();
-    // OpenSSL's traditional encrypted PEM ("Proc-Type: 4,ENCRYPTED").
+    let cert = &certs.cert;
+    // `openssl pkcs8 -topk8` with and without -v2, and the PKCS#12 schemes.
+    for (scheme, out) in [
+        (&[][..], "p8-default.pem"),
+        (&["-v2", "aes-256-cbc"][..], "p8-aes256.pem"),
+        (
+            &["-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"][..],
+            "p8-sha1.pem",
+        ),
+        (
+            &["-v2", "aes-192-cbc", "-v2prf", "hmacWithSHA512"][..],
+            "p8-sha512.pem",
+        ),
+        (&["-v2", "des3"][..], "p8-des3.pem"),
+        (&["-scrypt"][..], "p8-scrypt.pem"),
+        (&["-v1", "PBE-SHA1-3DES"][..], "p8-pbe-sha1-3des.pem"),
+        (&["-v1", "PBE-SHA1-2DES"][..], "p8-pbe-sha1-2des.pem"),
+    ] {
+        let mut args = vec!["pkcs8", "-topk8"];
+        args.extend_from_slice(scheme);
+        args.extend(["-in", "key.pem", "-out", out, "-passout", "pass:somepass"]);
+        loads(dir, cert, &args, out);
+    }
+    // `openssl ec -aes256` writes the legacy PEM form.
+    for cipher in ["-aes128", "-aes192", "-aes256", "-des3"] {
+        let out = format!("ec{cipher}.pem");
+        let args = [
+            "ec",
+            "-in",
+            "key.pem",
+            cipher,
+            "-out",
+            &out,
+            "-passout",
+            "pass:somepass",
+        ];
+        loads(dir, cert, &args, &out);
+        let text = std::fs::read_to_string(dir.join(&out)).unwrap();
+        assert!(text.contains("Proc-Type: 4,ENCRYPTED"), "{text}");
+    }
+    // A key and certificate from `openssl genpkey -aes256`, in one file.
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-aes256",
+            "-pass",
+            "pass:somepass",
+            "-out",
+            "genpkey.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-key",
+            "genpkey.pem",
+            "-passin",
+            "pass:somepass",
+            "-out",
+            "genpkey-cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    let mut both = std::fs::read(dir.join("genpkey-cert.pem")).unwrap();
+    both.extend(std::fs::read(dir.join("genpkey.pem")).unwrap());
+    let combined = certs.path("genpkey-combined.pem");
+    std::fs::write(&combined, both).unwrap();
+    TlsConfig::from_pem_files_with_password(&combined, &combined, "somepass").unwrap();
+}
+
+#[test]
+fn a_password_file_is_read_as_cpythons_cli_reads_it() {
+    // `python -m http.server --tls-password-file`: UTF-8, `.strip()`ped.
+    let certs = Certs::new("password-file");
+    let dir = certs.dir.path();
+    encrypt_key(dir, &["-v2", "aes-256-cbc"], "enc.pem");
+    let enc = certs.path("enc.pem");
+    let pw = certs.path("pw.txt");
+    let with_file = || TlsConfig::from_pem_files_with_password_file(&certs.cert, &enc, &pw);
+    for contents in [
+        "somepass\n",
+        "  somepass \r\n",
+        "\u{3000}somepass\u{2029}\x1c",
+        "somepass",
+    ] {
+        std::fs::write(&pw, contents).unwrap();
+        if let Err(e) = with_file() {
+            panic!("{contents:?}: {e}");
+        }
+    }
+    let q = |p: &Path| format!("'{}'", p.display());
+    for contents in [
+        &b"some pass\n"[..],
+        b"somepass\nsomepass\n",
+        b"\xef\xbb\xbfsomepass",
+    ] {
+        std::fs::write(&pw, contents).unwrap();
+        let e = with_file().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("the TLS key in {}: cannot decrypt: wrong password", q(&enc)),
+            "{contents:?}"
+        );
+    }
+    std::fs::write(&pw, b"some\xffpass").unwrap();
+    let e = with_file().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    assert_eq!(
+        e.to_string(),
+        format!("the TLS password file {} is not UTF-8 text", q(&pw))
+    );
+    // Read before the certificate and key, with the file named.
+    let missing = certs.path("missing.txt");
+    let e = TlsConfig::from_pem_files_with_password_file(&missing, &missing, &missing).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    assert!(
+        e.to_string().starts_with(&format!(
+            "cannot read the TLS password file {}: ",
+            q(&missing)
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_key_still_not_read_names_the_conversion_command() {
+    let certs = Certs::new("unsupported");
+    let dir = certs.dir.path();
+    // Camellia: OpenSSL 3 reads it, basehttp does not (docs/tls.md).
+    encrypt_key(dir, &["-v2", "camellia-256-cbc"], "camellia.pem");
     openssl(
         dir,
         &[
             "ec",
             "-in",
             "key.pem",
-            "-aes256",
+            "-camellia128",
             "-out",
-            "legacy.pem",
+            "legacy-camellia.pem",
             "-passout",
             "pass:somepass",
         ],
     );
-    let legacy = certs.path("legacy.pem");
-    assert!(
-        std::fs::read_to_string(&legacy)
-            .unwrap()
-            .contains("Proc-Type: 4,ENCRYPTED")
+    for (file, scheme) in [
+        (
+            "camellia.pem",
+            "PBES2 with CAMELLIA-256-CBC (1.2.392.200011.61.1.1.1.4)",
+        ),
+        (
+            "legacy-camellia.pem",
+            "OpenSSL's legacy PEM encryption with CAMELLIA-128-CBC",
+        ),
+    ] {
+        let key = certs.path(file);
+        for password in [Some("somepass"), None] {
+            assert_eq!(
+                load_error(&certs.cert, &key, password),
+                format!(
+                    "the TLS key in '{}' is encrypted with {scheme}, which is not supported; \
+                     convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW`",
+                    key.display()
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn a_client_whose_alpn_list_misses_ours_is_served_without_alpn() {
+    // CPython (OpenSSL) answers a list without `http/1.1` with no ALPN and
+    // serves the client; rustls alone would send `no_application_protocol`.
+    let certs = Certs::new("alpn");
+    let srv = serve(&certs);
+    let port = srv.port();
+    for (alpn, selected) in [
+        ("['http/1.0']", "None"),
+        ("['h2', 'spdy/3.1']", "None"),
+        ("[]", "None"),
+        ("['h2', 'http/1.1']", "http/1.1"),
+    ] {
+        assert_eq!(
+            python_alpn(port, &certs.cert, alpn),
+            format!("{selected} path=/alpn\n"),
+            "{alpn}"
+        );
+    }
+    // A rustls client offering only `http/1.0`, with keep-alive.
+    let mut config = rustls::ClientConfig::clone(&certs.client_config());
+    config.alpn_protocols = vec![b"http/1.0".to_vec()];
+    let mut tls = certs.connect_with(srv.addr, Arc::new(config));
+    for i in 0..2 {
+        tls.write_all(format!("GET /h10-{i} HTTP/1.1\r\n\r\n").as_bytes())
+            .unwrap();
+        assert_eq!(
+            read_tls_response(&mut tls).body,
+            format!("path=/h10-{i}").as_bytes()
+        );
+    }
+    assert_eq!(tls.conn.alpn_protocol(), None);
+    // The caller's own config keeps its list, and gets the same fallback.
+    let mut own = rustls::ServerConfig::clone(certs.config().rustls());
+    own.alpn_protocols = vec![b"http/1.0".to_vec(), b"http/1.1".to_vec()];
+    let srv = spawn_https_with(
+        || Echo,
+        TlsConfig::from_rustls(Arc::new(own)),
+        ServerConfig::default(),
     );
-    let e = load_error(&certs.cert, &legacy, Some("somepass"));
-    assert!(
-        e.contains("legacy PEM encryption (Proc-Type: 4,ENCRYPTED), which is not supported"),
-        "{e}"
+    for (alpn, selected) in [("['http/1.0']", "http/1.0"), ("['h2']", "None")] {
+        assert_eq!(
+            python_alpn(srv.port(), &certs.cert, alpn),
+            format!("{selected} path=/alpn\n"),
+            "{alpn}"
+        );
+    }
+}
+
+#[test]
+fn curl_dash_0_is_served() {
+    // `curl -0` offers ALPN `http/1.0` only.
+    let certs = Certs::new("curl-0");
+    let (_root, srv) = served_dir(&certs);
+    let url = format!("https://localhost:{}/hello.txt", srv.port());
+    let resolve = format!("localhost:{}:127.0.0.1", srv.port());
+    let (ok, out, err) = run(Command::new("curl")
+        .args([
+            "-0",
+            "-v",
+            "-sS",
+            "--max-time",
+            "10",
+            "--resolve",
+            &resolve,
+            "--cacert",
+        ])
+        .arg(&certs.cert)
+        .args(["-w", "\n%{http_code}", &url]));
+    assert!(ok, "curl -0: {err}");
+    assert_eq!(String::from_utf8_lossy(&out), "hello over TLS\n\n200");
+    assert!(err.contains("ALPN: offers http/1.0"), "{err}");
+    assert!(err.contains("> GET /hello.txt HTTP/1.0"), "{err}");
+}
+
+#[test]
+fn a_client_offering_x25519mlkem768_negotiates_it() {
+    // The local OpenSSL (3.0) has no ML-KEM, so rustls's own client offers
+    // the groups: post-quantum first as browsers and curl 8.x do, only the
+    // hybrid group, and a classic client.
+    use rustls::NamedGroup;
+    use rustls::crypto::aws_lc_rs::kx_group;
+    let certs = Certs::new("pq");
+    let srv = serve(&certs);
+    let cases: [(&[&'static dyn rustls::crypto::SupportedKxGroup], NamedGroup); 3] = [
+        (
+            &[kx_group::X25519MLKEM768, kx_group::X25519],
+            NamedGroup::X25519MLKEM768,
+        ),
+        (&[kx_group::X25519MLKEM768], NamedGroup::X25519MLKEM768),
+        (&[kx_group::X25519, kx_group::SECP256R1], NamedGroup::X25519),
+    ];
+    for (groups, want) in cases {
+        let mut provider = aws_lc_rs::default_provider();
+        provider.kx_groups = groups.to_vec();
+        let mut tls = certs.connect_with(srv.addr, certs.client_config_with(provider));
+        tls.write_all(b"GET /pq HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_tls_response(&mut tls).body, b"path=/pq");
+        let group = tls.conn.negotiated_key_exchange_group().map(|g| g.name());
+        assert_eq!(group, Some(want));
+        assert_eq!(
+            tls.conn.protocol_version(),
+            Some(rustls::ProtocolVersion::TLSv1_3)
+        );
+    }
+}
+
+/// Python's `ssl` client with the ALPN list `alpn` (a Python list literal):
+/// prints the protocol the server selected and the response body.
+fn python_alpn(port: u16, ca: &Path, alpn: &str) -> String {
+    let script = format!(
+        r#"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+alpn = {alpn}
+if alpn:
+    ctx.set_alpn_protocols(alpn)
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        selected = s.selected_alpn_protocol()
+        s.sendall(b"GET /alpn HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+print(selected, data.split(b"\r\n\r\n", 1)[1].decode())
+"#
     );
-    assert!(e.contains("openssl pkcs8 -topk8"), "{e}");
-    // PKCS#8 encrypted with a PKCS#5 v1.5 scheme (PBES1).
-    encrypt_key(dir, &["-v1", "PBE-SHA1-3DES"], "pbes1.pem");
-    let pbes1 = certs.path("pbes1.pem");
-    let e = load_error(&certs.cert, &pbes1, Some("somepass"));
-    assert!(
-        e.contains("legacy PKCS#5 v1.5 / PKCS#12 scheme, which is not supported"),
-        "{e}"
-    );
+    let (ok, out, err) = run(Command::new("python3")
+        .args(["-c", &script, &port.to_string()])
+        .arg(ca));
+    assert!(ok, "python ({alpn}): {err}");
+    String::from_utf8(out).unwrap()
 }
 
 #[test]

@@ -48,7 +48,9 @@ pub(crate) struct Args {
     pub(crate) tls_cert: Option<OsString>,
     /// `--tls-key PATH`: the key, when not in the certificate file.
     pub(crate) tls_key: Option<OsString>,
-    /// `--tls-password-file PATH`: read by [`Args::tls_password`].
+    /// `--tls-password-file PATH`: checked by
+    /// [`Args::check_tls_password_file`], read by
+    /// `TlsConfig::from_pem_files_with_password_file`.
     pub(crate) tls_password_file: Option<OsString>,
 }
 
@@ -372,27 +374,37 @@ impl Args {
         Ok(())
     }
 
-    /// The TLS key password: the `--tls-password-file` contents, stripped
-    /// of surrounding whitespace (`f.read().strip()`).
+    /// The password file, if one is set (an empty path is not, as in
+    /// Python).
+    pub(crate) fn tls_password_file(&self) -> Option<&OsString> {
+        self.tls_password_file.as_ref().filter(|p| !p.is_empty())
+    }
+
+    /// `_main`'s `open(args.tls_password_file)`, done right after parsing:
+    /// a password file that cannot be opened is a usage error (exit status
+    /// 2), `Failed to read TLS password file: [Errno 2] No such file or
+    /// directory: 'x'`. Its contents are read, as CPython reads them, by
+    /// `TlsConfig::from_pem_files_with_password_file` when the server starts.
     ///
     /// # Errors
-    /// A usage error (exit status 2) if the file cannot be read:
-    /// `Failed to read TLS password file: [Errno 2] No such file or directory: 'x'`.
-    pub(crate) fn tls_password(&self) -> Result<Option<String>, UsageError> {
-        let Some(path) = self.tls_password_file.as_ref().filter(|p| !p.is_empty()) else {
-            return Ok(None);
+    /// The usage error above; a directory gives `[Errno 21] Is a directory`
+    /// as Python's `open` does.
+    pub(crate) fn check_tls_password_file(&self) -> Result<(), UsageError> {
+        let Some(path) = self.tls_password_file() else {
+            return Ok(());
         };
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(Some(
-                String::from_utf8_lossy(&bytes)
-                    .trim_matches(crate::pystr::is_py_space)
-                    .to_owned(),
-            )),
-            Err(e) => Err(UsageError::Invalid(format!(
-                "Failed to read TLS password file: {}",
-                os_error_text(&e, &path.to_string_lossy())
-            ))),
-        }
+        let opened = std::fs::File::open(path).and_then(|f| f.metadata());
+        let error = match opened {
+            Ok(meta) if meta.is_dir() => {
+                std::io::Error::from_raw_os_error(rustix::io::Errno::ISDIR.raw_os_error())
+            }
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        Err(UsageError::Invalid(format!(
+            "Failed to read TLS password file: {}",
+            os_error_text(&error, &path.to_string_lossy())
+        )))
     }
 }
 
@@ -632,35 +644,37 @@ mod tests {
     }
 
     #[test]
-    fn tls_password_file_is_read_and_stripped() {
+    fn a_tls_password_file_that_cannot_be_opened_is_a_usage_error() {
         let dir = std::env::temp_dir().join(format!("basehttp-cli-pw-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("pw");
         std::fs::write(&file, " secret \n").unwrap();
-        let a = Args::parse(
-            ["--tls-cert", "c", "--tls-password-file"]
-                .iter()
-                .map(OsString::from)
-                .chain([file.clone().into_os_string()]),
-        )
-        .unwrap();
-        assert_eq!(a.tls_password().unwrap().as_deref(), Some("secret"));
+        let args = |path: &std::path::Path| {
+            Args::parse(
+                ["--tls-cert", "c", "--tls-password-file"]
+                    .iter()
+                    .map(OsString::from)
+                    .chain([path.as_os_str().to_owned()]),
+            )
+            .unwrap()
+        };
+        assert_eq!(args(&file).check_tls_password_file(), Ok(()));
         let missing = dir.join("missing");
-        let a = Args::parse(
-            ["--tls-cert", "c", "--tls-password-file"]
-                .iter()
-                .map(OsString::from)
-                .chain([missing.clone().into_os_string()]),
-        )
-        .unwrap();
-        assert_eq!(
-            a.tls_password(),
+        let failed = |what: &str, path: &std::path::Path| {
             Err(UsageError::Invalid(format!(
-                "Failed to read TLS password file: [Errno 2] No such file or directory: '{}'",
-                missing.display()
+                "Failed to read TLS password file: {what}: '{}'",
+                path.display()
             )))
+        };
+        assert_eq!(
+            args(&missing).check_tls_password_file(),
+            failed("[Errno 2] No such file or directory", &missing)
         );
-        assert_eq!(Args::default().tls_password(), Ok(None));
+        assert_eq!(
+            args(&dir).check_tls_password_file(),
+            failed("[Errno 21] Is a directory", &dir)
+        );
+        assert_eq!(Args::default().check_tls_password_file(), Ok(()));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

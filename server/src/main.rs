@@ -40,15 +40,12 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    // `_main` reads the password file right after parsing: a usage error.
-    let tls_password = match args.tls_password() {
-        Ok(p) => p,
-        Err(e) => {
-            eprint!("{e}");
-            return ExitCode::from(e.exit_code());
-        }
-    };
-    match run(args, tls_password) {
+    // `_main` opens the password file right after parsing: a usage error.
+    if let Err(e) = args.check_tls_password_file() {
+        eprint!("{e}");
+        return ExitCode::from(e.exit_code());
+    }
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{PROG}: error: {e}");
@@ -58,7 +55,7 @@ fn main() -> ExitCode {
 }
 
 /// `test()`: load the TLS files, bind, print the banner, serve until killed.
-fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
+fn run(args: Args) -> io::Result<()> {
     // As `HTTPSServer.__init__`, which loads the chain before binding: a bad
     // file is reported before anything listens.
     let tls = match &args.tls_cert {
@@ -66,8 +63,8 @@ fn run(args: Args, tls_password: Option<String>) -> io::Result<()> {
             // `load_cert_chain(certfile, keyfile=None)`: the key may sit in
             // the certificate file.
             let key = args.tls_key.as_ref().unwrap_or(cert);
-            Some(match &tls_password {
-                Some(password) => TlsConfig::from_pem_files_with_password(cert, key, password)?,
+            Some(match args.tls_password_file() {
+                Some(file) => TlsConfig::from_pem_files_with_password_file(cert, key, file)?,
                 None => TlsConfig::from_pem_files(cert, key)?,
             })
         }

@@ -29,6 +29,15 @@ pub(crate) fn push_latin1(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Python's `str.strip()` with no argument: surrounding characters for
+/// which `str.isspace()` is true, in all of Unicode (Rust's `White_Space`
+/// plus the separators `\x1c`-`\x1f`, checked against CPython 3.11 over
+/// every code point). Used for the TLS password file.
+#[cfg(feature = "tls")]
+pub(crate) fn py_strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\x1c'..='\x1f'))
+}
+
 /// Python's `str.isspace()` for the latin-1 range: the separators of
 /// `str.split()` (`\t \n \v \f \r`, `\x1c`-`\x1f`, space, `\x85`, `\xa0`).
 pub(crate) fn is_py_space(c: char) -> bool {
@@ -195,6 +204,22 @@ pub(crate) fn escape_control(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(feature = "tls")]
+    fn strip_matches_python() {
+        // (input, "input".strip() in CPython 3.11)
+        let cases = [
+            (" secret \n", "secret"),
+            ("\u{3000}\x1c pass word\u{2029}\r\n", "pass word"),
+            ("\u{feff}bom\n", "\u{feff}bom"),
+            ("\u{200b}zwsp", "\u{200b}zwsp"),
+            ("\t\x0b\x0c\u{85}\u{a0}", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(py_strip(input), want, "{input:?}");
+        }
+    }
 
     #[test]
     fn int_matches_python() {

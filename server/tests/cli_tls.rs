@@ -139,8 +139,14 @@ fn port_of(banner: &str) -> u16 {
 }
 
 fn curl(dir: &TempDir, port: u16) -> String {
+    curl_with(dir, "cert.pem", port, &[])
+}
+
+/// `curl extra... https://127.0.0.1:port/hello.txt`, trusting `cert`.
+fn curl_with(dir: &TempDir, cert: &str, port: u16, extra: &[&str]) -> String {
     let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "--cacert", &dir.path("cert.pem")])
+        .args(["-sS", "--max-time", "10", "--cacert", &dir.path(cert)])
+        .args(extra)
         .arg(format!("https://127.0.0.1:{port}/hello.txt"))
         .stdin(Stdio::null())
         .output()
@@ -192,6 +198,55 @@ fn an_encrypted_key_with_a_password_file_serves() {
         &dir.path("pw.txt"),
     ]);
     assert_eq!(curl(&dir, port_of(&banner)), "hello https\n");
+}
+
+#[test]
+fn a_key_from_openssl_req_passout_file_serves_curl_and_curl_0() {
+    // Issue 21's recipe:
+    // `openssl req -x509 -newkey rsa:2048 -keyout key.pem -passout
+    // file:pw.txt` (PBES2 with 3DES), the same pw.txt (with its newline)
+    // given to --tls-password-file, and a `curl -0` client (ALPN http/1.0).
+    let dir = certs("req");
+    openssl(
+        &dir.0,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "rsa-key.pem",
+            "-passout",
+            "file:pw.txt",
+            "-out",
+            "rsa-cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+    );
+    let (_run, banner) = start(&[
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        &dir.path(""),
+        "--tls-cert",
+        &dir.path("rsa-cert.pem"),
+        "--tls-key",
+        &dir.path("rsa-key.pem"),
+        "--tls-password-file",
+        &dir.path("pw.txt"),
+    ]);
+    let port = port_of(&banner);
+    assert_eq!(curl_with(&dir, "rsa-cert.pem", port, &[]), "hello https\n");
+    assert_eq!(
+        curl_with(&dir, "rsa-cert.pem", port, &["-0"]),
+        "hello https\n"
+    );
 }
 
 #[test]

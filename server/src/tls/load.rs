@@ -7,14 +7,16 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::crypto::ring;
+use rustls::crypto::aws_lc_rs;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::DEFAULT_ALPN;
+use super::encrypted::{self, KeyError};
 
-/// Builds the server configuration: TLS 1.2 and 1.3 with the `ring`
-/// provider's default suites, no client authentication, ALPN `http/1.1`.
+/// Builds the server configuration: TLS 1.2 and 1.3 with the `aws-lc-rs`
+/// provider's default suites and key exchange groups (X25519MLKEM768
+/// first), no client authentication, ALPN `http/1.1`.
 pub(super) fn server_config(
     certfile: &Path,
     keyfile: &Path,
@@ -23,7 +25,7 @@ pub(super) fn server_config(
     let certs = certificates(certfile)?;
     let key = private_key(keyfile, password)?;
     let mut config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        rustls::ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
             .with_safe_default_protocol_versions()
             .map_err(|e| invalid(format!("TLS configuration: {e}")))?
             .with_no_client_auth()
@@ -65,6 +67,21 @@ fn read(path: &Path, what: &str) -> io::Result<Vec<u8>> {
     })
 }
 
+/// The password in `path`, as CPython's `_main` reads `--tls-password-file`:
+/// `open(path, encoding="utf-8").read().strip()` (text mode, so a `\r\n`
+/// or lone `\r` inside reads as `\n`).
+pub(super) fn password_file(path: &Path) -> io::Result<String> {
+    let bytes = read(path, "password")?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        invalid(format!(
+            "the TLS password file {} is not UTF-8 text",
+            quoted(path)
+        ))
+    })?;
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    Ok(crate::pystr::py_strip(&text).to_owned())
+}
+
 /// Every `CERTIFICATE` block of `path`, end-entity first.
 fn certificates(path: &Path) -> io::Result<Vec<CertificateDer<'static>>> {
     let pem = read(path, "certificate")?;
@@ -88,29 +105,49 @@ fn certificates(path: &Path) -> io::Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// The first private key of `path`, decrypted with `password` if it is an
-/// encrypted PKCS#8 key.
+/// The first private key of `path`, decrypted with `password` if it is
+/// encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional key with
+/// OpenSSL's `Proc-Type: 4,ENCRYPTED` header).
 fn private_key(path: &Path, password: Option<&str>) -> io::Result<PrivateKeyDer<'static>> {
     let pem = read(path, "key")?;
     let text = String::from_utf8_lossy(&pem);
-    if text.contains("Proc-Type: 4,ENCRYPTED") {
-        return Err(invalid(format!(
-            "the TLS key in {} uses OpenSSL's legacy PEM encryption (Proc-Type: 4,ENCRYPTED), \
-             which is not supported; convert it to encrypted PKCS#8 with \
-             `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW`",
-            quoted(path)
-        )));
-    }
-    if let Some(block) = pem_block(&text, "ENCRYPTED PRIVATE KEY") {
-        let Some(password) = password else {
-            return Err(invalid(format!(
-                "the TLS key in {} is encrypted: a password is needed",
-                quoted(path)
-            )));
-        };
-        return decrypt_pkcs8(path, block, password);
-    }
-    match PrivateKeyDer::from_pem_slice(&pem) {
+    let decrypted = match first_key_block(&text) {
+        Some(("ENCRYPTED PRIVATE KEY", block)) => match pkcs8::der::Document::from_pem(block) {
+            Ok((_, doc)) => encrypted::pkcs8(doc.as_bytes(), password),
+            Err(e) => Err(KeyError::Malformed(format!(
+                "bad encrypted PKCS#8 PEM: {e}"
+            ))),
+        },
+        Some((_, block)) if block.contains("Proc-Type: 4,ENCRYPTED") => {
+            encrypted::legacy_pem(block, password)
+        }
+        _ => return plain_private_key(path, &pem),
+    };
+    decrypted.map_err(|e| {
+        let file = quoted(path);
+        invalid(match e {
+            KeyError::NeedsPassword => {
+                format!("the TLS key in {file} is encrypted: a password is needed")
+            }
+            KeyError::WrongPassword => {
+                format!("the TLS key in {file}: cannot decrypt: wrong password")
+            }
+            KeyError::Unsupported(scheme) => format!(
+                "the TLS key in {file} is encrypted with {scheme}, which is not supported; \
+                 convert it with `{CONVERT}`"
+            ),
+            KeyError::Malformed(what) => format!("the TLS key in {file}: {what}"),
+        })
+    })
+}
+
+/// The command that re-encrypts a key in a form every reader takes
+/// (PKCS#8, PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC).
+const CONVERT: &str = "openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW";
+
+/// An unencrypted key, by rustls-pki-types's PEM parser.
+fn plain_private_key(path: &Path, pem: &[u8]) -> io::Result<PrivateKeyDer<'static>> {
+    match PrivateKeyDer::from_pem_slice(pem) {
         Ok(key) => Ok(key),
         Err(rustls::pki_types::pem::Error::NoItemsFound) => Err(invalid(format!(
             "no private key in {} (expected a PEM 'BEGIN PRIVATE KEY', 'BEGIN RSA PRIVATE KEY', \
@@ -121,48 +158,20 @@ fn private_key(path: &Path, password: Option<&str>) -> io::Result<PrivateKeyDer<
     }
 }
 
-/// The text of the first PEM block labelled `label`, BEGIN to END line.
-fn pem_block<'a>(text: &'a str, label: &str) -> Option<&'a str> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = text.find(&begin)?;
-    let stop = text[start..].find(&end)? + start + end.len();
-    Some(&text[start..stop])
-}
-
-fn decrypt_pkcs8(path: &Path, block: &str, password: &str) -> io::Result<PrivateKeyDer<'static>> {
-    let bad = |what: String| invalid(format!("the TLS key in {}: {what}", quoted(path)));
-    let (_, doc) = pkcs8::der::Document::from_pem(block)
-        .map_err(|e| bad(format!("bad encrypted PKCS#8 PEM: {e}")))?;
-    if encryption_oid(doc.as_bytes()) != Some(pkcs8::pkcs5::pbes2::PBES2_OID) {
-        return Err(bad(
-            "encrypted with a legacy PKCS#5 v1.5 / PKCS#12 scheme, which is not supported; \
-             re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
-                .to_owned(),
-        ));
+/// The label and text (BEGIN to END line) of the first PEM block whose
+/// label ends in `PRIVATE KEY`.
+fn first_key_block(text: &str) -> Option<(&str, &str)> {
+    let mut rest = text;
+    loop {
+        let start = rest.find("-----BEGIN ")?;
+        let after = &rest[start + "-----BEGIN ".len()..];
+        let label = &after[..after.find("-----")?];
+        let end = format!("-----END {label}-----");
+        let stop = after.find(&end).map(|i| i + end.len());
+        if label.ends_with("PRIVATE KEY") {
+            let len = "-----BEGIN ".len() + stop?;
+            return Some((label, &rest[start..start + len]));
+        }
+        rest = &after[stop.unwrap_or(0)..];
     }
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
-        .map_err(|e| bad(format!("bad encrypted PKCS#8 structure: {e}")))?;
-    let secret = info.decrypt(password).map_err(|e| {
-        bad(format!(
-            "cannot decrypt: wrong password or an unsupported cipher ({e})"
-        ))
-    })?;
-    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        secret.as_bytes().to_vec(),
-    )))
-}
-
-/// The encryption algorithm of an `EncryptedPrivateKeyInfo` (RFC 5958 §3),
-/// read without interpreting its parameters.
-fn encryption_oid(der: &[u8]) -> Option<pkcs8::ObjectIdentifier> {
-    use pkcs8::der::{Decode, Reader, SliceReader, asn1::OctetStringRef};
-    let mut reader = SliceReader::new(der).ok()?;
-    reader
-        .sequence(|r| {
-            let algorithm = pkcs8::AlgorithmIdentifierRef::decode(r)?;
-            OctetStringRef::decode(r)?;
-            Ok(algorithm.oid)
-        })
-        .ok()
 }

@@ -18,12 +18,18 @@
 //! * Under the engine, response records the socket does not take wait in
 //!   rustls's buffer ([`Transport::write_nonblocking`]), and the engine
 //!   sends them when the socket is writable.
+//! * When the configuration has an ALPN list, the session starts as a
+//!   rustls `Acceptor`: the ClientHello is read first, and the connection
+//!   is made from the configuration [`TlsConfig::for_client`] picks for the
+//!   client's ALPN list (CPython serves a client whose list does not match;
+//!   rustls alone would refuse it).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustls::ServerConnection;
+use rustls::server::{AcceptedAlert, Acceptor};
 
 use super::TlsConfig;
 use crate::transport::{Failure, Transport, discard_socket, recv_nonblocking};
@@ -35,7 +41,7 @@ pub(crate) struct TlsStream {
 }
 
 struct Session {
-    conn: ServerConnection,
+    state: State,
     /// A byte arrived from the client: a stall or close after this is a
     /// stalled handshake (logged), not an idle connection.
     received: bool,
@@ -48,14 +54,35 @@ struct Session {
     failed: bool,
 }
 
+/// Where the session is: before or after the ClientHello.
+enum State {
+    /// Reading the ClientHello, to choose the configuration for its ALPN
+    /// list (only when the configuration has one).
+    Hello {
+        acceptor: Acceptor,
+        config: TlsConfig,
+    },
+    /// The handshake and everything after it.
+    Conn(ServerConnection),
+}
+
 impl TlsStream {
     /// A new server session for an accepted socket.
     pub(crate) fn new(sock: Arc<TcpStream>, config: &TlsConfig) -> io::Result<Self> {
-        let conn = ServerConnection::new(Arc::clone(config.rustls())).map_err(io::Error::other)?;
+        let state = if config.chooses_by_alpn() {
+            State::Hello {
+                acceptor: Acceptor::default(),
+                config: config.clone(),
+            }
+        } else {
+            State::Conn(
+                ServerConnection::new(Arc::clone(config.rustls())).map_err(io::Error::other)?,
+            )
+        };
         Ok(TlsStream {
             sock,
             session: Arc::new(Mutex::new(Session {
-                conn,
+                state,
                 received: false,
                 plain_left: 0,
                 peer_closed: false,
@@ -81,7 +108,11 @@ impl TlsStream {
             if total == out.len() {
                 return Ok(total);
             }
-            match s.conn.reader().read(&mut out[total..]) {
+            let plain = match &mut s.state {
+                State::Conn(conn) => conn.reader().read(&mut out[total..]),
+                State::Hello { .. } => Err(io::ErrorKind::WouldBlock.into()),
+            };
+            match plain {
                 // `close_notify`: the end of the stream.
                 Ok(0) => return Ok(total),
                 Ok(n) => {
@@ -97,7 +128,7 @@ impl TlsStream {
                     // The TCP stream ended without `close_notify`, which
                     // HTTP/1.1 clients commonly do: an ordinary end, except
                     // in the middle of a handshake.
-                    if total == 0 && s.received && s.conn.is_handshaking() {
+                    if total == 0 && s.received && s.handshaking() {
                         s.failed = true;
                         return Err(Failure::error(
                             io::ErrorKind::UnexpectedEof,
@@ -114,8 +145,19 @@ impl TlsStream {
             if !s.received {
                 s.check_first_bytes(&self.sock)?;
             }
-            match s.conn.read_tls(&mut NonBlockingRecv(&self.sock)) {
+            match s.read_tls(&mut NonBlockingRecv(&self.sock)) {
                 Ok(0) => {
+                    if matches!(s.state, State::Hello { .. }) {
+                        // The end before a whole ClientHello.
+                        if !s.received {
+                            return Ok(total);
+                        }
+                        s.failed = true;
+                        return Err(Failure::error(
+                            io::ErrorKind::UnexpectedEof,
+                            "TLS handshake failed: the client closed the connection".to_owned(),
+                        ));
+                    }
                     // End of stream; the reader reports it next round.
                     s.process(&self.sock)?;
                 }
@@ -143,10 +185,43 @@ impl TlsStream {
 }
 
 impl Session {
+    /// Still in the handshake (or before it).
+    fn handshaking(&self) -> bool {
+        match &self.state {
+            State::Hello { .. } => true,
+            State::Conn(conn) => conn.is_handshaking(),
+        }
+    }
+
+    fn read_tls(&mut self, rd: &mut dyn Read) -> io::Result<usize> {
+        match &mut self.state {
+            State::Hello { acceptor, .. } => acceptor.read_tls(rd),
+            State::Conn(conn) => conn.read_tls(rd),
+        }
+    }
+
     /// Decrypts what `read_tls` buffered; a protocol error sends rustls's
-    /// alert (without waiting) and fails the connection.
+    /// alert (without waiting) and fails the connection. Before the
+    /// ClientHello is whole, this only checks whether it is.
     fn process(&mut self, sock: &TcpStream) -> io::Result<()> {
-        match self.conn.process_new_packets() {
+        if let State::Hello { acceptor, config } = &mut self.state {
+            let accepted = match acceptor.accept() {
+                Ok(None) => return Ok(()),
+                Ok(Some(accepted)) => {
+                    let chosen = config.for_client(accepted.client_hello().alpn());
+                    accepted.into_connection(chosen)
+                }
+                Err(refused) => Err(refused),
+            };
+            match accepted {
+                Ok(conn) => self.state = State::Conn(conn),
+                Err((e, alert)) => return Err(self.refuse(sock, &e, alert)),
+            }
+        }
+        let State::Conn(conn) = &mut self.state else {
+            unreachable!("the ClientHello was accepted above")
+        };
+        match conn.process_new_packets() {
             Ok(state) => {
                 self.plain_left = state.plaintext_bytes_to_read();
                 self.peer_closed = state.peer_has_closed();
@@ -154,7 +229,7 @@ impl Session {
             }
             Err(e) => {
                 let _ = self.send_queued(sock, false);
-                let phase = if self.conn.is_handshaking() {
+                let phase = if self.handshaking() {
                     "TLS handshake failed"
                 } else {
                     "TLS error"
@@ -166,6 +241,22 @@ impl Session {
                 ))
             }
         }
+    }
+
+    /// A ClientHello rustls refused: its alert is sent without waiting and
+    /// the handshake fails.
+    fn refuse(
+        &mut self,
+        sock: &TcpStream,
+        e: &rustls::Error,
+        mut alert: AcceptedAlert,
+    ) -> io::Error {
+        let _ = alert.write_all(&mut NonBlockingSend(sock));
+        self.failed = true;
+        Failure::error(
+            io::ErrorKind::InvalidData,
+            format!("TLS handshake failed: {e}"),
+        )
     }
 
     /// Plain HTTP sent to the HTTPS port starts with a method name where a
@@ -191,11 +282,14 @@ impl Session {
     /// Sends the TLS records rustls has queued. Blocking: all of them.
     /// Non-blocking: what the socket takes now.
     fn send_queued(&mut self, sock: &TcpStream, blocking: bool) -> io::Result<()> {
-        while self.conn.wants_write() {
+        let State::Conn(conn) = &mut self.state else {
+            return Ok(());
+        };
+        while conn.wants_write() {
             let sent = if blocking {
-                self.conn.write_tls(&mut BlockingSend(sock))
+                conn.write_tls(&mut BlockingSend(sock))
             } else {
-                self.conn.write_tls(&mut NonBlockingSend(sock))
+                conn.write_tls(&mut NonBlockingSend(sock))
             };
             match sent {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -211,7 +305,7 @@ impl Session {
     /// An I/O error during the handshake, after the client sent something,
     /// is a failed handshake to log once; otherwise it stays as it is.
     fn fail_io(&mut self, e: io::Error) -> io::Error {
-        if self.received && self.conn.is_handshaking() && !self.failed {
+        if self.received && self.handshaking() && !self.failed {
             self.failed = true;
             let cause = if matches!(
                 e.kind(),
@@ -297,7 +391,11 @@ impl Write for TlsStream {
         // rustls takes what fits under its buffer limit; after the records
         // are sent, the next round takes the rest of the caller's data.
         for _ in 0..2 {
-            let n = s.conn.writer().write(data)?;
+            let State::Conn(conn) = &mut s.state else {
+                // Nothing is written before a ClientHello.
+                return Err(io::ErrorKind::NotConnected.into());
+            };
+            let n = conn.writer().write(data)?;
             s.send_queued(&self.sock, true)?;
             if n > 0 {
                 return Ok(n);
@@ -341,7 +439,7 @@ impl Transport for TlsStream {
 
     fn wants_write(&self) -> bool {
         let s = self.lock();
-        !s.failed && s.conn.wants_write()
+        !s.failed && matches!(&s.state, State::Conn(conn) if conn.wants_write())
     }
 
     fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
@@ -352,7 +450,11 @@ impl Transport for TlsStream {
         // Records already encrypted go first; rustls then takes what fits
         // under its buffer limit, and the socket what it can.
         s.send_queued(&self.sock, false)?;
-        let n = s.conn.writer().write(data)?;
+        let State::Conn(conn) = &mut s.state else {
+            // Nothing is written before a ClientHello.
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let n = conn.writer().write(data)?;
         s.send_queued(&self.sock, false)?;
         if n == 0 {
             return Err(io::ErrorKind::WouldBlock.into());
@@ -375,8 +477,11 @@ impl Transport for TlsStream {
     fn close_write(&mut self) {
         {
             let mut s = self.lock();
-            if !s.failed && !s.conn.is_handshaking() {
-                s.conn.send_close_notify();
+            if !s.failed
+                && let State::Conn(conn) = &mut s.state
+                && !conn.is_handshaking()
+            {
+                conn.send_close_notify();
                 // Best effort, without waiting: the close follows anyway.
                 let _ = s.send_queued(&self.sock, false);
             }
@@ -386,6 +491,6 @@ impl Transport for TlsStream {
 
     fn in_handshake(&self) -> bool {
         let s = self.lock();
-        s.received && !s.failed && s.conn.is_handshaking()
+        s.received && !s.failed && s.handshaking()
     }
 }
