@@ -41,6 +41,8 @@ use crate::request::Request;
 
 use self::listing::Entry;
 pub use self::range::ByteRange;
+#[cfg(any(test, fuzzing))]
+pub(crate) use self::{conditional::fuzz_dates, range::fuzz_range};
 
 /// What `send_head` hands to `do_GET`: the response body still to be sent
 /// (Python returns an open file object).
