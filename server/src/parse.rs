@@ -56,8 +56,9 @@ pub(crate) enum ParseError {
 }
 
 impl ParseError {
-    /// The status code CPython answers with (400 for the framing errors it
-    /// doesn't check).
+    /// The status code CPython answers with; for the framing errors it
+    /// doesn't check, 400, or 501 for a transfer coding this server does not
+    /// implement (RFC 9112 §6.1).
     pub(crate) fn status(&self) -> u16 {
         match self {
             ParseError::UriTooLong => 414,
