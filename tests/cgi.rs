@@ -621,6 +621,13 @@ fn rfc3875_status_and_location() {
         "cgi-bin/broken.sh",
         "#!/bin/sh\nprintf 'not a header\\n\\n'\n",
     );
+    // A bare CR, which no header can carry (found by the fuzz target
+    // `cgi_head`; it used to end the connection without a response).
+    script(
+        &f.dir,
+        "cgi-bin/bare-cr.sh",
+        "#!/bin/sh\nprintf 'X-A: a\\rb\\r\\n\\r\\nbye\\n'\n",
+    );
     let r = f.get("/cgi-bin/gone.sh");
     assert_eq!(r.status_line, "HTTP/1.0 410 Gone Away");
     assert_eq!(r.header("Content-Type"), Some("text/plain"));
@@ -630,6 +637,7 @@ fn rfc3875_status_and_location() {
     assert_eq!(r.status_line, "HTTP/1.0 302 Found");
     assert_eq!(r.header("Location"), Some("http://example.com/next"));
     assert_eq!(f.get("/cgi-bin/broken.sh").status, 502);
+    assert_eq!(f.get("/cgi-bin/bare-cr.sh").status, 502);
     let r = f.get("/cgi-bin/file1.sh");
     assert_eq!(
         (r.status_line.as_str(), body(&r).as_str()),

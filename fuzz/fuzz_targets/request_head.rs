@@ -1,10 +1,12 @@
-//! Fuzzes the request-head parser (`parse.rs`, reached through
-//! `basehttp::fuzzing`, which exists only under `--cfg fuzzing`): a request
-//! line, then header lines as the connection feeds them (kept, or checked
-//! once the parser stopped keeping them), then the framing and `Connection`
-//! rules. No input may panic, and the framing decision must be consistent
-//! with the headers it came from. Run with `cargo +nightly fuzz run
-//! request_head`.
+//! Fuzzes the request-head parser (`parse.rs`): a request line, then header
+//! lines as the connection feeds them (kept, or checked once the parser
+//! stopped keeping them), then the framing and `Connection` rules. No input
+//! may panic, and the framing decision must be consistent with the headers
+//! it came from.
+//!
+//! The checks live in `basehttp::fuzzing::request_head` (built with `--cfg
+//! fuzzing`), which `cargo test` also runs over the committed corpus.
+//! Run with `cargo +nightly fuzz run request_head` from the repository root.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

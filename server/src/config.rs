@@ -50,9 +50,13 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Most bytes of header lines in one request head; more gets 431.
     pub max_head_bytes: usize,
-    /// Largest request body the stock handlers (files, CGI) accept; larger
-    /// is their 413. `None` = unlimited. The server itself never reads a
-    /// body a handler did not ask for beyond a small drain.
+    /// Largest request body the CGI handler accepts: a larger
+    /// `Content-Length` is answered 413, and a chunked body that grows past
+    /// it kills the script. `None` = unlimited. Nothing else reads it (a
+    /// handler reading a body itself gives its own limit, as
+    /// [`Request::read_body`](crate::Request::read_body) does); the server
+    /// itself never reads a body a handler did not ask for beyond a small
+    /// drain.
     pub max_body: Option<u64>,
     /// How long `shutdown()` lets requests in flight finish before their
     /// connections are cut.

@@ -51,7 +51,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl ServerInfo {
     /// A server's description, for a listener bound to `server_address`
-    /// (or none: the in-memory test client).
+    /// (for the in-memory test client, which has no listener,
+    /// `test::SERVER_ADDRESS`).
     pub(crate) fn new(server_address: SocketAddr, config: ServerConfig) -> Self {
         ServerInfo {
             server_address,

@@ -139,6 +139,9 @@ mod connection;
 mod date;
 mod engine;
 pub mod form;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod handler;
 pub mod handlers;
 mod headers;
@@ -191,33 +194,6 @@ pub use {
     https::{HttpsServer, ThreadingHttpsServer},
     tls::TlsConfig,
 };
-
-/// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing`).
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub mod fuzzing {
-    /// [`crate::chunked::decode_all`]: the data and the bytes used, `None`
-    /// if the input ends first, or the error's text.
-    pub fn chunked_decode_all(input: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
-        crate::chunked::decode_all(input).map_err(|e| e.to_string())
-    }
-
-    /// The request-head parser over `data`, line by line as a connection
-    /// feeds it; panics where the framing decision disagrees with the
-    /// headers.
-    pub fn request_head(data: &[u8]) {
-        crate::parse::fuzz_request_head(data);
-    }
-
-    /// The chunked decoder fed `input` in pieces of `step` bytes: must agree
-    /// with [`chunked_decode_all`].
-    pub fn chunked_decode_in_steps(
-        input: &[u8],
-        step: usize,
-    ) -> Result<Option<(Vec<u8>, usize)>, String> {
-        crate::chunked::decode_in_steps(input, step).map_err(|e| e.to_string())
-    }
-}
 
 /// Everything a handler file needs: `use basehttp::prelude::*;`.
 pub mod prelude {

@@ -29,8 +29,10 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Most simultaneous connections of a `ThreadingHttpServer`; one more is
-/// answered 503 with `Connection: close`. An idle connection costs a few
-/// hundred bytes and no thread, so this is sized for the 10,000-idle-connection
+/// answered 503 with `Connection: close`. An idle connection costs no
+/// thread; while 256 or fewer are open it keeps its 32 KiB of read and
+/// write buffers, and beyond that they are freed and it holds only its
+/// connection state. So this is sized for the 10,000-idle-connection
 /// scenario of the benchmarks (nginx: `worker_connections` × workers). The
 /// effective cap is also bounded by `RLIMIT_NOFILE`.
 pub const MAX_CONNECTIONS: usize = 16_384;
@@ -49,8 +51,9 @@ pub const MAX_HEAD_BYTES: usize = 1024 * 1024;
 /// memory.
 pub const HEAD_PREREAD: usize = 64 * 1024;
 
-/// Largest request body the stock handlers (files, CGI) accept; larger is
-/// answered 413. Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).
+/// Largest request body the CGI handler accepts (the only reader of
+/// `ServerConfig::max_body`); a larger `Content-Length` is answered 413.
+/// Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).
 pub const MAX_BODY: u64 = 1 << 30;
 
 /// Listen backlog of the sockets `bind` makes (and of the `basehttp`

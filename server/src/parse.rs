@@ -56,8 +56,9 @@ pub(crate) enum ParseError {
 }
 
 impl ParseError {
-    /// The status code CPython answers with (400 for the framing errors it
-    /// doesn't check).
+    /// The status code CPython answers with; for the framing errors it
+    /// doesn't check, 400, or 501 for a transfer coding this server does not
+    /// implement (RFC 9112 §6.1).
     pub(crate) fn status(&self) -> u16 {
         match self {
             ParseError::UriTooLong => 414,
@@ -355,10 +356,11 @@ pub(crate) fn body_length(headers: &Headers) -> Result<BodyLength, ParseError> {
     Ok(BodyLength::Known(length.unwrap_or(0)))
 }
 
-/// The fuzz target `request_head` (built with `--cfg fuzzing`): the head
-/// parser over `data` as the connection feeds it; panics if the framing
-/// decision disagrees with the headers it came from.
-#[cfg(fuzzing)]
+/// The fuzz target `request_head` (built with `--cfg fuzzing`; its corpus
+/// is replayed by `cargo test`): the head parser over `data` as the
+/// connection feeds it; panics if the framing decision disagrees with the
+/// headers it came from.
+#[cfg(any(test, fuzzing))]
 pub(crate) fn fuzz_request_head(data: &[u8]) {
     let mut lines = data.split_inclusive(|&b| b == b'\n');
     let first = lines.next().unwrap_or(b"");

@@ -44,7 +44,8 @@ pub struct Request {
     pub client_address: SocketAddr,
     /// Whether the connection closes after this request.
     pub close_connection: bool,
-    /// The request body (bounded by `Content-Length`).
+    /// The request body: `Content-Length` bytes, or a chunked body decoded
+    /// (its chunk framing and trailer are not shown).
     pub rfile: Rfile,
     /// The response stream.
     pub wfile: Wfile,

@@ -87,11 +87,13 @@ impl Request {
         self.send_body("application/json", body)
     }
 
-    /// `end_headers()` for a body of unknown length: to an HTTP/1.1 client
-    /// the body is sent chunked (`Transfer-Encoding: chunked` is added,
-    /// each flush of `wfile` is a chunk, and the server sends the last chunk
-    /// when the handler returns), so the connection stays usable; to an
-    /// HTTP/1.0 client it is sent as is and the connection closes after it.
+    /// `end_headers()` for a body of unknown length: when the request and
+    /// the handler's `protocol_version` are both HTTP/1.1, the body is sent
+    /// chunked (`Transfer-Encoding: chunked` is added, each flush of `wfile`
+    /// is a chunk, and the server sends the last chunk when the handler
+    /// returns), so the connection stays usable; otherwise (an HTTP/1.0
+    /// client, or the default `protocol_version` `HTTP/1.0`) it is sent as
+    /// is and the connection closes after it.
     ///
     /// # Errors
     /// As [`end_headers`](Self::end_headers).

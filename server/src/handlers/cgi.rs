@@ -33,6 +33,8 @@ use crate::request::Class;
 use crate::request::Request;
 use crate::stream::{Rfile, Transport};
 use env::{CgiRequest, cgi_environ, query_argument, split_cgi_path, url_collapse_path};
+#[cfg(any(test, fuzzing))]
+pub(crate) use rfc3875::fuzz_script_head;
 use runner::Ending;
 
 /// CPython's default `cgi_directories`.

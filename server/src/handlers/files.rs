@@ -41,6 +41,8 @@ use crate::request::Request;
 
 use self::listing::Entry;
 pub use self::range::ByteRange;
+#[cfg(any(test, fuzzing))]
+pub(crate) use self::{conditional::fuzz_dates, range::fuzz_range};
 
 /// What `send_head` hands to `do_GET`: the response body still to be sent
 /// (Python returns an open file object).
@@ -285,8 +287,8 @@ pub trait FileHandler: Send + 'static {
         default_send_not_modified(self.file_handler(), req, file)
     }
 
-    /// Step 4: the byte range a `GET` asks for (`Range`, honoured only if
-    /// `If-Range` matches); [`ByteRange::Ignore`] for the whole file.
+    /// Step 4: the byte range a `GET` asks for (`Range`, ignored when an
+    /// `If-Range` does not match); [`ByteRange::Ignore`] for the whole file.
     fn select_range(&self, req: &Request, file: &OpenFile) -> ByteRange {
         default_select_range(req, file)
     }

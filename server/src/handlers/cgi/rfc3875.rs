@@ -19,7 +19,9 @@ pub(crate) struct ScriptHead {
 }
 
 /// Parses a complete header block (without the blank line). `None` if a line
-/// is not a header or `Status:` is not a three-digit code.
+/// is not a header, holds a CR before its end (no header or status line can
+/// carry one: `send_header` refuses it), or `Status:` is not a three-digit
+/// code.
 pub(crate) fn parse_head(block: &[u8]) -> Option<ScriptHead> {
     let text = crate::pystr::latin1(block);
     let mut head = ScriptHead {
@@ -30,6 +32,9 @@ pub(crate) fn parse_head(block: &[u8]) -> Option<ScriptHead> {
     let mut status = false;
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.contains('\r') {
+            return None;
+        }
         let (name, value) = line.split_once(':')?;
         let value = value.trim_matches([' ', '\t']);
         if name.is_empty() || name.contains([' ', '\t']) {
@@ -101,6 +106,43 @@ pub(crate) fn relay(req: &mut Request, stdout: &mut impl Read) -> io::Result<()>
     pump(stdout, &mut req.wfile)
 }
 
+/// The fuzz target `cgi_head` (built with `--cfg fuzzing`; its corpus is
+/// replayed by `cargo test`): a script's output, cut where [`relay`] cuts
+/// it and parsed. Panics if the cut is not at the first blank line, if a
+/// parsed status is not a three-digit code, if the head could not be sent
+/// (`send_header` refuses CR and LF), or if the head written back out does
+/// not parse to itself.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn fuzz_script_head(data: &[u8]) {
+    let block = match head_end(data) {
+        Some((end, body)) => {
+            assert!(matches!(&data[end..body], b"\n\n" | b"\r\n\r\n"));
+            assert_eq!(head_end(&data[..end]), None);
+            &data[..end]
+        }
+        None => data,
+    };
+    let Some(head) = parse_head(block) else {
+        return;
+    };
+    assert!((100..=999).contains(&head.code), "{head:?}");
+    let mut again = format!("Status: {}", head.code);
+    if let Some(reason) = &head.reason {
+        assert!(
+            !reason.is_empty() && !reason.contains(['\r', '\n']),
+            "{head:?}"
+        );
+        again += &format!(" {reason}");
+    }
+    for (name, value) in &head.headers {
+        assert!(!name.is_empty() && !name.eq_ignore_ascii_case("status"));
+        assert!(!name.contains(['\r', '\n']) && !value.contains(['\r', '\n']));
+        again += &format!("\r\n{name}: {value}");
+    }
+    let again = parse_head(&crate::pystr::to_latin1(&again));
+    assert_eq!(again.as_ref(), Some(&head));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +161,12 @@ mod tests {
         assert_eq!((h.code, h.reason), (201, None));
         assert_eq!(parse_head(b"Status: abc"), None);
         assert_eq!(parse_head(b"no colon"), None);
+        // Found by the fuzz target `cgi_head`: a bare CR reached
+        // `send_header`, which refused it after the status line was
+        // buffered, so the client got no response instead of a 502.
+        assert_eq!(parse_head(b"Location: //example\r\xff\xff"), None);
+        assert_eq!(parse_head(b"Status: 200 OK\rX: y"), None);
+        assert_eq!(parse_head(b"X\r: y"), None);
         assert_eq!(head_end(b"A: b\r\n\r\nbody"), Some((4, 8)));
         assert_eq!(head_end(b"A: b\n\nbody"), Some((4, 6)));
     }

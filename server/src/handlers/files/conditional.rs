@@ -292,6 +292,58 @@ pub(crate) fn if_range_matches(header: &str, etag: &str, mtime: SystemTime) -> b
     }
 }
 
+/// The fuzz target `http_date` (built with `--cfg fuzzing`; its corpus is
+/// replayed by `cargo test`): the input, read as a header value is
+/// (latin-1), through the `If-Modified-Since` parser and the `If-Range`
+/// one; and an instant taken from its first eight bytes written as
+/// `Last-Modified` is. Panics if a parsed date is out of Python's range, if
+/// a date written out does not read back as the same instant, or if the
+/// 304 and `If-Range` rules disagree with the date they parsed.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn fuzz_dates(data: &[u8]) {
+    use crate::date::{date_time_string, parse_http_date};
+    const DAY: i64 = 86_400;
+    let at = |secs: i64| match u64::try_from(secs) {
+        Ok(s) => UNIX_EPOCH + std::time::Duration::from_secs(s),
+        Err(_) => UNIX_EPOCH - std::time::Duration::from_secs(secs.unsigned_abs()),
+    };
+    let gmt = |secs| PyDate {
+        utc_fields_epoch: secs,
+        offset: Some(0),
+    };
+    // Years 1 to 9999; Python reads a year below 100 as 19xx or 20xx, so
+    // only dates from year 100 on read back as written.
+    let (first, from_100, end) = (
+        days_from_civil(1, 1, 1) * DAY,
+        days_from_civil(100, 1, 1) * DAY,
+        days_from_civil(10_000, 1, 1) * DAY,
+    );
+    let value = crate::pystr::latin1(data);
+    if let Some(d) = parsedate_to_datetime(&value) {
+        let secs = d.utc_fields_epoch;
+        assert!((first..end).contains(&secs), "{value:?}: {d:?}");
+        assert!(d.offset.is_none_or(|o| o.abs() < DAY), "{value:?}: {d:?}");
+        if secs >= from_100 {
+            assert_eq!(parsedate_to_datetime(&imf_fixdate(secs)), Some(gmt(secs)));
+        }
+        let utc = d.offset.is_none_or(|o| o == 0);
+        assert_eq!(not_modified_since(&value, at(secs)), utc, "{value:?}");
+        assert!(!not_modified_since(&value, at(secs + 1)), "{value:?}");
+    }
+    if let Some(t) = parse_http_date(&value) {
+        assert_eq!(parse_http_date(&date_time_string(t)), Some(t), "{value:?}");
+        assert!(if_range_matches(&value, "\"tag\"", t), "{value:?}");
+    }
+    if let Some(bytes) = data.first_chunk::<8>() {
+        let secs = from_100 + i64::from_le_bytes(*bytes).rem_euclid(end - from_100);
+        let text = imf_fixdate(secs);
+        assert_eq!(parsedate_to_datetime(&text), Some(gmt(secs)), "{text}");
+        if secs >= 0 {
+            assert_eq!(parse_http_date(&text), Some(at(secs)), "{text}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

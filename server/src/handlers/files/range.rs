@@ -81,6 +81,40 @@ pub(crate) fn parse_range(header: &str, len: u64) -> ByteRange {
     }
 }
 
+/// The fuzz target `range` (built with `--cfg fuzzing`; its corpus is
+/// replayed by `cargo test`): byte 0 and bytes 1 to 8 pick a length (a
+/// little-endian `u64` shifted right by byte 0 mod 64), the rest is the
+/// header. Panics if a served range leaves the representation, if it does
+/// not read back as itself, or if the length decides whether the header is
+/// ignored (only its syntax may).
+#[cfg(any(test, fuzzing))]
+pub(crate) fn fuzz_range(data: &[u8]) {
+    let Some((head, rest)) = data.split_first_chunk::<9>() else {
+        return;
+    };
+    let [shift, len @ ..] = *head;
+    let len = u64::from_le_bytes(len) >> (shift % 64);
+    let header = crate::pystr::latin1(rest);
+    let got = parse_range(&header, len);
+    if let ByteRange::Satisfiable { start, end } = got {
+        assert!(start <= end && end < len, "{header:?} on {len}: {got:?}");
+        let again = parse_range(&format!("bytes={start}-{end}"), len);
+        assert_eq!(again, got, "{header:?} on {len}");
+    }
+    for other in [0, 1, len / 2, len.saturating_add(1), u64::MAX] {
+        let there = parse_range(&header, other);
+        assert_eq!(
+            there == ByteRange::Ignore,
+            got == ByteRange::Ignore,
+            "{header:?} on {len}: {got:?}, on {other}: {there:?}"
+        );
+        // A range served from some length is served from any longer one.
+        if other > len && matches!(got, ByteRange::Satisfiable { .. }) {
+            assert!(matches!(there, ByteRange::Satisfiable { .. }), "{header:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ByteRange::*;
