@@ -27,9 +27,10 @@
 //! * The pool: one thread per core waits for events; more would only add
 //!   context switches. When every waiting thread has been on one event for
 //!   [`STALL_AFTER`] (a handler that sleeps, a CGI script, a slow upload),
-//!   the time keeper takes the events queued meanwhile and hands each to a
+//!   the time keeper lets one more thread wait; when that goes on for a few
+//!   checks, it takes the events queued meanwhile and hands each to a
 //!   spare thread, starting threads as needed up to
-//!   `ServerConfig::max_threads`, and lets one more thread wait. A thread
+//!   `ServerConfig::max_threads`. A thread
 //!   done with its event stands down once more threads wait than there are
 //!   cores besides the stalled ones; a spare idle for `thread_idle`
 //!   exits (the `workers` started up front stay).
@@ -65,7 +66,7 @@ use crate::connection::{
 use crate::handler::Handler;
 use crate::info::{ServerInfo, Waker};
 use crate::outbox::Sent;
-use crate::poller::{self, Event, Interest, Poller};
+use crate::poller::{self, Event, Events, Interest, Poller};
 use crate::request::{Class, Request};
 use crate::scheme::Scheme;
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
@@ -96,6 +97,12 @@ const STALL_CHECK: Duration = Duration::from_millis(5);
 /// Events the time keeper takes off the poller per look when every waiting
 /// thread is stalled (each goes to a spare thread).
 const HANDOFF_BATCH: usize = 64;
+/// How long one waiting thread must have been on one event, with every
+/// other waiting thread stalled too, before the time keeper takes queued
+/// events off the poller for spares: a crowd of blocked handlers is met
+/// within about this long, while threads merely preempted on a saturated
+/// machine (a few milliseconds) only bring one more waiter.
+const HANDOFF_AFTER: Duration = Duration::from_millis(40);
 /// Threads the time keeper starts itself for the events it handed over.
 const SEED_STARTS: usize = 2;
 /// Threads each new spare starts, before it runs its first event, while
@@ -359,6 +366,23 @@ impl Pool {
                 (a > self.target + stalled).then(|| a - 1)
             })
             .is_ok()
+    }
+
+    /// How long the waiting thread longest on one event has been on it.
+    pub(crate) fn longest_stall(&self) -> Duration {
+        let now = self.now();
+        let high = self
+            .high_id
+            .load(Ordering::SeqCst)
+            .min(self.busy_since.len());
+        let oldest = self.busy_since[..high]
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .filter(|&t| t != 0)
+            .min();
+        oldest.map_or(Duration::ZERO, |t| {
+            Duration::from_nanos(now.saturating_sub(t))
+        })
     }
 
     /// Whether every waiting thread is stalled (no thread is free to take
@@ -706,8 +730,9 @@ where
         }
     }
 
-    /// If every waiting thread is stalled, hands the events queued
-    /// meanwhile to spares, and has one more thread wait on the poller.
+    /// If every waiting thread is stalled, has one more thread wait on the
+    /// poller; once one has been stuck for [`HANDOFF_AFTER`], hands the
+    /// events queued meanwhile to spares too.
     fn relieve_stall(self: &Arc<Self>) {
         if !self.pool.all_stalled() {
             return;
@@ -717,18 +742,17 @@ where
         if self.pool.active.load(Ordering::SeqCst) < self.pool.max {
             self.hand_off(None);
         }
-        let mut events = Vec::with_capacity(HANDOFF_BATCH);
+        if self.pool.longest_stall() < HANDOFF_AFTER {
+            return;
+        }
+        let mut events = Events::with_capacity(HANDOFF_BATCH);
         let mut starts = 0;
         loop {
-            if self
-                .poller
-                .wait(&mut events, HANDOFF_BATCH, Some(Duration::ZERO))
-                .is_err()
-            {
+            if self.poller.wait(&mut events, Some(Duration::ZERO)).is_err() {
                 break;
             }
             let n = events.len();
-            for ev in events.drain(..) {
+            for ev in events.drain() {
                 if ev.token != poller::WAKE && self.pool.queue(Some(ev)) {
                     starts += 1;
                 }
@@ -787,7 +811,7 @@ where
     /// `workers`, an idle `thread_idle`.
     fn work(self: Arc<Self>, id: usize, mut waiting: bool) {
         let pool = &self.pool;
-        let mut events = Vec::with_capacity(1);
+        let mut events = Events::with_capacity(1);
         let mut first = !waiting;
         loop {
             if !waiting {
@@ -808,7 +832,7 @@ where
             // A thread beyond the first `target` waits on the poller only
             // so long, then stands down if it is not needed there.
             let limit = (id >= pool.target).then_some(pool.retire_after);
-            if let Err(e) = self.poller.wait(&mut events, 1, limit) {
+            if let Err(e) = self.poller.wait(&mut events, limit) {
                 self.fail(e);
                 break;
             }
@@ -818,7 +842,7 @@ where
                 waiting = false;
                 break;
             }
-            for ev in events.drain(..) {
+            for ev in events.drain() {
                 self.run_event(Some(id), ev);
             }
             while let Some(ev) = pool.take_handed() {
@@ -839,6 +863,9 @@ where
     /// whose time on the event counts towards a stall (a spare's does not:
     /// nobody waits on the poller in its place).
     fn run_event(&self, waiter: Option<usize>, ev: Event) {
+        // Accepting a burst of connections takes a while but never blocks:
+        // it is no stall.
+        let waiter = waiter.filter(|_| ev.token != LISTENER);
         if let Some(id) = waiter {
             self.pool.mark_busy(id, true);
         }

@@ -67,6 +67,38 @@ pub(crate) struct Event {
     pub(crate) peer_shut: bool,
 }
 
+/// Room for the events of one wait.
+pub(crate) struct Events(Vec<epoll::Event>);
+
+impl Events {
+    /// Room for `n` events.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Events(Vec::with_capacity(n.max(1)))
+    }
+
+    /// Whether the last wait returned none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many the last wait returned.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Takes the events of the last wait.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Event> + '_ {
+        let shut = epoll::EventFlags::RDHUP | epoll::EventFlags::HUP | epoll::EventFlags::ERR;
+        self.0.drain(..).map(move |ev| {
+            let (flags, data) = (ev.flags, ev.data);
+            Event {
+                token: data.u64(),
+                peer_shut: flags.intersects(shut),
+            }
+        })
+    }
+}
+
 /// An epoll set and its waker.
 pub(crate) struct Poller {
     epoll: OwnedFd,
@@ -114,35 +146,20 @@ impl Poller {
         Ok(())
     }
 
-    /// Waits for up to `max` events (`None`: without a time limit; zero:
-    /// only those already queued), replacing the contents of `out`. An
-    /// interrupted wait returns no event.
-    pub(crate) fn wait(
-        &self,
-        out: &mut Vec<Event>,
-        max: usize,
-        timeout: Option<Duration>,
-    ) -> io::Result<()> {
-        out.clear();
-        let mut raw: Vec<epoll::Event> = Vec::with_capacity(max);
+    /// Waits for events, as many as `out` has room for (`None`: without a
+    /// time limit; zero: only those already queued), replacing what `out`
+    /// held. An interrupted wait returns no event.
+    pub(crate) fn wait(&self, out: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        out.0.clear();
         let timeout = timeout.map(|t| Timespec {
             tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
             tv_nsec: i64::from(t.subsec_nanos()),
         });
-        match epoll::wait(&self.epoll, spare_capacity(&mut raw), timeout.as_ref()) {
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => return Ok(()),
-            Err(e) => return Err(e.into()),
+        match epoll::wait(&self.epoll, spare_capacity(&mut out.0), timeout.as_ref()) {
+            Ok(_) => Ok(()),
+            Err(rustix::io::Errno::INTR) => Ok(()),
+            Err(e) => Err(e.into()),
         }
-        let shut = epoll::EventFlags::RDHUP | epoll::EventFlags::HUP | epoll::EventFlags::ERR;
-        out.extend(raw.iter().map(|ev| {
-            let (flags, data) = (ev.flags, ev.data);
-            Event {
-                token: data.u64(),
-                peer_shut: flags.intersects(shut),
-            }
-        }));
-        Ok(())
     }
 
     /// Wakes every waiter, now and from now on (the shutdown).
@@ -164,24 +181,25 @@ mod tests {
         let (server, _) = listener.accept().unwrap();
         let poller = Poller::new().unwrap();
         poller.add(&server, 7, Interest::READ).unwrap();
-        let mut events = Vec::new();
-        poller.wait(&mut events, 4, Some(Duration::ZERO)).unwrap();
-        assert!(events.is_empty(), "nothing arrived yet: {events:?}");
+        let mut events = Events::with_capacity(4);
+        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.is_empty(), "nothing arrived yet");
         client.write_all(b"x").unwrap();
-        poller.wait(&mut events, 4, None).unwrap();
+        poller.wait(&mut events, None).unwrap();
+        let got: Vec<Event> = events.drain().collect();
         assert_eq!(
-            events,
+            got,
             [Event {
                 token: 7,
                 peer_shut: false
             }]
         );
         // Edge-triggered: the byte still unread raises no second event.
-        poller.wait(&mut events, 4, Some(Duration::ZERO)).unwrap();
+        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
         assert!(events.is_empty());
         client.shutdown(std::net::Shutdown::Write).unwrap();
-        poller.wait(&mut events, 4, None).unwrap();
-        assert!(events[0].peer_shut);
+        poller.wait(&mut events, None).unwrap();
+        assert!(events.drain().next().unwrap().peer_shut);
     }
 
     #[test]
@@ -191,18 +209,18 @@ mod tests {
         let (server, _) = listener.accept().unwrap();
         let poller = Poller::new().unwrap();
         poller.add(&server, 1, Interest::READ).unwrap();
-        let mut events = Vec::new();
-        poller.wait(&mut events, 4, Some(Duration::ZERO)).unwrap();
+        let mut events = Events::with_capacity(4);
+        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
         assert!(events.is_empty());
         // An empty send buffer is writable at once.
         poller.modify(&server, 1, Interest::READ_WRITE).unwrap();
-        poller.wait(&mut events, 4, Some(Duration::ZERO)).unwrap();
+        poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
         assert_eq!(events.len(), 1);
-        assert_eq!(events[0].token, 1);
+        assert_eq!(events.drain().next().unwrap().token, 1);
         poller.wake();
         for _ in 0..3 {
-            poller.wait(&mut events, 4, None).unwrap();
-            assert_eq!(events[0].token, WAKE);
+            poller.wait(&mut events, None).unwrap();
+            assert_eq!(events.drain().next().unwrap().token, WAKE);
         }
     }
 }

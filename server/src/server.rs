@@ -21,7 +21,7 @@ use crate::engine;
 use crate::handler::Handler;
 use crate::info::ServerInfo;
 use crate::listen;
-use crate::poller::{Interest, Poller};
+use crate::poller::{Events, Interest, Poller};
 use crate::scheme::Scheme;
 
 /// What every server type is made of.
@@ -79,12 +79,12 @@ where
         self.info
             .set_waker(Some(crate::info::Waker(Box::new(move || waker.wake()))));
         self.listener.set_nonblocking(true)?;
-        let mut events = Vec::with_capacity(2);
+        let mut events = Events::with_capacity(2);
         let result = loop {
             if self.info.shutdown_requested() {
                 break Ok(());
             }
-            if let Err(e) = poller.wait(&mut events, 2, None) {
+            if let Err(e) = poller.wait(&mut events, None) {
                 break Err(e);
             }
             // Readiness is edge-triggered: take every queued connection.
