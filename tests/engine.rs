@@ -888,3 +888,49 @@ fn a_panicking_handler_factory_ends_only_its_connection() {
     assert!(get_ok(srv.addr));
     assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
+
+/// Refuses every upload without reading it.
+struct Refuser;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl Refuser {
+    fn log_message(req: &Request, message: &str) {
+        capture_log(req, message);
+    }
+
+    fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_error(413)
+    }
+}
+
+#[test]
+fn a_refused_upload_still_being_sent_gets_its_whole_answer() {
+    // The server answers before reading the body and closes; the client
+    // sends its 3 MiB and only then reads. A plain close with unread input
+    // sends a reset, which destroys the answer waiting in the client's
+    // buffer; the lingering close drops the input until the client is done.
+    for _ in 0..5 {
+        let srv = spawn_with(|| Refuser, config());
+        let mut s = connect(srv.addr);
+        s.write_all(b"POST /up HTTP/1.1\r\nContent-Length: 3145728\r\n\r\n")
+            .unwrap();
+        let mut writer = s.try_clone().unwrap();
+        let sender = std::thread::spawn(move || {
+            let chunk = vec![b'u'; 64 * 1024];
+            for _ in 0..48 {
+                if writer.write_all(&chunk).is_err() {
+                    return false;
+                }
+            }
+            let _ = writer.shutdown(std::net::Shutdown::Write);
+            true
+        });
+        // The whole body goes out first, then the answer is read.
+        assert!(sender.join().unwrap(), "the upload was cut by a reset");
+        let mut out = Vec::new();
+        let read = s.read_to_end(&mut out);
+        assert!(read.is_ok(), "reset: {read:?}");
+        let r = parse(&out);
+        assert_eq!(r.status, 413);
+    }
+}

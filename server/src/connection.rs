@@ -112,6 +112,19 @@ pub(crate) fn finish(req: &mut Request) {
     req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
 }
 
+/// The first half of a close that may linger (nginx's `lingering_close`):
+/// flushes what is left and discards the unread input that already
+/// arrived. Returns whether the client may still be sending (bytes were
+/// unread, or the request body was not all read, and its input has not
+/// ended): then the caller half-closes ([`Wfile::close_write`]) and keeps
+/// reading and dropping its input for a while, so that the close does not
+/// turn into a reset that destroys the response on its way.
+pub(crate) fn finish_may_linger(req: &mut Request) -> bool {
+    let _ = req.wfile.flush();
+    let d = req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
+    !d.ended && (d.bytes > 0 || !req.rfile.body_done())
+}
+
 /// One request (`handle_one_request()` plus CPython's `handle_error`).
 /// Returns whether the connection stays open for another request.
 pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool {

@@ -61,7 +61,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::ServerConfig;
 use crate::connection::{
-    self, finish, head_ready, panic_message, report_error, send_head_timeout, serve_one,
+    self, finish, finish_may_linger, head_ready, panic_message, report_error, send_head_timeout,
+    serve_one,
 };
 use crate::handler::Handler;
 use crate::info::{ServerInfo, Waker};
@@ -94,6 +95,12 @@ pub(crate) const STALL_AFTER: Duration = Duration::from_millis(5);
 /// How often the time keeper looks for stalled threads while connections
 /// are open.
 const STALL_CHECK: Duration = Duration::from_millis(5);
+/// How long a lingering close drops the client's input before it closes
+/// anyway (nginx: `lingering_timeout` 5 s between reads, `lingering_time`
+/// 30 s in all; Apache: 2 s).
+const LINGER_TIME: Duration = Duration::from_secs(5);
+/// Most input bytes a lingering close drops before it closes anyway.
+const LINGER_BYTES: usize = 4 << 20;
 /// Events the time keeper takes off the poller per look when every waiting
 /// thread is stalled (each goes to a spare thread).
 const HANDOFF_BATCH: usize = 64;
@@ -126,6 +133,9 @@ enum State {
     /// counted from the last progress); `close_after`: the connection ends
     /// once it is sent.
     Sending { close_after: bool },
+    /// Half-closed, its input dropped until the client closes too (the
+    /// lingering close; deadline [`LINGER_TIME`] from the close).
+    Lingering,
 }
 
 struct Conn<H> {
@@ -142,6 +152,8 @@ struct Conn<H> {
     /// An event said the peer shut its side (`EPOLLRDHUP`): read until the
     /// end of the stream before parking, since no further event will come.
     peer_shut: bool,
+    /// Bytes dropped while lingering.
+    lingered: usize,
 }
 
 /// Where an open connection is.
@@ -933,6 +945,7 @@ where
             deadline: deadline(Instant::now(), self.config.head_deadline()),
             wants_out: false,
             peer_shut: false,
+            lingered: 0,
         });
         let first = {
             let mut conns = lock(&self.conns);
@@ -960,7 +973,7 @@ where
             // Unless a deadline scan or the shutdown took it meanwhile (it
             // then closes it).
             for conn in self.take_parked(|c| c.token == token) {
-                self.close(*conn);
+                self.close(conn);
             }
         }
     }
@@ -1061,16 +1074,30 @@ where
     /// more for now, or closes it.
     fn drive(&self, mut conn: Box<Conn<H>>) {
         loop {
+            if conn.state == State::Lingering {
+                let d = conn.req.rfile.discard_nonblocking(LINGER_BYTES);
+                conn.lingered += d.bytes;
+                if d.ended || conn.lingered >= LINGER_BYTES {
+                    return self.forget(conn.token);
+                }
+                match self.park(conn) {
+                    Some(c) => {
+                        conn = c;
+                        continue;
+                    }
+                    None => return,
+                }
+            }
             if let State::Sending { close_after } = conn.state {
                 match self.send_queued(&mut conn) {
-                    Err(()) => return self.close(*conn),
+                    Err(()) => return self.close(conn),
                     Ok(false) => {}
                     Ok(true) => {
                         if close_after || conn.req.wfile.queued_short() {
-                            return self.close(*conn);
+                            return self.close(conn);
                         }
                         if self.set_interest(&mut conn, false).is_err() {
-                            return self.close(*conn);
+                            return self.close(conn);
                         }
                         self.after_response(&mut conn);
                     }
@@ -1078,13 +1105,13 @@ where
             }
             if !matches!(conn.state, State::Sending { .. }) {
                 match self.read_head(&mut conn) {
-                    Step::Close => return self.close(*conn),
+                    Step::Close => return self.close(conn),
                     // The read ended in "nothing more for now", which after
                     // the peer's shutdown would have been the end of the
                     // stream.
                     Step::Wait => conn.peer_shut = false,
                     Step::Serve => match self.serve_buffered(&mut conn) {
-                        Served::Close => return self.close(*conn),
+                        Served::Close => return self.close(conn),
                         Served::Open | Served::Sending => {}
                     },
                 }
@@ -1230,7 +1257,7 @@ where
     /// instead if it may already have more to do: an event came while this
     /// thread had it, or the last read did not take all there was.
     fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
-        let sending = matches!(conn.state, State::Sending { .. });
+        let sending = matches!(conn.state, State::Sending { .. } | State::Lingering);
         if !sending && (conn.peer_shut || conn.req.rfile.may_have_unread()) {
             return Some(conn);
         }
@@ -1241,7 +1268,7 @@ where
         let mut conns = lock(&self.conns);
         if self.stopping.load(Ordering::SeqCst) && !sending {
             drop(conns);
-            self.close(*conn);
+            self.close(conn);
             return None;
         }
         match conns.get_mut(&conn.token) {
@@ -1266,14 +1293,38 @@ where
     }
 
     /// Closes a connection: what waits unsent is dropped, the rest flushed.
-    fn close(&self, mut conn: Conn<H>) {
+    ///
+    /// A client that may still be sending (an unread body, bytes after a
+    /// refused head) gets a lingering close, as nginx's `lingering_close`:
+    /// the connection is half-closed and parked, its input dropped as it
+    /// comes, until the client closes too or [`LINGER_TIME`] passes. A
+    /// plain close would turn into a reset that can destroy the response
+    /// on its way.
+    fn close(&self, mut conn: Box<Conn<H>>) {
         conn.req.wfile.discard_queued();
+        if !self.stopping.load(Ordering::SeqCst)
+            && !matches!(conn.state, State::Lingering)
+            && finish_may_linger(&mut conn.req)
+        {
+            conn.req.wfile.close_write();
+            conn.state = State::Lingering;
+            conn.deadline = Some(Instant::now() + LINGER_TIME);
+            if self.set_interest(&mut conn, false).is_ok() {
+                // Its next event goes on dropping input (`drive`).
+                if let Some(conn) = self.park(conn) {
+                    self.drive(conn);
+                }
+                return;
+            }
+        }
         // No `epoll_ctl(DEL)`: closing the socket removes it from the epoll
         // set once no other descriptor of it is open (a handler may hold a
         // clone a little longer); events until then find no slot.
         self.forget(conn.token);
         // The peer sees the end only after the connection stopped counting.
-        finish(&mut conn.req);
+        if !matches!(conn.state, State::Lingering) {
+            finish(&mut conn.req);
+        }
     }
 
     /// Removes a connection from the table and the count.
@@ -1329,6 +1380,7 @@ where
                          within the write deadline"
                     ));
                 }
+                State::Lingering => {}
                 _ if conn.req.rfile.in_handshake() => {
                     // Bounded by the head deadline like a slow head; no 408,
                     // as nothing can be said before the handshake is done.
@@ -1337,7 +1389,7 @@ where
                 }
                 _ => {}
             });
-            self.close(*conn);
+            self.close(conn);
         }
     }
 
@@ -1356,13 +1408,13 @@ where
                     .spawn(move || {
                         let mut conn = conn;
                         let _ = std::io::Write::flush(&mut conn.req.wfile);
-                        e.close(*conn);
+                        e.close(conn);
                     });
                 if let Ok(h) = finisher {
                     lock(&self.threads).push(h);
                 }
             } else {
-                self.close(*conn);
+                self.close(conn);
             }
         }
         let grace = self.config.shutdown_grace;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::chunked::{ChunkError, Decoder};
 use crate::outbox::{Outbox, Sent};
 pub(crate) use crate::transport::Transport;
-use crate::transport::wait_socket;
+use crate::transport::{Discarded, wait_socket};
 
 /// Size of the connection's read buffer.
 pub(crate) const READ_BUFFER: usize = 16 * 1024;
@@ -178,8 +178,8 @@ impl Rfile {
 
     /// Reads and drops up to `max` bytes the transport already has, without
     /// waiting.
-    pub(crate) fn discard_nonblocking(&mut self, max: usize) {
-        self.inner.discard_input(max);
+    pub(crate) fn discard_nonblocking(&mut self, max: usize) -> Discarded {
+        self.inner.discard_input(max)
     }
 
     /// Sets the socket read timeouts used while a request head is read and

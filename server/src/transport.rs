@@ -74,9 +74,13 @@ pub(crate) trait Transport: Read + Write + Send + 'static {
 
     /// Drops up to `max` incoming bytes that already arrived, without
     /// waiting (before a close, so it does not turn into a reset).
-    fn discard_input(&mut self, max: usize) {
-        if let Some(sock) = self.tcp() {
-            discard_socket(sock, max);
+    fn discard_input(&mut self, max: usize) -> Discarded {
+        match self.tcp() {
+            Some(sock) => discard_socket(sock, max),
+            None => Discarded {
+                bytes: 0,
+                ended: true,
+            },
         }
     }
 
@@ -133,16 +137,41 @@ pub(crate) fn recv_nonblocking(sock: &TcpStream, buf: &mut [u8]) -> io::Result<u
     }
 }
 
+/// What dropping unread input found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Discarded {
+    /// Bytes dropped.
+    pub(crate) bytes: usize,
+    /// The input ended (the peer closed its side, or the connection
+    /// failed): nothing more will come.
+    pub(crate) ended: bool,
+}
+
 /// Reads and drops up to `max` bytes the socket already has.
-pub(crate) fn discard_socket(sock: &TcpStream, max: usize) {
+pub(crate) fn discard_socket(sock: &TcpStream, max: usize) -> Discarded {
     let mut sink = [0u8; 8192];
-    let mut left = max;
-    while left > 0 {
-        let want = left.min(sink.len());
+    let mut dropped = 0;
+    while dropped < max {
+        let want = (max - dropped).min(sink.len());
         match recv_nonblocking(sock, &mut sink[..want]) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => left = left.saturating_sub(n),
+            Ok(0) => {
+                return Discarded {
+                    bytes: dropped,
+                    ended: true,
+                };
+            }
+            Ok(n) => dropped += n,
+            Err(e) => {
+                return Discarded {
+                    bytes: dropped,
+                    ended: e.kind() != io::ErrorKind::WouldBlock,
+                };
+            }
         }
+    }
+    Discarded {
+        bytes: dropped,
+        ended: false,
     }
 }
 

@@ -32,7 +32,7 @@ use rustls::ServerConnection;
 use rustls::server::{AcceptedAlert, Acceptor};
 
 use super::TlsConfig;
-use crate::transport::{Failure, Transport, discard_socket, recv_nonblocking};
+use crate::transport::{Discarded, Failure, Transport, discard_socket, recv_nonblocking};
 
 /// A TLS server session over a TCP socket.
 pub(crate) struct TlsStream {
@@ -470,8 +470,8 @@ impl Transport for TlsStream {
         s.send_queued(&self.sock, false)
     }
 
-    fn discard_input(&mut self, max: usize) {
-        discard_socket(&self.sock, max);
+    fn discard_input(&mut self, max: usize) -> Discarded {
+        discard_socket(&self.sock, max)
     }
 
     fn close_write(&mut self) {
