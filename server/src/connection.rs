@@ -37,7 +37,9 @@ pub(crate) fn new_request<H: Handler>(
     let write_half = stream.try_clone_box()?;
     let config = server.config();
     let mut rfile = Rfile::new(stream);
-    rfile.set_phase_timeouts(config.head_deadline(), config.body_deadline())?;
+    rfile
+        .wire_mut()
+        .set_phase_timeouts(config.head_deadline(), config.body_deadline())?;
     let wfile = Wfile::new(write_half);
     if let Some(s) = wfile.tcp() {
         s.set_write_timeout(config.write_deadline())?;
@@ -84,16 +86,16 @@ pub(crate) fn handle_connection<H: Handler>(
 /// Waits (up to the keep-alive timeout) for the first byte of the next
 /// request on a blocking connection; `false` closes it silently.
 fn wait_keepalive(req: &mut Request) -> bool {
-    if !req.rfile.buffered().is_empty() {
+    if !req.rfile.wire().buffered().is_empty() {
         return true;
     }
     let config = req.server().config();
     let (idle, head) = (config.keepalive_deadline(), config.head_deadline());
-    if idle != head && req.rfile.set_read_timeout(idle).is_err() {
+    if idle != head && req.rfile.wire().set_read_timeout(idle).is_err() {
         return false;
     }
-    let ok = matches!(req.rfile.fill_raw_any(), Ok(n) if n > 0);
-    if idle != head && req.rfile.set_read_timeout(head).is_err() {
+    let ok = matches!(req.rfile.wire_mut().fill_raw_any(), Ok(n) if n > 0);
+    if idle != head && req.rfile.wire().set_read_timeout(head).is_err() {
         return false;
     }
     ok
@@ -109,7 +111,7 @@ const MAX_LINGER_DISCARD: usize = 256 * 1024;
 pub(crate) fn finish(req: &mut Request) {
     let _ = req.wfile.flush();
     req.wfile.close_write();
-    req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
+    req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
 }
 
 /// The first half of a close that may linger (nginx's `lingering_close`):
@@ -121,7 +123,7 @@ pub(crate) fn finish(req: &mut Request) {
 /// turn into a reset that destroys the response on its way.
 pub(crate) fn finish_may_linger(req: &mut Request) -> bool {
     let _ = req.wfile.flush();
-    let d = req.rfile.discard_nonblocking(MAX_LINGER_DISCARD);
+    let d = req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
     !d.ended && (d.bytes > 0 || !req.rfile.body_done())
 }
 
@@ -154,7 +156,7 @@ pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool 
 /// needs no headers (HTTP/0.9, or one answered with an error at once), or a
 /// request line and headers up to the blank line.
 pub(crate) fn head_ready(req: &Request) -> bool {
-    let buf = req.rfile.buffered();
+    let buf = req.rfile.wire().buffered();
     let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
         return false;
     };
@@ -234,9 +236,13 @@ pub(crate) fn report_error(client: SocketAddr, what: &str) {
 fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Result<()> {
     req.reset();
     req.rfile.set_framing(Framing::Length(0));
-    req.rfile.enter_body_phase(false)?;
+    req.rfile.wire_mut().enter_body_phase(false)?;
     let mut raw = Vec::new();
-    let n = match req.rfile.read_line_raw(&mut raw, MAX_REQUEST_LINE + 1) {
+    let n = match req
+        .rfile
+        .wire_mut()
+        .read_line_raw(&mut raw, MAX_REQUEST_LINE + 1)
+    {
         Err(e) if failure_message(&e).is_some() => return Err(e),
         Err(e) if is_timeout(&e) && raw.is_empty() => {
             // Nothing of a request arrived: close without a word.
@@ -414,7 +420,7 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         req.close_connection = true;
     }
     if !req.rfile.body_done() {
-        req.rfile.enter_body_phase(true)?;
+        req.rfile.wire_mut().enter_body_phase(true)?;
     }
     let expect = req.headers.get("Expect").unwrap_or("");
     if expect.eq_ignore_ascii_case("100-continue")
@@ -442,7 +448,10 @@ fn read_headers(req: &mut Request) -> io::Result<Result<(), ParseError>> {
     let mut line = Vec::with_capacity(128);
     loop {
         line.clear();
-        let n = req.rfile.read_line_raw(&mut line, MAX_HEADER_LINE + 1)?;
+        let n = req
+            .rfile
+            .wire_mut()
+            .read_line_raw(&mut line, MAX_HEADER_LINE + 1)?;
         if n > MAX_HEADER_LINE {
             return Ok(Err(ParseError::HeaderLineTooLong));
         }

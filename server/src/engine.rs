@@ -1001,7 +1001,7 @@ where
                 Arc::clone(&self.info),
             );
             req.request_version.clear();
-            let _ = req.rfile.fill_nonblocking(READ_BUFFER);
+            let _ = req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
             let _ = req.send_error_full(
                 503,
                 None,
@@ -1075,7 +1075,7 @@ where
     fn drive(&self, mut conn: Box<Conn<H>>) {
         loop {
             if conn.state == State::Lingering {
-                let d = conn.req.rfile.discard_nonblocking(LINGER_BYTES);
+                let d = conn.req.rfile.wire_mut().discard_nonblocking(LINGER_BYTES);
                 conn.lingered += d.bytes;
                 if d.ended || conn.lingered >= LINGER_BYTES {
                     return self.forget(conn.token);
@@ -1157,13 +1157,13 @@ where
     /// Takes what arrived, without blocking, and says what to do next.
     fn read_head(&self, conn: &mut Conn<H>) -> Step {
         let preread = self.preread;
-        let mut fill = conn.req.rfile.fill_nonblocking(preread);
+        let mut fill = conn.req.rfile.wire_mut().fill_nonblocking(preread);
         if conn.peer_shut && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
             // The peer shut its side and no further event will say so:
             // read on to the end of the stream before parking a partial
             // head. (Without `peer_shut` a later shutdown raises its own
             // event.)
-            fill = conn.req.rfile.fill_nonblocking(preread);
+            fill = conn.req.rfile.wire_mut().fill_nonblocking(preread);
         }
         let fill = match fill {
             Ok(f) => f,
@@ -1177,18 +1177,18 @@ where
         };
         // A handshake flight that did not fit in the socket buffer resumes
         // when the socket is writable (the same fill sends it first).
-        let wants_out = conn.req.rfile.wants_write();
+        let wants_out = conn.req.rfile.wire().wants_write();
         if self.set_interest(conn, wants_out).is_err() {
             return Step::Close;
         }
-        if conn.req.rfile.buffered().is_empty() {
+        if conn.req.rfile.wire().buffered().is_empty() {
             if fill == Fill::Eof {
                 return Step::Close;
             }
             if conn.state == State::Fresh {
                 // A TLS handshake step brings no plaintext: keep no read
                 // buffer for it.
-                conn.req.rfile.release_idle_buffer();
+                conn.req.rfile.wire_mut().release_idle_buffer();
             }
             return Step::Wait;
         }
@@ -1224,15 +1224,15 @@ where
                 return Served::Close;
             }
             let mut full = false;
-            if conn.req.rfile.has_pending_input() {
+            if conn.req.rfile.wire().has_pending_input() {
                 // TLS records decrypted ahead: no socket event will announce
                 // them, so take them now.
                 full = !matches!(
-                    conn.req.rfile.fill_nonblocking(self.preread),
+                    conn.req.rfile.wire_mut().fill_nonblocking(self.preread),
                     Ok(Fill::Pending)
                 );
             }
-            if !full && (conn.req.rfile.buffered().is_empty() || !head_ready(&conn.req)) {
+            if !full && (conn.req.rfile.wire().buffered().is_empty() || !head_ready(&conn.req)) {
                 break;
             }
         }
@@ -1244,7 +1244,7 @@ where
     /// idle, or reading the next head already begun.
     fn after_response(&self, conn: &mut Conn<H>) {
         let now = Instant::now();
-        if conn.req.rfile.buffered().is_empty() {
+        if conn.req.rfile.wire().buffered().is_empty() {
             conn.state = State::Idle;
             conn.deadline = deadline(now, self.config.keepalive_deadline());
         } else {
@@ -1258,11 +1258,11 @@ where
     /// thread had it, or the last read did not take all there was.
     fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
         let sending = matches!(conn.state, State::Sending { .. } | State::Lingering);
-        if !sending && (conn.peer_shut || conn.req.rfile.may_have_unread()) {
+        if !sending && (conn.peer_shut || conn.req.rfile.wire().may_have_unread()) {
             return Some(conn);
         }
         if !sending && self.info.open_connections() > KEEP_BUFFERS_BELOW {
-            conn.req.rfile.release_idle_buffer();
+            conn.req.rfile.wire_mut().release_idle_buffer();
             conn.req.wfile.release_idle_buffer();
         }
         let mut conns = lock(&self.conns);
@@ -1381,7 +1381,7 @@ where
                     ));
                 }
                 State::Lingering => {}
-                _ if conn.req.rfile.in_handshake() => {
+                _ if conn.req.rfile.wire().in_handshake() => {
                     // Bounded by the head deadline like a slow head; no 408,
                     // as nothing can be said before the handshake is done.
                     conn.req

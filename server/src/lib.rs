@@ -169,6 +169,7 @@ pub mod test;
 mod tls;
 mod transport;
 mod url;
+mod wire;
 
 pub use activation::systemd_listener;
 pub use basehttp_macros::http_handler;

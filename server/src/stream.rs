@@ -12,12 +12,13 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
 
 use crate::chunked::{ChunkError, Decoder};
 use crate::outbox::{Outbox, Sent};
 pub(crate) use crate::transport::Transport;
-use crate::transport::{Discarded, wait_socket};
+use crate::transport::wait_socket;
+pub(crate) use crate::wire::Fill;
+use crate::wire::Wire;
 
 /// Size of the connection's read buffer.
 pub(crate) const READ_BUFFER: usize = 16 * 1024;
@@ -31,25 +32,6 @@ pub(crate) const WRITE_BUFFER: usize = 16 * 1024;
 /// directory listing of a few thousand entries fits here.
 pub(crate) const MAX_HELD_OUTPUT: usize = 256 * 1024;
 
-/// What a non-blocking fill of the read buffer found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fill {
-    /// No more bytes for now.
-    Pending,
-    /// The peer closed its side.
-    Eof,
-    /// The buffer reached its size limit.
-    Full,
-}
-
-/// Socket read timeouts for the two phases of a request.
-#[derive(Debug, Clone, Copy)]
-struct PhaseTimeouts {
-    head: Option<Duration>,
-    body: Option<Duration>,
-    in_body: bool,
-}
-
 /// How the body of the current request ends (RFC 9112 §6.3).
 #[derive(Clone, Debug)]
 pub(crate) enum Framing {
@@ -59,158 +41,35 @@ pub(crate) enum Framing {
     Chunked(Decoder),
 }
 
-/// The read side of a connection: the request head is read from it by the
-/// server, the body by the handler (`req.rfile.read(...)`), which reads
-/// decoded body bytes and then end of file.
+/// The read side of a connection: the request head is read by the server
+/// from its [`Wire`], the body by the handler (`req.rfile.read(...)`),
+/// which reads decoded body bytes and then end of file.
 pub struct Rfile {
-    inner: Box<dyn Transport>,
-    /// Allocated on first use and released while a connection is parked idle.
-    buf: Vec<u8>,
-    pos: usize,
-    filled: usize,
+    /// The connection's input: transport and read buffer.
+    wire: Wire,
     /// Where the current body ends.
     framing: Framing,
-    timeouts: Option<PhaseTimeouts>,
     /// A `100 Continue` owed to the client, sent when the body is first read.
     continue_line: Option<Vec<u8>>,
-    /// The last read from the transport took all it had (a short
-    /// non-blocking read, or the end): anything more raises a new
-    /// edge-triggered readiness event. (A shutdown that came before the
-    /// event was taken is in that event's flags instead: the engine then
-    /// reads on to the end.)
-    took_all: bool,
 }
 
 impl Rfile {
     pub(crate) fn new(inner: Box<dyn Transport>) -> Self {
         Rfile {
-            inner,
-            buf: Vec::new(),
-            pos: 0,
-            filled: 0,
+            wire: Wire::new(inner),
             framing: Framing::Length(0),
-            timeouts: None,
             continue_line: None,
-            took_all: false,
         }
     }
 
-    /// The bytes read from the socket and not consumed yet.
-    pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..self.filled]
+    /// The connection's input, as the server reads heads from it.
+    pub(crate) fn wire(&self) -> &Wire {
+        &self.wire
     }
 
-    /// Frees the buffer if it holds nothing (an idle parked connection).
-    pub(crate) fn release_idle_buffer(&mut self) {
-        if self.pos >= self.filled {
-            self.buf = Vec::new();
-            self.pos = 0;
-            self.filled = 0;
-        }
-    }
-
-    /// Reads what the transport has without blocking, growing the buffer up
-    /// to `max` bytes.
-    pub(crate) fn fill_nonblocking(&mut self, max: usize) -> io::Result<Fill> {
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.filled, 0);
-            self.filled -= self.pos;
-            self.pos = 0;
-        }
-        loop {
-            if self.filled == self.buf.len() {
-                if self.buf.len() >= max {
-                    return Ok(Fill::Full);
-                }
-                let size = (self.buf.len() * 2).clamp(READ_BUFFER, max.max(READ_BUFFER));
-                self.buf.resize(size, 0);
-            }
-            let space = self.buf.len() - self.filled;
-            self.took_all = false;
-            match self.inner.read_nonblocking(&mut self.buf[self.filled..]) {
-                Ok(0) => {
-                    self.took_all = true;
-                    return Ok(Fill::Eof);
-                }
-                Ok(n) if n < space => {
-                    // The transport handed over all it has: new data raises
-                    // a new (edge-triggered) event.
-                    self.filled += n;
-                    self.took_all = true;
-                    return Ok(Fill::Pending);
-                }
-                Ok(n) => self.filled += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.took_all = true;
-                    return Ok(Fill::Pending);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Whether the transport holds decoded input no socket event will
-    /// announce (see [`Transport::has_pending_input`]).
-    pub(crate) fn has_pending_input(&self) -> bool {
-        self.inner.has_pending_input()
-    }
-
-    /// Whether input may be waiting that no readiness event will announce:
-    /// the last read from the transport was not known to take all it had
-    /// (a blocking read, a full buffer), or TLS records (or a
-    /// `close_notify`) were decrypted ahead. The engine reads once more
-    /// before it parks such a connection.
-    pub(crate) fn may_have_unread(&self) -> bool {
-        !self.took_all || self.inner.has_pending_input()
-    }
-
-    /// Whether the transport has output waiting for the socket to become
-    /// writable (a TLS handshake flight).
-    pub(crate) fn wants_write(&self) -> bool {
-        self.inner.wants_write()
-    }
-
-    /// Whether the connection stopped partway through a TLS handshake.
-    pub(crate) fn in_handshake(&self) -> bool {
-        self.inner.in_handshake()
-    }
-
-    /// Reads and drops up to `max` bytes the transport already has, without
-    /// waiting.
-    pub(crate) fn discard_nonblocking(&mut self, max: usize) -> Discarded {
-        self.inner.discard_input(max)
-    }
-
-    /// Sets the socket read timeouts used while a request head is read and
-    /// while its body is read; the head one applies now.
-    pub(crate) fn set_phase_timeouts(
-        &mut self,
-        head: Option<Duration>,
-        body: Option<Duration>,
-    ) -> io::Result<()> {
-        self.timeouts = Some(PhaseTimeouts {
-            head,
-            body,
-            in_body: false,
-        });
-        self.set_read_timeout(head)
-    }
-
-    /// Switches to the body read timeout (or back to the head one).
-    pub(crate) fn enter_body_phase(&mut self, body: bool) -> io::Result<()> {
-        let Some(t) = &mut self.timeouts else {
-            return Ok(());
-        };
-        if t.in_body == body {
-            return Ok(());
-        }
-        t.in_body = body;
-        let (head, bodyt) = (t.head, t.body);
-        if head == bodyt {
-            return Ok(());
-        }
-        self.set_read_timeout(if body { bodyt } else { head })
+    /// The connection's input, as the server reads heads from it.
+    pub(crate) fn wire_mut(&mut self) -> &mut Wire {
+        &mut self.wire
     }
 
     /// How many body bytes are left to read: `Some` for a body of known
@@ -247,8 +106,7 @@ impl Rfile {
         if let Some(line) = self.continue_line.take()
             && !self.body_done()
         {
-            self.inner.write_all(&line)?;
-            self.inner.flush()?;
+            self.wire.write_interim(&line)?;
         }
         Ok(())
     }
@@ -278,19 +136,18 @@ impl Rfile {
             if dec.is_done() {
                 return Ok(&[]);
             }
-            if self.pos < self.filled {
+            let avail = self.wire.buffered();
+            if !avail.is_empty() {
                 let left = usize::try_from(dec.data_left()).unwrap_or(usize::MAX);
                 if left > 0 {
-                    let n = left.min(self.filled - self.pos);
-                    return Ok(&self.buf[self.pos..self.pos + n]);
+                    let n = left.min(avail.len());
+                    return Ok(&self.wire.buffered()[..n]);
                 }
-                let used = dec
-                    .skip_framing(&self.buf[self.pos..self.filled])
-                    .map_err(chunk_error)?;
-                self.pos += used;
+                let used = dec.skip_framing(avail).map_err(chunk_error)?;
+                self.wire.consume(used);
                 continue;
             }
-            if self.fill_raw()?.is_empty() {
+            if self.wire.fill_raw()?.is_empty() {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "chunked body cut short",
@@ -302,66 +159,7 @@ impl Rfile {
     /// The socket underneath, if any (`None` in memory). Over TLS it
     /// carries ciphertext: use it for socket options, never to read.
     pub fn tcp(&self) -> Option<&TcpStream> {
-        self.inner.tcp()
-    }
-
-    /// Sets the socket read timeout (no-op for non-TCP transports).
-    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
-        match self.inner.tcp() {
-            Some(s) => s.set_read_timeout(t),
-            None => Ok(()),
-        }
-    }
-
-    /// Fills the buffer from the socket if it is empty (blocking); returns
-    /// how many bytes are buffered (0 at EOF).
-    pub(crate) fn fill_raw_any(&mut self) -> io::Result<usize> {
-        self.fill_raw().map(<[u8]>::len)
-    }
-
-    fn fill_raw(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.filled {
-            self.pos = 0;
-            self.filled = 0;
-            if self.buf.is_empty() {
-                self.buf = vec![0; READ_BUFFER];
-            }
-            self.took_all = false;
-            loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => {
-                        self.filled = n;
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(&self.buf[self.pos..self.filled])
-    }
-
-    /// `readline(limit)` on the raw stream, ignoring the body bound: appends
-    /// to `out` up to and including `\n`, at most `limit` bytes. Returns the
-    /// number of bytes appended (0 at EOF).
-    pub(crate) fn read_line_raw(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
-        let start = out.len();
-        while out.len() - start < limit {
-            let avail = self.fill_raw()?;
-            if avail.is_empty() {
-                break;
-            }
-            let want = (limit - (out.len() - start)).min(avail.len());
-            let chunk = &avail[..want];
-            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-                out.extend_from_slice(&chunk[..=i]);
-                self.pos += i + 1;
-                break;
-            }
-            out.extend_from_slice(chunk);
-            self.pos += want;
-        }
-        Ok(out.len() - start)
+        self.wire.tcp()
     }
 
     /// Reads and discards what is left of the body, up to `max` bytes.
@@ -403,11 +201,10 @@ impl Read for Rfile {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if let Framing::Length(left) = self.framing {
             let cap = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            if cap > 0 && self.pos >= self.filled && cap >= READ_BUFFER.max(self.buf.len()) {
+            if cap > 0 && self.wire.may_bypass(cap) {
                 // Large read with an empty buffer: bypass it.
                 self.send_owed_continue()?;
-                self.took_all = false;
-                let n = self.inner.read(&mut out[..cap])?;
+                let n = self.wire.read_direct(&mut out[..cap])?;
                 self.body_consumed(n);
                 return Ok(n);
             }
@@ -427,7 +224,7 @@ impl BufRead for Rfile {
             Framing::Length(0) => Ok(&[]),
             Framing::Length(left) => {
                 let cap = usize::try_from(left).unwrap_or(usize::MAX);
-                let avail = self.fill_raw()?;
+                let avail = self.wire.fill_raw()?;
                 let n = avail.len().min(cap);
                 Ok(&avail[..n])
             }
@@ -435,7 +232,7 @@ impl BufRead for Rfile {
         }
     }
     fn consume(&mut self, amt: usize) {
-        self.pos += amt;
+        self.wire.consume(amt);
         self.body_consumed(amt);
     }
 }

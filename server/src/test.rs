@@ -143,7 +143,7 @@ impl<H: Handler> Client<H> {
         });
         conn.stream.push_input(bytes.as_ref());
         let mut open = true;
-        while !(conn.stream.input_is_empty() && conn.req.rfile.buffered().is_empty()) {
+        while !(conn.stream.input_is_empty() && conn.req.rfile.wire().buffered().is_empty()) {
             if !serve_one(handler, &mut conn.req) {
                 finish(&mut conn.req);
                 open = false;

@@ -108,7 +108,7 @@ where
         .and_then(|s| s.write_timeout().ok())
         .flatten();
     let feed_inline = match rfile.remaining() {
-        Some(left) => left <= rfile.buffered().len() as u64 && left <= PIPE_MIN_CAPACITY,
+        Some(left) => left <= rfile.wire().buffered().len() as u64 && left <= PIPE_MIN_CAPACITY,
         None => false,
     };
     let relay = |clock: &mut Clock| {
