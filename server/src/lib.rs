@@ -152,6 +152,7 @@ pub mod limits;
 mod listen;
 mod log;
 mod memory;
+mod multipart;
 mod outbox;
 mod parse;
 mod poller;
@@ -169,6 +170,7 @@ pub mod test;
 mod tls;
 mod transport;
 mod url;
+mod urlencoded;
 
 pub use activation::systemd_listener;
 pub use basehttp_macros::http_handler;

@@ -2,7 +2,7 @@
 //! `urllib.parse.urlsplit(self.path)` and `parse_qsl(query)`, as
 //! [`Request::url`](crate::Request::url) returns it.
 
-use crate::form::urlencoded::parse_urlencoded;
+use crate::urlencoded::parse_urlencoded;
 use crate::pystr::unquote;
 
 /// The five parts of `urllib.parse.urlsplit(url)`, borrowed from the
