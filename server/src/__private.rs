@@ -1,14 +1,22 @@
-//! Items only `#[http_handler]`'s generated code calls. Not public API.
+//! Items only `#[http_handler]`'s generated code and the `basehttp` binary
+//! use. Not public API.
 //!
 //! The generated `dispatch` is a `match` on the method name; everything after
 //! it (the 501/405 answers with `Allow`, automatic `OPTIONS` and `HEAD`, the
 //! inherited method list) lives here as ordinary, tested functions.
+//!
+//! The binary takes from here what it shares with the library rather than
+//! compiling the library's files a second time: Python's `int()` (its port
+//! argument) and `repr()` (its `OSError` text), and the signal watcher that
+//! `serve_until_signal` runs, with CPython's `Keyboard interrupt` message.
 
 use std::io;
 
 use crate::request::Request;
 
 pub use crate::handler::unsupported_method;
+pub use crate::pystr::{PyIntError, py_int, py_repr};
+pub use crate::signal::{ShutdownOnSignals, shutdown_on_signals};
 pub use std::borrow::Cow;
 
 /// Methods defined by RFC 9110 §9 and RFC 5789: `method_not_allowed`
