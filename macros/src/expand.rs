@@ -18,7 +18,10 @@ use crate::validate;
 /// expression; it takes no input.
 pub(crate) fn standard_methods(input: TokenStream) -> syn::Result<TokenStream> {
     if let Some(extra) = input.into_iter().next() {
-        return Err(syn::Error::new(extra.span(), "`__standard_methods!` takes no input"));
+        return Err(syn::Error::new(
+            extra.span(),
+            "`__standard_methods!` takes no input",
+        ));
     }
     let methods = validate::STANDARD_METHODS;
     Ok(quote! { &[#(#methods),*] })

@@ -417,7 +417,10 @@ fn os_error_text(e: &std::io::Error, path: &str) -> String {
             let strerror = text
                 .strip_suffix(&format!(" (os error {code})"))
                 .unwrap_or(&text);
-            format!("[Errno {code}] {strerror}: {}", basehttp::__private::py_repr(path))
+            format!(
+                "[Errno {code}] {strerror}: {}",
+                basehttp::__private::py_repr(path)
+            )
         }
         None => text,
     }

@@ -21,8 +21,8 @@
 use std::io::{self, Read};
 
 pub use crate::multipart::{
-    FormError, Limits, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE,
-    Multipart, Part, PartHeaders,
+    FormError, Limits, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE, Multipart,
+    Part, PartHeaders,
 };
 pub use crate::urlencoded::parse_urlencoded;
 
