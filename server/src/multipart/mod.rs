@@ -129,7 +129,7 @@ impl<R: Read> Multipart<R> {
     }
 
     /// A parser for parts separated by `boundary` (already validated).
-    pub fn with_boundary(reader: R, boundary: &str, limits: Limits) -> Self {
+    fn with_boundary(reader: R, boundary: &str, limits: Limits) -> Self {
         let mut delimiter = b"\n--".to_vec();
         delimiter.extend_from_slice(boundary.as_bytes());
         // A virtual line break so that a body starting with the first
