@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use basehttp::{HttpServer, SYS_VERSION};
+use basehttp::{Class, HttpServer};
 
 use crate::support::{self, connect, raw, read_to_close};
 
@@ -128,7 +128,7 @@ fn normalise(bytes: &[u8]) -> String {
         .replace("BaseHTTP/0.6", "BaseHTTP")
         .replace("SimpleHTTP/0.6", "SimpleHTTP")
         .replace("Python/3.11.7", "<sys_version>")
-        .replace(SYS_VERSION, "<sys_version>");
+        .replace(Class::SYS_VERSION, "<sys_version>");
     for header in ["\r\nDate: ", "\r\nLast-Modified: "] {
         let mut from = 0;
         while let Some(start) = text[from..].find(header).map(|i| from + i + header.len()) {

@@ -16,4 +16,5 @@ mod scaleout;
 mod service;
 mod signal;
 mod support;
+mod tempdir;
 mod tls;

@@ -1,14 +1,16 @@
 //! Shared test fixtures: a server on `127.0.0.1:0` run on a background
-//! thread and shut down on drop, raw-byte clients, and temporary directories.
+//! thread and shut down on drop, raw-byte clients, and temporary directories
+//! (`TempDir`, from `tempdir.rs`).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use basehttp::{Handler, Request, ServerConfig, ThreadingHttpServer};
+
+pub use crate::tempdir::TempDir;
 
 /// How long a test client waits for a byte before failing.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -226,40 +228,6 @@ fn parse_head(bytes: &[u8]) -> (Response, usize) {
         },
         end + 4,
     )
-}
-
-/// A temporary directory removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "basehttp-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-    /// Writes `contents` to `rel` (parents created).
-    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, contents).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Log lines captured by [`capture_log`], tagged with the server port.

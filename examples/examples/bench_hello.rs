@@ -24,7 +24,7 @@ struct Hello;
 impl Hello {
     fn log_message(req: &Request, message: &str) {
         if !QUIET.load(Ordering::Relaxed) {
-            basehttp::default_log_message(req, message);
+            basehttp::Class::default_log_message(req, message);
         }
     }
 

@@ -45,12 +45,10 @@ pub enum Field {
 /// # Errors
 /// A [`FormError`]: malformed (400) or too large (413).
 pub fn read_form(req: &mut Request) -> Result<Vec<Field>, FormError> {
-    let content_type = req
-        .headers
-        .get("Content-Type")
-        .unwrap_or("application/x-www-form-urlencoded");
-    let (mime, _) = form::split_header_value(content_type);
-    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+    // `cgi.FieldStorage` reads a body without a `Content-Type` as urlencoded.
+    if !req.headers.contains("Content-Type")
+        || req.headers.content_type() == "application/x-www-form-urlencoded"
+    {
         let pairs = form::read_urlencoded(req, Limits::default(), false)?;
         return Ok(pairs
             .into_iter()

@@ -14,6 +14,19 @@ use crate::hooks::Wiring;
 use crate::parse::{self, Args, Errors, HandlerImpl};
 use crate::validate;
 
+/// `__standard_methods!()`: [`validate::STANDARD_METHODS`] as a `&[&str]`
+/// expression; it takes no input.
+pub(crate) fn standard_methods(input: TokenStream) -> syn::Result<TokenStream> {
+    if let Some(extra) = input.into_iter().next() {
+        return Err(syn::Error::new(
+            extra.span(),
+            "`__standard_methods!` takes no input",
+        ));
+    }
+    let methods = validate::STANDARD_METHODS;
+    Ok(quote! { &[#(#methods),*] })
+}
+
 /// The attribute's expansion; `Err` only when the input is not an item.
 pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();

@@ -152,3 +152,15 @@ pub fn http_handler(args: TokenStream, input: TokenStream) -> TokenStream {
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
+
+/// `&[&str]`: the methods RFC 9110 §9 and RFC 5789 define, which this crate
+/// keeps for its near-miss suggestions (`do_PSOT`). The runtime's
+/// `method_not_allowed` set is this expansion, so the two crates hold one
+/// list. Not public API: only `basehttp::__private` calls it.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __standard_methods(input: TokenStream) -> TokenStream {
+    expand::standard_methods(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -11,7 +11,8 @@ use crate::hooks::{Arg, HOOKS, Recv};
 use crate::parse::{Args, Errors, HandlerImpl};
 
 /// Methods defined by RFC 9110 §9 and RFC 5789 (PATCH): the near-miss
-/// suggestions and the `method_not_allowed` set.
+/// suggestions, and the runtime's `method_not_allowed` set through
+/// `__standard_methods!`.
 pub(crate) const STANDARD_METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];

@@ -1,21 +1,28 @@
-//! Items only `#[http_handler]`'s generated code calls. Not public API.
+//! Items only `#[http_handler]`'s generated code and the `basehttp` binary
+//! use. Not public API.
 //!
 //! The generated `dispatch` is a `match` on the method name; everything after
 //! it (the 501/405 answers with `Allow`, automatic `OPTIONS` and `HEAD`, the
 //! inherited method list) lives here as ordinary, tested functions.
+//!
+//! The binary takes from here what it shares with the library rather than
+//! compiling the library's files a second time: Python's `int()` (its port
+//! argument) and `repr()` (its `OSError` text), and the signal watcher that
+//! `serve_until_signal` runs, with CPython's `Keyboard interrupt` message.
 
 use std::io;
 
 use crate::request::Request;
 
 pub use crate::handler::unsupported_method;
+pub use crate::pystr::{PyIntError, py_int, py_repr};
+pub use crate::signal::{ShutdownOnSignals, shutdown_on_signals};
 pub use std::borrow::Cow;
 
 /// Methods defined by RFC 9110 §9 and RFC 5789: `method_not_allowed`
-/// answers these with 405; any other unknown token still gets 501.
-pub const STANDARD_METHODS: &[&str] = &[
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-];
+/// answers these with 405; any other unknown token still gets 501. The
+/// macro crate owns the list (its near-miss suggestions use it too).
+pub const STANDARD_METHODS: &[&str] = basehttp_macros::__standard_methods!();
 
 /// The opt-in answers of [`fallback`], from `#[http_handler(auto_options,
 /// method_not_allowed)]`; named fields so generated code cannot swap them.
@@ -103,25 +110,5 @@ mod tests {
             merge_methods(&[], &["GET"]),
             Cow::Borrowed(["GET"])
         ));
-    }
-
-    /// A proc-macro crate cannot export a const to its runtime, so the
-    /// macro keeps its own copy of [`STANDARD_METHODS`] (for near-miss
-    /// suggestions); this keeps the two equal.
-    #[test]
-    fn standard_methods_match_the_macros_list() {
-        const SOURCE: &str = include_str!("../../macros/src/validate.rs");
-        const START: &str = "pub(crate) const STANDARD_METHODS: &[&str] = &[";
-        let at = SOURCE
-            .find(START)
-            .expect("validate.rs defines STANDARD_METHODS")
-            + START.len();
-        let list = &SOURCE[at..at + SOURCE[at..].find("];").expect("the list ends")];
-        let macros: Vec<&str> = list
-            .split(',')
-            .map(|m| m.trim().trim_matches('"'))
-            .filter(|m| !m.is_empty())
-            .collect();
-        assert_eq!(macros, STANDARD_METHODS);
     }
 }

@@ -273,7 +273,7 @@ impl Args {
             } else if !port_seen {
                 port_seen = true;
                 // Python's `int()`; a value beyond i128 is reported as invalid.
-                let n = crate::pystr::py_int(&p).map_err(|_| {
+                let n = basehttp::__private::py_int(&p).map_err(|_| {
                     UsageError::Invalid(format!("argument port: invalid int value: '{p}'"))
                 })?;
                 self.port = u16::try_from(n).map_err(|_| {
@@ -417,7 +417,10 @@ fn os_error_text(e: &std::io::Error, path: &str) -> String {
             let strerror = text
                 .strip_suffix(&format!(" (os error {code})"))
                 .unwrap_or(&text);
-            format!("[Errno {code}] {strerror}: {}", crate::pystr::py_repr(path))
+            format!(
+                "[Errno {code}] {strerror}: {}",
+                basehttp::__private::py_repr(path)
+            )
         }
         None => text,
     }

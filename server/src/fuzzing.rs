@@ -5,10 +5,8 @@
 
 use std::io::{self, Read};
 
-use crate::form::{
-    Limits, Multipart, UrlencodedOptions, parse_urlencoded, parse_urlencoded_with,
-    split_header_value,
-};
+use crate::multipart::{Limits, Multipart, split_header_value};
+use crate::urlencoded::{UrlencodedOptions, parse_urlencoded, parse_urlencoded_with};
 
 /// `multipart`: [`Multipart`] over `data` (after its first byte) read whole
 /// and a few bytes per `read` (the first byte picks 1 to 7): the same parts

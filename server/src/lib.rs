@@ -152,6 +152,7 @@ pub mod limits;
 mod listen;
 mod log;
 mod memory;
+mod multipart;
 mod outbox;
 mod parse;
 mod poller;
@@ -169,6 +170,7 @@ pub mod test;
 mod tls;
 mod transport;
 mod url;
+mod urlencoded;
 mod wire;
 
 pub use activation::systemd_listener;
@@ -179,10 +181,7 @@ pub use handler::{Base, Handler, send_continue, unsupported_method};
 pub use headers::Headers;
 pub use info::ServerInfo;
 pub use listen::listen;
-pub use request::{
-    Class, DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, ErrorPage, Request, SYS_VERSION,
-    default_error_page, default_log_message, format_error_page,
-};
+pub use request::{Class, ErrorPage, Request};
 /// The rustls crate this server is built on, for [`TlsConfig::from_rustls`].
 #[cfg(feature = "tls")]
 pub use rustls;

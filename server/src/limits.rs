@@ -48,8 +48,9 @@ pub const MAX_HEAD_BYTES: usize = 1024 * 1024;
 /// Most bytes of a request head the engine buffers without blocking before
 /// it starts parsing; the rest (up to [`MAX_HEAD_BYTES`]) is read with
 /// blocking reads under the head deadline. Bounds an idle connection's
-/// memory.
-pub const HEAD_PREREAD: usize = 64 * 1024;
+/// memory. The engine's own figure, not a setting of `ServerConfig`, so
+/// not public.
+pub(crate) const HEAD_PREREAD: usize = 64 * 1024;
 
 /// Largest request body the CGI handler accepts (the only reader of
 /// `ServerConfig::max_body`); a larger `Content-Length` is answered 413.

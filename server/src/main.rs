@@ -8,10 +8,6 @@
 //! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
 
 mod cli;
-/// Python string helpers, shared with the library (compiled into both).
-#[path = "pystr.rs"]
-#[allow(dead_code)]
-mod pystr;
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -19,13 +15,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use basehttp::__private::{ShutdownOnSignals, shutdown_on_signals};
 use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
 use basehttp::{
     Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
 use cli::{Args, PROG, UsageError};
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args_os().skip(1)) {
@@ -105,20 +100,27 @@ fn serve<H: Handler>(
     match tls {
         None => {
             let server = ThreadingHttpServer::from_listener(listener, factory, config)?;
-            announce(server.info(), "http")?;
+            let _signals = announce(server.info(), "http")?;
             server.serve_forever()
         }
         Some(tls) => {
             let server = ThreadingHttpsServer::from_listener(listener, factory, tls, config)?;
-            announce(server.info(), "https")?;
+            let _signals = announce(server.info(), "https")?;
             server.serve_forever()
         }
     }
 }
 
-/// Installs the signal handling and prints `Serving HTTP(S) on HOST port
-/// PORT (scheme://HOST:PORT/) ...`.
-fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<()> {
+/// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.
+const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting.";
+
+/// Installs the signal handling, then prints `Serving HTTP(S) on HOST port
+/// PORT (scheme://HOST:PORT/) ...` (so a signal sent once the line is read
+/// is handled). `test()`'s `except KeyboardInterrupt`: SIGINT prints
+/// CPython's message; SIGINT and SIGTERM start a graceful shutdown, so
+/// `serve_forever` returns and the process exits 0 once requests in flight
+/// are done; a second signal ends the process at once.
+fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<ShutdownOnSignals> {
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {
@@ -127,44 +129,15 @@ fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<()> {
         host.clone()
     };
     let port = addr.port();
-    shutdown_on_signals(server)?;
+    let signals = shutdown_on_signals(server, Some(KEYBOARD_INTERRUPT_MESSAGE))?;
     let mut out = io::stdout().lock();
     writeln!(
         out,
         "Serving {} on {host} port {port} ({scheme}://{url_host}:{port}/) ...",
         scheme.to_ascii_uppercase()
     )?;
-    out.flush()
-}
-
-/// CPython's message on `KeyboardInterrupt`, printed to stdout on SIGINT.
-const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting.";
-
-/// `test()`'s `except KeyboardInterrupt`: SIGINT prints CPython's message,
-/// SIGINT and SIGTERM start a graceful shutdown (so `serve_forever` returns
-/// and the process exits 0 once requests in flight are done); a second
-/// signal exits at once with status 128 + signal number.
-fn shutdown_on_signals(server: &Arc<ServerInfo>) -> io::Result<()> {
-    let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    let info = Arc::clone(server);
-    std::thread::Builder::new()
-        .name("basehttp-signal".to_owned())
-        .spawn(move || {
-            let mut first = true;
-            for sig in signals.forever() {
-                if !first {
-                    std::process::exit(128 + sig);
-                }
-                first = false;
-                if sig == SIGINT {
-                    let mut out = io::stdout().lock();
-                    let _ = writeln!(out, "{KEYBOARD_INTERRUPT_MESSAGE}");
-                    let _ = out.flush();
-                }
-                info.request_shutdown();
-            }
-        })?;
-    Ok(())
+    out.flush()?;
+    Ok(signals)
 }
 
 /// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no

@@ -54,7 +54,7 @@ pub(crate) fn py_split(s: &str) -> Vec<&str> {
 
 /// Why [`py_int`] gave no value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PyIntError {
+pub enum PyIntError {
     /// Not an integer literal: Python raises `ValueError`.
     Invalid,
     /// A valid literal beyond `i128`, which Python's unbounded `int` still
@@ -69,7 +69,7 @@ pub(crate) enum PyIntError {
 /// # Errors
 /// [`PyIntError::Invalid`] where Python raises `ValueError`,
 /// [`PyIntError::TooLarge`] beyond `i128`.
-pub(crate) fn py_int(s: &str) -> Result<i128, PyIntError> {
+pub fn py_int(s: &str) -> Result<i128, PyIntError> {
     let t = s.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let neg = t.starts_with('-');
@@ -92,7 +92,7 @@ pub(crate) fn py_int(s: &str) -> Result<i128, PyIntError> {
 }
 
 /// Python's `repr()` of a string, as `%r` formats it.
-pub(crate) fn py_repr(s: &str) -> String {
+pub fn py_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {

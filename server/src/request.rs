@@ -206,33 +206,6 @@ impl fmt::Debug for Request {
     }
 }
 
-/// CPython's `DEFAULT_ERROR_MESSAGE` (3.14+, with the `color-scheme` style block).
-pub const DEFAULT_ERROR_MESSAGE: &str = "<!DOCTYPE HTML>
-<html lang=\"en\">
-    <head>
-        <meta charset=\"utf-8\">
-        <style type=\"text/css\">
-            :root {
-                color-scheme: light dark;
-            }
-        </style>
-        <title>Error response</title>
-    </head>
-    <body>
-        <h1>Error response</h1>
-        <p>Error code: %(code)d</p>
-        <p>Message: %(message)s.</p>
-        <p>Error code explanation: %(code)s - %(explain)s.</p>
-    </body>
-</html>
-";
-
-/// CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space before `charset`).
-pub const DEFAULT_ERROR_CONTENT_TYPE: &str = "text/html;charset=utf-8";
-
-/// The `sys_version` this server reports where CPython reports `Python/3.x.y`.
-pub const SYS_VERSION: &str = concat!("basehttp/", env!("CARGO_PKG_VERSION"));
-
 /// Class attributes and hooks of a handler, as a `BaseHTTPRequestHandler`
 /// subclass would override them.
 ///
@@ -256,7 +229,7 @@ pub struct Class {
     pub error_content_type: Cow<'static, str>,
     /// Hook: `log_message(format, *args)`; receives the formatted message
     /// with control characters already escaped. The default writes CPython's
-    /// line to stderr ([`default_log_message`]).
+    /// line to stderr ([`Class::default_log_message`]).
     pub log_message: fn(&Request, &str),
     /// Hook: `version_string()`, the `Server` header value.
     pub version_string: fn(&Request) -> String,
@@ -267,7 +240,7 @@ pub struct Class {
     /// Hook: the body of `send_error` responses, given the status code, the
     /// message and the explanation (not escaped). The default fills
     /// `error_message_format` (HTML-escaping both) and uses
-    /// `error_content_type` ([`default_error_page`]); a JSON service
+    /// `error_content_type` ([`Class::default_error_page`]); a JSON service
     /// returns JSON here.
     pub error_page: fn(&Request, u16, &str, &str) -> ErrorPage,
 }
@@ -292,30 +265,96 @@ impl ErrorPage {
     }
 }
 
-/// CPython's error page: `error_message_format % {code, message, explain}`
-/// with `message` and `explain` HTML-escaped, as `error_content_type`.
-pub fn default_error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage {
-    let class = req.class();
-    ErrorPage {
-        content_type: class.error_content_type.clone(),
-        body: format_error_page(&class.error_message_format, code, message, explain).into_bytes(),
-    }
-}
-
 impl Class {
     /// CPython's `BaseHTTPRequestHandler` defaults (3.15).
     pub const BASE: Class = Class {
         server_version: Cow::Borrowed("BaseHTTP"),
-        sys_version: Cow::Borrowed(SYS_VERSION),
+        sys_version: Cow::Borrowed(Class::SYS_VERSION),
         protocol_version: Cow::Borrowed("HTTP/1.0"),
         default_request_version: Cow::Borrowed("HTTP/0.9"),
-        error_message_format: Cow::Borrowed(DEFAULT_ERROR_MESSAGE),
-        error_content_type: Cow::Borrowed(DEFAULT_ERROR_CONTENT_TYPE),
-        log_message: default_log_message,
+        error_message_format: Cow::Borrowed(Class::DEFAULT_ERROR_MESSAGE),
+        error_content_type: Cow::Borrowed(Class::DEFAULT_ERROR_CONTENT_TYPE),
+        log_message: Class::default_log_message,
         version_string: default_version_string,
         before_end_headers: no_hook,
-        error_page: default_error_page,
+        error_page: Class::default_error_page,
     };
+
+    /// CPython's `DEFAULT_ERROR_MESSAGE` (3.14+, with the `color-scheme` style block).
+    pub const DEFAULT_ERROR_MESSAGE: &'static str = "<!DOCTYPE HTML>
+<html lang=\"en\">
+    <head>
+        <meta charset=\"utf-8\">
+        <style type=\"text/css\">
+            :root {
+                color-scheme: light dark;
+            }
+        </style>
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: %(code)d</p>
+        <p>Message: %(message)s.</p>
+        <p>Error code explanation: %(code)s - %(explain)s.</p>
+    </body>
+</html>
+";
+
+    /// CPython's `DEFAULT_ERROR_CONTENT_TYPE` (no space before `charset`).
+    pub const DEFAULT_ERROR_CONTENT_TYPE: &'static str = "text/html;charset=utf-8";
+
+    /// The `sys_version` this server reports where CPython reports `Python/3.x.y`.
+    pub const SYS_VERSION: &'static str = concat!("basehttp/", env!("CARGO_PKG_VERSION"));
+
+    /// CPython's error page: `error_message_format % {code, message, explain}`
+    /// with `message` and `explain` HTML-escaped, as `error_content_type`.
+    pub fn default_error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage {
+        let class = req.class();
+        ErrorPage {
+            content_type: class.error_content_type.clone(),
+            body: Class::format_error_page(&class.error_message_format, code, message, explain)
+                .into_bytes(),
+        }
+    }
+
+    /// The default `log_message` hook: CPython's line on stderr with a single
+    /// `write`. [`Request::log_message`] has already escaped control characters
+    /// (gh-100001), for this hook and for a handler's own.
+    pub fn default_log_message(req: &Request, message: &str) {
+        let line = format_log_line(&req.address_string(), SystemTime::now(), message);
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+
+    /// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with
+    /// `message` and `explain` HTML-escaped; `%%` is a literal `%`.
+    pub fn format_error_page(template: &str, code: u16, message: &str, explain: &str) -> String {
+        let mut out = String::with_capacity(template.len() + message.len() + explain.len());
+        let mut rest = template;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let subs: [(&str, String); 5] = [
+                ("%(code)d", code.to_string()),
+                ("%(code)s", code.to_string()),
+                ("%(message)s", html_escape(message)),
+                ("%(explain)s", html_escape(explain)),
+                ("%%", "%".to_owned()),
+            ];
+            match subs.iter().find(|(k, _)| rest.starts_with(k)) {
+                Some((k, v)) => {
+                    out.push_str(v);
+                    rest = &rest[k.len()..];
+                }
+                None => {
+                    out.push('%');
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 impl Default for Class {
@@ -334,44 +373,6 @@ fn no_hook(_: &mut Request) -> io::Result<()> {
     Ok(())
 }
 
-/// The default `log_message` hook: CPython's line on stderr with a single
-/// `write`. [`Request::log_message`] has already escaped control characters
-/// (gh-100001), for this hook and for a handler's own.
-pub fn default_log_message(req: &Request, message: &str) {
-    let line = format_log_line(&req.address_string(), SystemTime::now(), message);
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
-
-/// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with
-/// `message` and `explain` HTML-escaped; `%%` is a literal `%`.
-pub fn format_error_page(template: &str, code: u16, message: &str, explain: &str) -> String {
-    let mut out = String::with_capacity(template.len() + message.len() + explain.len());
-    let mut rest = template;
-    while let Some(i) = rest.find('%') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let subs: [(&str, String); 5] = [
-            ("%(code)d", code.to_string()),
-            ("%(code)s", code.to_string()),
-            ("%(message)s", html_escape(message)),
-            ("%(explain)s", html_escape(explain)),
-            ("%%", "%".to_owned()),
-        ];
-        match subs.iter().find(|(k, _)| rest.starts_with(k)) {
-            Some((k, v)) => {
-                out.push_str(v);
-                rest = &rest[k.len()..];
-            }
-            None => {
-                out.push('%');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,14 +389,15 @@ mod tests {
             ),
         ];
         for (code, message, explain, len) in cases {
-            let page = format_error_page(DEFAULT_ERROR_MESSAGE, code, message, explain);
+            let page =
+                Class::format_error_page(Class::DEFAULT_ERROR_MESSAGE, code, message, explain);
             assert_eq!(page.len(), len, "{code}");
         }
     }
 
     #[test]
     fn error_page_escapes() {
-        let page = format_error_page("%(message)s|%(explain)s|%%|%x", 404, "<b>&", "<i>");
+        let page = Class::format_error_page("%(message)s|%(explain)s|%%|%x", 404, "<b>&", "<i>");
         assert_eq!(page, "&lt;b&gt;&amp;|&lt;i&gt;|%|%x");
     }
 }

@@ -2,8 +2,8 @@
 //! `urllib.parse.urlsplit(self.path)` and `parse_qsl(query)`, as
 //! [`Request::url`](crate::Request::url) returns it.
 
-use crate::form::urlencoded::parse_urlencoded;
 use crate::pystr::unquote;
+use crate::urlencoded::parse_urlencoded;
 
 /// The five parts of `urllib.parse.urlsplit(url)`, borrowed from the
 /// target, with Python's follow-ups (`unquote(path)`, `parse_qsl(query)`).

@@ -28,8 +28,8 @@ fn test_http_client() {
     let data: Vec<u8> = (0..32u8)
         .map(|i| i.wrapping_mul(97).wrapping_add(13))
         .collect();
-    std::fs::write(dir.0.join("random.bin"), &data).unwrap();
-    let d = dir.0.to_str().unwrap();
+    std::fs::write(dir.join("random.bin"), &data).unwrap();
+    let d = dir.path().to_str().unwrap();
     let mut run = start(
         &["0", "-b", "127.0.0.1", "-d", d],
         std::path::Path::new("/"),
@@ -55,8 +55,8 @@ fn test_http_client() {
 #[test]
 fn serves_the_current_directory_by_default_on_all_interfaces() {
     let dir = TempDir::new("cwd");
-    std::fs::write(dir.0.join("here.txt"), "here\n").unwrap();
-    let run = start(&["0"], &dir.0);
+    std::fs::write(dir.join("here.txt"), "here\n").unwrap();
+    let run = start(&["0"], dir.path());
     let port = run.port;
     let dual = format!("Serving HTTP on :: port {port} (http://[::]:{port}/) ...\n");
     let v4 = format!("Serving HTTP on 0.0.0.0 port {port} (http://0.0.0.0:{port}/) ...\n");
@@ -71,8 +71,8 @@ fn serves_the_current_directory_by_default_on_all_interfaces() {
 #[test]
 fn protocol_content_type_and_header_flags() {
     let dir = TempDir::new("flags");
-    std::fs::write(dir.0.join("noext"), "x").unwrap();
-    let d = dir.0.to_str().unwrap();
+    std::fs::write(dir.join("noext"), "x").unwrap();
+    let d = dir.path().to_str().unwrap();
     let run = start(
         &[
             "-b",
@@ -153,7 +153,7 @@ fn bind_error_is_one_line_and_exit_1() {
 fn cgi_flag_runs_scripts() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("cgi");
-    let script = dir.0.join("cgi-bin/hello.sh");
+    let script = dir.join("cgi-bin/hello.sh");
     std::fs::create_dir_all(script.parent().unwrap()).unwrap();
     std::fs::write(
         &script,
@@ -161,8 +161,8 @@ fn cgi_flag_runs_scripts() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let dirarg = dir.0.to_str().unwrap();
-    let server = start(&["--cgi", "-b", "127.0.0.1", "-d", dirarg, "0"], &dir.0);
+    let dirarg = dir.path().to_str().unwrap();
+    let server = start(&["--cgi", "-b", "127.0.0.1", "-d", dirarg, "0"], dir.path());
     let resp = get(server.port, b"GET /cgi-bin/hello.sh HTTP/1.0\r\n\r\n");
     assert!(resp.starts_with(b"HTTP/1.0 200 Script output follows\r\n"));
     assert_eq!(body(&resp), b"hi\n");
@@ -174,7 +174,7 @@ fn ctrl_c_prints_cpythons_line_and_exits_0() {
     let dir = TempDir::new("sigint");
     let mut child = Command::new(BIN)
         .args(["-b", "127.0.0.1", "0"])
-        .current_dir(&dir.0)
+        .current_dir(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -213,12 +213,12 @@ fn activated(socket: impl Into<Stdio>, args: &[&str]) -> Command {
 #[test]
 fn serves_the_socket_systemd_passes() {
     let dir = TempDir::new("activation");
-    std::fs::write(dir.0.join("hello.txt"), b"hello\n").unwrap();
+    std::fs::write(dir.join("hello.txt"), b"hello\n").unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let socket = std::os::fd::OwnedFd::from(listener);
     // `--bind` and the port are not used when a socket is passed.
-    let args = ["-b", "127.0.0.1", "0", "-d", dir.0.to_str().unwrap()];
+    let args = ["-b", "127.0.0.1", "0", "-d", dir.path().to_str().unwrap()];
     let run = start_command(activated(socket, &args));
     assert_eq!(
         run.banner,

@@ -4,29 +4,16 @@
 #![allow(missing_docs)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_basehttp");
+mod common;
 
-struct TempDir(PathBuf);
+use common::{BIN, TempDir};
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("basehttp-cli-tls-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// `name` under `dir` as an argument.
+fn arg(dir: &TempDir, name: &str) -> String {
+    dir.join(name).to_str().unwrap().to_owned()
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -47,7 +34,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 fn certs(tag: &str) -> TempDir {
     let dir = TempDir::new(tag);
     openssl(
-        &dir.0,
+        dir.path(),
         &[
             "req",
             "-x509",
@@ -71,7 +58,7 @@ fn certs(tag: &str) -> TempDir {
         ],
     );
     openssl(
-        &dir.0,
+        dir.path(),
         &[
             "pkcs8",
             "-topk8",
@@ -85,8 +72,8 @@ fn certs(tag: &str) -> TempDir {
             "pass:s3cret",
         ],
     );
-    std::fs::write(dir.0.join("pw.txt"), "s3cret\n").unwrap();
-    std::fs::write(dir.0.join("hello.txt"), "hello https\n").unwrap();
+    std::fs::write(dir.join("pw.txt"), "s3cret\n").unwrap();
+    std::fs::write(dir.join("hello.txt"), "hello https\n").unwrap();
     dir
 }
 
@@ -145,7 +132,7 @@ fn curl(dir: &TempDir, port: u16) -> String {
 /// `curl extra... https://127.0.0.1:port/hello.txt`, trusting `cert`.
 fn curl_with(dir: &TempDir, cert: &str, port: u16, extra: &[&str]) -> String {
     let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10", "--cacert", &dir.path(cert)])
+        .args(["-sS", "--max-time", "10", "--cacert", &arg(dir, cert)])
         .args(extra)
         .arg(format!("https://127.0.0.1:{port}/hello.txt"))
         .stdin(Stdio::null())
@@ -167,11 +154,11 @@ fn tls_cert_and_key_serve_https_with_cpythons_banner() {
         "-b",
         "127.0.0.1",
         "-d",
-        &dir.path(""),
+        &arg(&dir, ""),
         "--tls-cert",
-        &dir.path("cert.pem"),
+        &arg(&dir, "cert.pem"),
         "--tls-key",
-        &dir.path("key.pem"),
+        &arg(&dir, "key.pem"),
     ]);
     let port = port_of(&banner);
     assert_eq!(
@@ -189,13 +176,13 @@ fn an_encrypted_key_with_a_password_file_serves() {
         "-b",
         "127.0.0.1",
         "-d",
-        &dir.path(""),
+        &arg(&dir, ""),
         "--tls-cert",
-        &dir.path("cert.pem"),
+        &arg(&dir, "cert.pem"),
         "--tls-key",
-        &dir.path("enc.pem"),
+        &arg(&dir, "enc.pem"),
         "--tls-password-file",
-        &dir.path("pw.txt"),
+        &arg(&dir, "pw.txt"),
     ]);
     assert_eq!(curl(&dir, port_of(&banner)), "hello https\n");
 }
@@ -208,7 +195,7 @@ fn a_key_from_openssl_req_passout_file_serves_curl_and_curl_0() {
     // given to --tls-password-file, and a `curl -0` client (ALPN http/1.0).
     let dir = certs("req");
     openssl(
-        &dir.0,
+        dir.path(),
         &[
             "req",
             "-x509",
@@ -233,13 +220,13 @@ fn a_key_from_openssl_req_passout_file_serves_curl_and_curl_0() {
         "-b",
         "127.0.0.1",
         "-d",
-        &dir.path(""),
+        &arg(&dir, ""),
         "--tls-cert",
-        &dir.path("rsa-cert.pem"),
+        &arg(&dir, "rsa-cert.pem"),
         "--tls-key",
-        &dir.path("rsa-key.pem"),
+        &arg(&dir, "rsa-key.pem"),
         "--tls-password-file",
-        &dir.path("pw.txt"),
+        &arg(&dir, "pw.txt"),
     ]);
     let port = port_of(&banner);
     assert_eq!(curl_with(&dir, "rsa-cert.pem", port, &[]), "hello https\n");
@@ -288,10 +275,10 @@ fn an_unreadable_password_file_is_a_usage_error() {
 #[test]
 fn bad_tls_files_stop_the_start_with_one_line_naming_the_file() {
     let dir = certs("bad");
-    let cert = dir.path("cert.pem");
-    let key = dir.path("key.pem");
-    let enc = dir.path("enc.pem");
-    let wrong = dir.path("wrong.txt");
+    let cert = arg(&dir, "cert.pem");
+    let key = arg(&dir, "key.pem");
+    let enc = arg(&dir, "enc.pem");
+    let wrong = arg(&dir, "wrong.txt");
     std::fs::write(&wrong, "nope\n").unwrap();
     let cases: Vec<(Vec<&str>, String)> = vec![
         (

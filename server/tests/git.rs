@@ -42,7 +42,7 @@ impl Site {
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.dir.0.join(rel)
+        self.dir.join(rel)
     }
 
     /// A bare repository `repos/NAME.git` that accepts pushes, filled by
@@ -50,7 +50,7 @@ impl Site {
     fn repo(&self, name: &str, commits: usize) -> PathBuf {
         let bare = self.path(&format!("repos/{name}.git"));
         git(
-            &self.dir.0,
+            self.dir.path(),
             &["init", "-q", "--bare", "-b", "main", path(&bare)],
         );
         git(&bare, &["config", "http.receivepack", "true"]);
@@ -116,7 +116,7 @@ impl Site {
         let www = self.path("www");
         start(
             &[mode, "-b", "127.0.0.1", "-d", path(&www), "0"],
-            &self.dir.0,
+            self.dir.path(),
         )
     }
 }

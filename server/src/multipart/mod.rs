@@ -7,12 +7,16 @@
 //! so a file field can be copied straight into a sink (a temp file). Bytes
 //! a caller leaves unread are skipped when it asks for the next part.
 
+mod error;
+mod header;
+
 use std::io::{self, Read, Write};
 
 use crate::headers::Headers;
 
-use super::error::FormError;
-use super::header::{boundary_from_content_type, decode_ext_value, split_header_value};
+pub use error::FormError;
+pub(crate) use header::split_header_value;
+use header::{boundary_from_content_type, decode_ext_value};
 
 /// Default cap on the number of parts: Werkzeug's `max_form_parts` and
 /// Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS` are both 1000 (Werkzeug 2.2.3,
@@ -125,7 +129,7 @@ impl<R: Read> Multipart<R> {
     }
 
     /// A parser for parts separated by `boundary` (already validated).
-    pub fn with_boundary(reader: R, boundary: &str, limits: Limits) -> Self {
+    fn with_boundary(reader: R, boundary: &str, limits: Limits) -> Self {
         let mut delimiter = b"\n--".to_vec();
         delimiter.extend_from_slice(boundary.as_bytes());
         // A virtual line break so that a body starting with the first
@@ -496,3 +500,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests;

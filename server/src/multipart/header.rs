@@ -6,7 +6,7 @@
 use super::error::FormError;
 
 /// Longest boundary RFC 2046 §5.1.1 allows (`1*70` characters).
-pub const MAX_BOUNDARY_LEN: usize = 70;
+pub(super) const MAX_BOUNDARY_LEN: usize = 70;
 
 /// The `boundary` of a `multipart/form-data` `Content-Type` value.
 ///
@@ -14,7 +14,7 @@ pub const MAX_BOUNDARY_LEN: usize = 70;
 /// [`FormError::NotMultipart`] for another type, [`FormError::MissingBoundary`]
 /// without a boundary, [`FormError::InvalidBoundary`] for one RFC 2046 §5.1.1
 /// forbids (empty, over 70 characters, or with characters outside `bchars`).
-pub fn boundary_from_content_type(content_type: &str) -> Result<String, FormError> {
+pub(super) fn boundary_from_content_type(content_type: &str) -> Result<String, FormError> {
     let (mime, params) = split_header_value(content_type);
     if !mime.eq_ignore_ascii_case("multipart/form-data") {
         return Err(FormError::NotMultipart);
@@ -37,7 +37,7 @@ pub fn boundary_from_content_type(content_type: &str) -> Result<String, FormErro
 
 /// Splits `type; a=b; c="d"` into the first token and `(lowercased key,
 /// value)` pairs; quoted strings may hold `;` and backslash escapes.
-pub fn split_header_value(value: &str) -> (String, Vec<(String, String)>) {
+pub(crate) fn split_header_value(value: &str) -> (String, Vec<(String, String)>) {
     let mut chars = value.chars().peekable();
     let mut first = String::new();
     while let Some(&c) = chars.peek() {

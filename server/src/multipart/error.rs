@@ -1,11 +1,10 @@
 //! [`FormError`]: why a form body could not be parsed, and the status a
 //! handler answers it with (400 malformed, 413 too large, 500 for a sink
-//! that could not be written).
+//! that could not be written). Answering a request with it
+//! (`FormError::send_error`) is `Request` glue, in `form.rs`.
 
 use std::fmt;
 use std::io;
-
-use crate::request::Request;
 
 /// Why a form body could not be parsed.
 #[derive(Debug)]
@@ -43,27 +42,6 @@ impl FormError {
             FormError::TooLarge | FormError::FieldTooLarge | FormError::HeaderTooLarge => 413,
             FormError::Write(_) => 500,
             _ => 400,
-        }
-    }
-
-    /// Answers the request with [`status`](Self::status), its standard
-    /// reason phrase, and this error as the explanation
-    /// (`send_error(code, None, explain)`). An I/O error is returned instead:
-    /// the connection is no longer usable.
-    ///
-    /// # Errors
-    /// The I/O error itself, or one writing the response.
-    pub fn send_error(self, req: &mut Request) -> io::Result<()> {
-        match self {
-            FormError::Io(e) => Err(e),
-            e => {
-                if let FormError::Write(inner) = &e {
-                    req.log_error(format_args!("cannot store the upload: {inner}"));
-                }
-                // The unread rest of a rejected body is not worth draining.
-                req.close_connection = true;
-                req.send_error_full(e.status(), None, Some(&e.to_string()), &[])
-            }
         }
     }
 

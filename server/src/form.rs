@@ -18,25 +18,17 @@
 //! }
 //! ```
 
-mod error;
-mod header;
-mod multipart;
-pub(crate) mod urlencoded;
+use std::io::{self, Read};
 
-use std::io::Read;
-
-pub use error::FormError;
-pub use header::{MAX_BOUNDARY_LEN, boundary_from_content_type, split_header_value};
-pub use multipart::{
-    Limits, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE, Multipart, Part,
-    PartHeaders,
+pub use crate::multipart::{
+    FormError, Limits, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE, Multipart,
+    Part, PartHeaders,
 };
-pub use urlencoded::{
-    TooManyFields, UrlencodedOptions, parse_urlencoded, parse_urlencoded_with, unquote_plus,
-};
+pub use crate::urlencoded::parse_urlencoded;
 
 use crate::request::Request;
 use crate::stream::Rfile;
+use crate::urlencoded::{TooManyFields, UrlencodedOptions, parse_urlencoded_with};
 
 /// A [`Multipart`] parser over the request body, from its `Content-Type`,
 /// with the default [`Limits`].
@@ -94,5 +86,27 @@ fn check_length(req: &Request, max: u64) -> Result<(), FormError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests;
+// The `Request`-facing half of `FormError` (its parsing half is in
+// `multipart/error.rs`, below `request.rs`).
+impl FormError {
+    /// Answers the request with [`status`](Self::status), its standard
+    /// reason phrase, and this error as the explanation
+    /// (`send_error(code, None, explain)`). An I/O error is returned instead:
+    /// the connection is no longer usable.
+    ///
+    /// # Errors
+    /// The I/O error itself, or one writing the response.
+    pub fn send_error(self, req: &mut Request) -> io::Result<()> {
+        match self {
+            FormError::Io(e) => Err(e),
+            e => {
+                if let FormError::Write(inner) = &e {
+                    req.log_error(format_args!("cannot store the upload: {inner}"));
+                }
+                // The unread rest of a rejected body is not worth draining.
+                req.close_connection = true;
+                req.send_error_full(e.status(), None, Some(&e.to_string()), &[])
+            }
+        }
+    }
+}

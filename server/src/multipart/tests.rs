@@ -3,7 +3,9 @@
 
 use std::io::{self, Read};
 
+use super::header::MAX_BOUNDARY_LEN;
 use super::*;
+use crate::urlencoded::parse_urlencoded;
 
 /// Returns at most `step` bytes per `read`.
 struct Trickle<'a> {

@@ -11,18 +11,18 @@ use crate::pystr::unquote_to_bytes;
 /// Options of `parse_qsl(qs, keep_blank_values=False, strict_parsing=False,
 /// max_num_fields=None, separator='&')`.
 #[derive(Clone, Debug, Default)]
-pub struct UrlencodedOptions {
+pub(crate) struct UrlencodedOptions {
     /// Keep `name=` and bare `name` pairs with an empty value (`parse_qsl`'s
     /// `keep_blank_values`).
-    pub keep_blank_values: bool,
+    pub(crate) keep_blank_values: bool,
     /// At most this many fields; more is an error (`max_num_fields`).
-    pub max_num_fields: Option<usize>,
+    pub(crate) max_num_fields: Option<usize>,
 }
 
 /// Too many fields for [`UrlencodedOptions::max_num_fields`] (CPython raises
 /// `ValueError('Max number of fields exceeded')`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooManyFields;
+pub(crate) struct TooManyFields;
 
 /// `urllib.parse.parse_qsl(body)`: `&`-separated `name=value` pairs, `+` as a
 /// space, `%XX` decoded, invalid UTF-8 replaced by U+FFFD, blank values dropped.
@@ -36,7 +36,7 @@ pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, String)> {
 /// # Errors
 /// [`TooManyFields`] when `max_num_fields` is exceeded (counted, as CPython
 /// does, as the number of `&` plus one, before parsing).
-pub fn parse_urlencoded_with(
+pub(crate) fn parse_urlencoded_with(
     input: &[u8],
     options: &UrlencodedOptions,
 ) -> Result<Vec<(String, String)>, TooManyFields> {
@@ -65,7 +65,7 @@ pub fn parse_urlencoded_with(
 /// `urllib.parse.unquote_plus(s, errors='replace')` over bytes: `+` is a
 /// space, `%XX` a byte (a `%` not followed by two hex digits stays as is), and
 /// the result is decoded as UTF-8 with U+FFFD for invalid sequences.
-pub fn unquote_plus(input: &[u8]) -> String {
+fn unquote_plus(input: &[u8]) -> String {
     let spaced: Vec<u8> = input
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
