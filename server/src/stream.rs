@@ -42,7 +42,7 @@ pub(crate) enum Framing {
 }
 
 /// The read side of a connection: the request head is read by the server
-/// from its [`Wire`], the body by the handler (`req.rfile.read(...)`),
+/// from its input, the body by the handler (`req.rfile.read(...)`),
 /// which reads decoded body bytes and then end of file.
 pub struct Rfile {
     /// The connection's input: transport and read buffer.
