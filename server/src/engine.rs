@@ -24,24 +24,37 @@
 //!   (`crate::outbox`): the connection is parked *sending*, registered for
 //!   writability, and whichever thread takes its next event sends more. A
 //!   slow reader of a static file costs a parked connection, not a thread.
-//! * The pool: one thread per core waits for events; more would only add
-//!   context switches. When every waiting thread has been on one event for
-//!   [`STALL_AFTER`](pool::STALL_AFTER) (a handler that sleeps, a CGI script, a slow upload),
-//!   the time keeper lets one more thread wait; when that goes on for a few
-//!   checks, it takes the events queued meanwhile and hands each to a
-//!   spare thread, starting threads as needed up to
-//!   `ServerConfig::max_threads`. A thread
-//!   done with its event stands down once more threads wait than there are
-//!   cores besides the stalled ones; a spare idle for `thread_idle`
-//!   exits (the `workers` started up front stay).
+//! * The pool (`engine/pool.rs`): one thread per core waits for events;
+//!   more would only add context switches. When every waiting thread has
+//!   been on one event for [`STALL_AFTER`](pool::STALL_AFTER) (a handler
+//!   that sleeps, a CGI script, a slow upload), the time keeper lets one
+//!   more thread wait; once one has been stuck for [`HANDOFF_AFTER`], it
+//!   also takes the events queued meanwhile and hands each to a spare
+//!   thread, starting threads as needed up to `ServerConfig::max_threads`
+//!   (each new spare starts more before it runs its event, so a crowd gets
+//!   its threads in a few rounds). A thread done with its event stands down
+//!   once more threads wait than there are cores besides the stalled ones;
+//!   a thread beyond the `workers` idle for `thread_idle` exits.
 //! * The `serve_forever` thread keeps time and serves no request: it cuts
 //!   off parked connections whose deadline passed (408 to a head that timed
 //!   out, one line for a stalled TLS handshake or a client that stopped
 //!   reading, silence for an idle one), kills overdue CGI scripts, and
 //!   relieves stalls. Over the connection cap a new connection gets 503.
+//! * A connection closed while its client may still be sending (an unread
+//!   body, the rest of a refused head) lingers, half-closed and parked, its
+//!   input dropped until the client closes too (nginx's `lingering_close`),
+//!   so that the close is no reset that destroys the answer on its way.
 //! * `shutdown()` wakes every thread, stops accepting, closes idle
 //!   connections, lets running requests and sends finish within
 //!   `shutdown_grace`, then cuts what is left and logs each cut.
+//!
+//! The engine is Linux-only today: epoll, `sendfile`, and the CGI runner's
+//! pidfd. Each OS mechanism sits behind one small module, so that a port to
+//! macOS or the BSDs adds files rather than rewriting this one: a kqueue
+//! backend of `crate::poller` (its docs list the five operations it needs),
+//! `crate::sendfile` for that OS's `sendfile` (or the outbox's copying path,
+//! which TLS uses already), and the CGI runner's `waitid` polling fallback,
+//! which exists for kernels without pidfd.
 //!
 //! Every call into user code here (the handler factory, `class()`, the
 //! hooks reached from the 408, 503 and TLS-failure paths) runs under a
