@@ -13,7 +13,7 @@
 #                              slow uploads to a CGI script, each beside a
 #                              normal client, against every build in BUILDS,
 #                              CPython and nginx (slow readers only) ->
-#                              $OUT/availability.jsonl + availability.md
+#                              $OUT/availability.jsonl + availability.md + .svg
 # env:   PERF=dir of the shared harness (default ../shared/perf, beside the repository)
 #        DUR=wrk seconds per run (5)  ROUNDS=rounds (1)  OUT=results dir
 #        IDLE=idle connections (10000)  SLOW=slowloris connections (500)
@@ -175,5 +175,6 @@ if [[ $parts == *availability* ]]; then
     "python3 -m http.server --cgi --bind 127.0.0.1 --directory {root} {port}"
   echo "loadavg at end: $(cat /proc/loadavg)" >> "$OUT/availability-env.txt"
   python3 "$here/availability_table.py" "$AJ" | tee "$OUT/availability.md"
+  python3 "$here/availability_chart.py" "$AJ" > "$OUT/availability.svg"
 fi
 echo "results in $OUT"

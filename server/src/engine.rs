@@ -1244,3 +1244,142 @@ fn is_out_of_descriptors(e: &io::Error) -> bool {
     code == Some(rustix::io::Errno::MFILE.raw_os_error())
         || code == Some(rustix::io::Errno::NFILE.raw_os_error())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::MAX_HELD_OUTPUT;
+    use std::borrow::Cow;
+    use std::io::{Read, Write};
+
+    /// Answers `GET` with 200 and an empty body.
+    struct Nop;
+
+    impl Handler for Nop {
+        fn methods(&self) -> Cow<'static, [&'static str]> {
+            Cow::Borrowed(&["GET"])
+        }
+        fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+            req.send_response(200)?;
+            req.send_header("Content-Length", "0")?;
+            req.end_headers()
+        }
+    }
+
+    type TestEngine = Engine<fn() -> Nop, Nop>;
+
+    /// An engine with no pool threads (the test drives it), and a client
+    /// connected to it whose connection is parked under token 0.
+    fn engine_with_client(config: ServerConfig) -> (Arc<TestEngine>, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let info = Arc::new(ServerInfo::new(listener.local_addr().unwrap(), config));
+        let factory: Arc<fn() -> Nop> = Arc::new(|| Nop);
+        let engine =
+            Arc::new(Engine::new(&listener, &factory, &info, &Scheme::Http, 1, 2).unwrap());
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (sock, peer) = listener.accept().unwrap();
+        engine.on_accept(sock, peer);
+        assert_eq!(info.open_connections(), 1);
+        (engine, client)
+    }
+
+    fn slot_is_parked(e: &TestEngine, token: u64) -> bool {
+        matches!(lock(&e.conns).get(&token), Some(Slot::Parked(_)))
+    }
+
+    #[test]
+    fn an_event_for_a_busy_connection_is_kept_for_its_thread() {
+        let (e, _client) = engine_with_client(ServerConfig::default());
+        let mut taken = e.take_parked(|c| c.token == 0);
+        let mut conn = taken.pop().unwrap();
+        assert!(!slot_is_parked(&e, 0), "taken: the slot says busy");
+        // (The connection was never read: take all there is, as a read
+        // before parking would.)
+        let _ = conn.req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
+        // An event while a thread has it is noted, peer shutdown included.
+        e.on_ready(0, true);
+        match lock(&e.conns).get(&0) {
+            Some(Slot::Busy {
+                ready, peer_shut, ..
+            }) => assert!(*ready && *peer_shut),
+            _ => panic!("slot not busy"),
+        }
+        // Parking hands it back once, carrying the shutdown over.
+        let conn = e.park(conn).expect("an event came: read again");
+        assert!(conn.peer_shut);
+        let mut conn = conn;
+        conn.peer_shut = false;
+        assert!(e.park(conn).is_none());
+        assert!(slot_is_parked(&e, 0));
+    }
+
+    #[test]
+    fn a_head_past_its_deadline_gets_408_from_the_time_keeper() {
+        let (e, mut client) = engine_with_client(ServerConfig::default());
+        client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        // The byte event, run on this thread: a partial head is parked.
+        e.on_ready(0, false);
+        let state = match lock(&e.conns).get(&0) {
+            Some(Slot::Parked(c)) => c.state,
+            _ => panic!("not parked"),
+        };
+        assert_eq!(state, State::Head);
+        // Not yet due: nothing happens.
+        e.expire(Instant::now());
+        assert!(slot_is_parked(&e, 0));
+        e.expire(Instant::now() + Duration::from_secs(3600));
+        let mut out = Vec::new();
+        client.read_to_end(&mut out).unwrap();
+        assert!(out.starts_with(b"HTTP/1.0 408 "), "{out:?}");
+        assert_eq!(e.info.open_connections(), 0);
+    }
+
+    #[test]
+    fn a_parked_send_goes_on_with_each_event_until_all_is_sent() {
+        let (e, mut client) = engine_with_client(ServerConfig::default());
+        let mut conn = e.take_parked(|c| c.token == 0).pop().unwrap();
+        // A response far larger than the socket buffers, written by a
+        // "handler" that then returns.
+        let body: Vec<u8> = (0..8u32 << 20).map(|i| (i % 241) as u8).collect();
+        conn.req
+            .wfile
+            .write_all(&body[..MAX_HELD_OUTPUT / 2])
+            .unwrap();
+        conn.req.wfile.flush_deferred().unwrap();
+        let mut file_path = std::env::temp_dir();
+        file_path.push(format!("basehttp-engine-send-{}", std::process::id()));
+        std::fs::write(&file_path, &body[MAX_HELD_OUTPUT / 2..]).unwrap();
+        let mut file = std::fs::File::open(&file_path).unwrap();
+        let rest = (body.len() - MAX_HELD_OUTPUT / 2) as u64;
+        assert_eq!(conn.req.wfile.send_file(&mut file, rest).unwrap(), rest);
+        assert!(conn.req.wfile.has_queued(), "the socket cannot take 8 MiB");
+        conn.state = State::Sending { close_after: true };
+        e.set_interest(&mut conn, true).unwrap();
+        assert!(e.park(conn).is_none());
+        // The client reads; each writability event (run here, as a pool
+        // thread would) sends more, and the connection closes at the end.
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).unwrap();
+            got
+        });
+        let mut events = Events::with_capacity(4);
+        while e.info.open_connections() > 0 {
+            e.poller
+                .wait(&mut events, Some(Duration::from_secs(10)))
+                .unwrap();
+            for ev in events.drain() {
+                if ev.token == 0 {
+                    e.on_ready(0, ev.peer_shut);
+                }
+            }
+        }
+        let got = reader.join().unwrap();
+        assert_eq!(got.len(), body.len());
+        assert!(got == body, "bytes lost or out of order");
+        std::fs::remove_file(file_path).unwrap();
+    }
+}
