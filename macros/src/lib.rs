@@ -120,6 +120,7 @@ use proc_macro::TokenStream;
 /// | `fn before_end_headers(req: &mut Request) -> io::Result<()>` | an `end_headers` override that adds headers |
 /// | `fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>` | `handle_expect_100` |
 /// | `fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage` | `send_error`'s body (`error_message_format`), e.g. JSON |
+/// | `fn after_response(req: &Request, exchange: &Exchange)` | `log_request` (the access line), run once per request after its response with its status, bytes sent and duration |
 /// | `fn class(&self) -> Class` | the class attributes, computed at run time |
 ///
 /// `class()` is the base the attribute arguments then override.

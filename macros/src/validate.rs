@@ -133,7 +133,7 @@ const UNWIRED: &[(&str, &str)] = &[
     ),
     (
         "log_request",
-        "every log line goes through `fn log_message(req: &Request, message: &str)`",
+        "the access line is written after each response by `fn after_response(req: &Request, exchange: &Exchange)` (status, bytes sent and duration in `exchange`); write that hook instead",
     ),
     (
         "log_error",
@@ -541,6 +541,7 @@ mod tests {
                     fn before_end_headers(req: &mut Request) -> io::Result<()> { Ok(()) }
                     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> { Ok(true) }
                     fn class(&self) -> Class { Class::BASE }
+                    fn after_response(req: &Request, exchange: &Exchange) {}
                 }
             },
             quote::quote!(protocol_version = "HTTP/1.1"),

@@ -11,9 +11,11 @@ use std::time::SystemTime;
 
 use crate::date;
 use crate::log::log_requestline;
+use crate::misuse::Misuse;
 use crate::pystr::{escape_control, push_latin1};
 use crate::request::{ErrorPage, Request};
 use crate::status::{IntoStatus, responses};
+use crate::stream::Phase;
 
 impl Request {
     /// A whole response in one call: `send_response(code)`, then
@@ -133,15 +135,17 @@ impl Request {
         Ok(())
     }
 
-    /// `send_response(code)`: logs the request, then adds the status line
-    /// and the `Server` and `Date` headers to the header buffer.
+    /// `send_response(code)`: adds the status line and the `Server` and
+    /// `Date` headers to the header buffer. CPython also writes the access
+    /// line here (`log_request`); this server writes it once the request
+    /// ended, from the [`after_response`](crate::Class::after_response)
+    /// hook, with the final status.
     ///
     /// # Errors
     /// `InvalidInput` for a number outside 100..=999 ([`IntoStatus`]);
     /// nothing is written then (buffering never fails).
     pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
-        self.log_request(code);
         self.send_response_only(code)?;
         self.send_default_headers()
     }
@@ -153,7 +157,6 @@ impl Request {
     /// As [`send_response`](Self::send_response).
     pub fn send_response_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
-        self.log_request(code);
         self.send_response_only_with(code, message)?;
         self.send_default_headers()
     }
@@ -186,6 +189,10 @@ impl Request {
     ) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         self.status = Some(code);
+        crate::exchange::begin_request(self);
+        if self.wfile.phase() == Phase::NoResponse {
+            self.wfile.set_phase(Phase::HeadBuffered);
+        }
         if self.is_http09() {
             return Ok(());
         }
@@ -257,9 +264,8 @@ impl Request {
         }
         if !self.is_http09() {
             self.headers_buffer.extend_from_slice(b"\r\n");
-            self.flush_headers()?;
         }
-        Ok(())
+        self.flush_headers()
     }
 
     /// `flush_headers()`: hands the buffered status line and headers to
@@ -276,11 +282,15 @@ impl Request {
                 // An interim response: the final one is still to come.
                 self.response_mark = self.wfile.bytes_written();
                 self.framed = false;
+                self.wfile.set_phase(Phase::NoResponse);
             } else if self.rfile.forget_continue() {
                 // The final response went out before the body was asked
                 // for: the client may still send it, or not.
                 self.close_connection = true;
             }
+        } else if self.is_http09() && self.wfile.phase() == Phase::HeadBuffered {
+            // HTTP/0.9 has no head: the body follows `send_response`.
+            self.wfile.set_phase(Phase::Body);
         }
         Ok(())
     }
@@ -338,9 +348,16 @@ impl Request {
         explain: Option<&str>,
         extra_headers: &[(&str, &str)],
     ) -> io::Result<()> {
+        if self.response_begun() {
+            return Err(self.wfile.refuse(Misuse::SendErrorAfterResponse(code)));
+        }
+        // A head built but not sent yet is replaced (CPython would send both).
+        self.discard_unsent_head();
         let (short, long) = responses(code).unwrap_or(("???", "???"));
         let message = message.unwrap_or(short);
         let explain = explain.unwrap_or(long);
+        // `req.status()` is this error's inside `log_message`.
+        self.status = Some(code);
         self.log_error(format_args!("code {code}, message {message}"));
         self.send_response_with(code, message)?;
         self.send_header("Connection", "close")?;
