@@ -16,6 +16,7 @@ mod macro_overrides;
 mod misuse;
 mod scaleout;
 mod service;
+mod service_helpers;
 mod signal;
 mod support;
 mod tls;

@@ -34,7 +34,7 @@ pub enum BodyError {
         limit: u64,
     },
     /// The body ended before its `Content-Length`, or its chunked framing is
-    /// malformed: 400.
+    /// malformed, or (`read_json`) it is not the JSON expected: 400.
     Malformed(String),
 }
 
@@ -132,6 +132,31 @@ impl Request {
     /// ```
     pub fn read_body(&mut self, limit: u64) -> io::Result<Vec<u8>> {
         read_body(self, limit)
+    }
+
+    /// [`read_body`](Self::read_body), deserialised from JSON. Needs the
+    /// `json` cargo feature.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// use std::collections::BTreeMap;
+    /// # struct Items;
+    /// # #[http_handler] impl Items {
+    /// fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     let item: BTreeMap<String, String> = req.read_json(64 * 1024)?; // 411, 413 or 400 for you
+    ///     req.respond(201, "text/plain", format!("{item:?}"))
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`read_body`](Self::read_body), and [`BodyError::Malformed`]
+    /// (400) for a body that is not JSON of type `T`.
+    #[cfg(feature = "json")]
+    pub fn read_json<T: serde::de::DeserializeOwned>(&mut self, limit: u64) -> io::Result<T> {
+        let body = read_body(self, limit)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| BodyError::Malformed(format!("invalid JSON: {e}")).into())
     }
 }
 

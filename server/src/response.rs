@@ -295,10 +295,16 @@ impl Request {
         Ok(())
     }
 
-    /// `send_error(code)`: an error response with CPython's HTML page.
+    /// `send_error(code)`: an error response with CPython's HTML page
+    /// (the handler's [`error_page`](crate::Class::error_page)). A head
+    /// built but not sent yet (`send_response` without `end_headers`) is
+    /// replaced by it.
     ///
     /// # Errors
-    /// I/O errors.
+    /// I/O errors; `InvalidInput` once part of the response reached `wfile`
+    /// (a second response would land inside the first's body: the server
+    /// logs it and closes the connection; return an `Err` from the handler
+    /// to cut a response short).
     pub fn send_error(&mut self, code: impl IntoStatus) -> io::Result<()> {
         self.send_error_full(code.into_status()?.as_u16(), None, None, &[])
     }
@@ -328,6 +334,63 @@ impl Request {
             Some(explain),
             &[],
         )
+    }
+
+    /// `send_error(code[, message])` with extra headers, sent after
+    /// `Connection: close`: `WWW-Authenticate` on a 401, `Allow` on a 405,
+    /// `Retry-After` on a 503. The body is the handler's error page, as for
+    /// [`send_error`](Self::send_error); `message` (`None`: the standard
+    /// phrase) is the reason phrase and the page's message.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Files { token: String }
+    /// # #[http_handler] impl Files {
+    /// fn do_DELETE(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     let expected = format!("Bearer {}", self.token);
+    ///     if req.headers.get("Authorization") != Some(expected.as_str()) {
+    ///         return req.send_error_with_headers(401, None, &[("WWW-Authenticate", "Bearer")]);
+    ///     }
+    ///     // ...
+    /// #   req.send_error(204)
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send_error`](Self::send_error).
+    pub fn send_error_with_headers(
+        &mut self,
+        code: impl IntoStatus,
+        message: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> io::Result<()> {
+        self.send_error_full(code.into_status()?.as_u16(), message, None, headers)
+    }
+
+    /// A redirect with no body: `send_response(code)`, `Location`,
+    /// `Content-Length: 0`, `end_headers()`, such as the `303 See Other`
+    /// after a form was posted.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Form;
+    /// # #[http_handler] impl Form {
+    /// fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     // ... store what was posted ...
+    ///     req.redirect(303, "/")
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`end_headers`](Self::end_headers); `InvalidInput` for a
+    /// `location` with a line break.
+    pub fn redirect(&mut self, code: impl IntoStatus, location: &str) -> io::Result<()> {
+        self.send_response(code)?;
+        self.send_header("Location", location)?;
+        self.send_header("Content-Length", "0")?;
+        self.end_headers()
     }
 
     /// `send_error` with extra headers sent after `Connection: close` (such

@@ -21,6 +21,7 @@
 mod error;
 mod header;
 mod multipart;
+mod upload;
 pub(crate) mod urlencoded;
 
 use std::io::Read;
@@ -31,6 +32,7 @@ pub use multipart::{
     Limits, MAX_FIELD_SIZE, MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TOTAL_SIZE, Multipart, Part,
     PartHeaders,
 };
+pub use upload::{SavedFile, safe_file_name, save_files};
 pub use urlencoded::{
     TooManyFields, UrlencodedOptions, parse_urlencoded, parse_urlencoded_with, unquote_plus,
 };
