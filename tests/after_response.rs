@@ -98,7 +98,8 @@ fn after_response_runs_once_per_request_on_every_path() {
     assert_eq!(parse(&raw(srv.addr, long.as_bytes())).status, 414);
     // A head that stops halfway: 408 from the engine's deadline scan.
     let mut s = connect(srv.addr);
-    s.write_all(b"GET /partial HTTP/1.1\r\nHost: x\r\n").unwrap();
+    s.write_all(b"GET /partial HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     assert_eq!(parse(&read_to_close(&mut s)).status, 408);
     // A blank line and a connection closed unused are not requests.
     drop(connect(srv.addr));
@@ -109,7 +110,11 @@ fn after_response_runs_once_per_request_on_every_path() {
     let want = [200, 404, 500, 500, 501, 400, 413, 411, 200, 431, 414, 408];
     assert_eq!(statuses, want.map(Some), "{got:#?}");
     assert_eq!(got[0].1, "GET / HTTP/1.0");
-    assert_eq!(got[0].3, hello.len() as u64, "bytes sent: the whole response");
+    assert_eq!(
+        got[0].3,
+        hello.len() as u64,
+        "bytes sent: the whole response"
+    );
     assert!(got[8].4 >= Duration::from_millis(60), "{:?}", got[8].4);
     assert_eq!(got[11].1, "", "a 408 has no request line");
     assert!(got[11].4 >= Duration::from_millis(250), "{:?}", got[11].4);
@@ -148,7 +153,10 @@ fn after_response_runs_for_the_blocking_server_and_its_408() {
     assert_eq!(parse(&missing).status, 404);
     assert_eq!(parse(&timed_out).status, 408);
     let got = entries(addr.port(), 2);
-    assert_eq!(got.iter().map(|e| e.2).collect::<Vec<_>>(), [Some(404), Some(408)]);
+    assert_eq!(
+        got.iter().map(|e| e.2).collect::<Vec<_>>(),
+        [Some(404), Some(408)]
+    );
     assert!(got[1].4 >= Duration::from_millis(250), "{:?}", got[1].4);
 }
 
@@ -260,15 +268,14 @@ fn log_capture_child() {
 #[test]
 fn server_log_lines_are_captured_by_cargo_test() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "after_response::log_capture_child",
-        ])
+        .args(["--ignored", "--exact", "after_response::log_capture_child"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 passed"), "{text}");
-    assert!(!text.contains(PROBE), "a log line escaped the capture:\n{text}");
+    assert!(
+        !text.contains(PROBE),
+        "a log line escaped the capture:\n{text}"
+    );
 }

@@ -141,9 +141,11 @@ const REQ_FILE_DROP_8: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\n\r\n";
 const PY_FILE_DROP_8: &[u8] = b"HTTP/1.0 401 Unauthorized\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 346\r\nWWW-Authenticate: Bearer\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 401</p>\n        <p>Message: Unauthorized.</p>\n        <p>Error code explanation: 401 - No permission -- see authorization schemes.</p>\n    </body>\n</html>\n";
 const REQ_FILE_DROP_9: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer wrong\r\n\r\n";
 const PY_FILE_DROP_9: &[u8] = b"HTTP/1.0 401 Unauthorized\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 346\r\nWWW-Authenticate: Bearer\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 401</p>\n        <p>Message: Unauthorized.</p>\n        <p>Error code explanation: 401 - No permission -- see authorization schemes.</p>\n    </body>\n</html>\n";
-const REQ_FILE_DROP_10: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
+const REQ_FILE_DROP_10: &[u8] =
+    b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
 const PY_FILE_DROP_10: &[u8] = b"HTTP/1.0 204 No Content\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n";
-const REQ_FILE_DROP_11: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
+const REQ_FILE_DROP_11: &[u8] =
+    b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
 const PY_FILE_DROP_11: &[u8] = b"HTTP/1.0 404 Not Found\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 330\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: Not Found.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n";
 const REQ_FILE_DROP_12: &[u8] = b"GET /stats HTTP/1.0\r\n\r\n";
 const PY_FILE_DROP_12: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-Type: application/json\r\nContent-Length: 25\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n{\"files\": 2, \"bytes\": 29}";
@@ -741,9 +743,15 @@ fn same_json(ours: &[u8], python: &[u8]) {
     let (status, headers, body) = unordered(ours);
     let (py_status, py_headers, py_body) = unordered(python);
     let not_length = |h: &Vec<String>| -> Vec<String> {
-        h.iter().filter(|l| !l.starts_with("Content-Length:")).cloned().collect()
+        h.iter()
+            .filter(|l| !l.starts_with("Content-Length:"))
+            .cloned()
+            .collect()
     };
-    assert_eq!((status, not_length(&headers)), (py_status, not_length(&py_headers)));
+    assert_eq!(
+        (status, not_length(&headers)),
+        (py_status, not_length(&py_headers))
+    );
     if !py_body.is_empty() {
         let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
         assert_eq!(value(&body), value(&py_body));
@@ -793,7 +801,10 @@ fn example_file_drop() {
     let python = String::from_utf8(PY_FILE_DROP_LISTING.to_vec()).unwrap();
     let length = python.len() - python.find("\r\n\r\n").unwrap() - 4 + style.len();
     let python = python
-        .replace("<meta charset=\"utf-8\">\n", &format!("<meta charset=\"utf-8\">\n{style}"))
+        .replace(
+            "<meta charset=\"utf-8\">\n",
+            &format!("<meta charset=\"utf-8\">\n{style}"),
+        )
         .replace("Content-Length: 287", &format!("Content-Length: {length}"));
     let listing = raw(server.addr, b"GET / HTTP/1.0\r\n\r\n");
     assert_eq!(unordered(&listing), unordered(python.as_bytes()));
@@ -840,7 +851,10 @@ fn example_file_drop_access_log_is_json_lines() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     let fields = |i: usize| {
         let l = &lines[i];
-        (l["request"].as_str().unwrap().to_owned(), l["status"].as_u64().unwrap())
+        (
+            l["request"].as_str().unwrap().to_owned(),
+            l["status"].as_u64().unwrap(),
+        )
     };
     assert_eq!(fields(0), ("GET /a HTTP/1.0".to_owned(), 200));
     assert_eq!(fields(1), ("BREW / HTTP/1.0".to_owned(), 501));

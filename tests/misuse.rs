@@ -72,7 +72,10 @@ fn body_before_end_headers_is_an_error_and_a_500() {
         log.contains("response body written before end_headers(): the headers are still buffered; call req.end_headers()"),
         "{log}"
     );
-    assert!(!log.contains("Exception occurred"), "one line, not a traceback: {log}");
+    assert!(
+        !log.contains("Exception occurred"),
+        "one line, not a traceback: {log}"
+    );
 }
 
 #[test]
@@ -135,7 +138,10 @@ fn send_error_replaces_a_head_not_sent_yet() {
     let r = parse(&out);
     assert_eq!(r.status_line, "HTTP/1.1 404 Gone");
     assert_eq!(r.header("X-Dropped"), None);
-    assert_eq!(String::from_utf8_lossy(&out).matches("HTTP/1.1 ").count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out).matches("HTTP/1.1 ").count(),
+        1
+    );
 }
 
 /// Multipart uploads read with `?` on `FormError`, on `Part`'s `Read`, and

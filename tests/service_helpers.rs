@@ -116,7 +116,10 @@ fn uploads_are_saved_under_safe_numbered_names() -> io::Result<()> {
     names.sort();
     assert_eq!(names, ["notes (1).txt", "notes.txt", "ünï.bin"]);
     assert_eq!(std::fs::read(dir.path().join("notes.txt"))?, b"old");
-    assert_eq!(std::fs::read(dir.path().join("notes (1).txt"))?, b"new notes");
+    assert_eq!(
+        std::fs::read(dir.path().join("notes (1).txt"))?,
+        b"new notes"
+    );
     Ok(())
 }
 
@@ -150,7 +153,11 @@ fn a_failed_upload_leaves_no_file_behind() -> io::Result<()> {
     request.extend_from_slice(payload);
     request.extend_from_slice(b"\r\n0\r\n\r\n");
     let out = client.send_raw(request);
-    assert!(out.starts_with(b"HTTP/1.1 413 "), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        out.starts_with(b"HTTP/1.1 413 "),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     assert_eq!(std::fs::read_dir(dir.path())?.count(), 0);
     Ok(())
 }
@@ -178,8 +185,14 @@ fn server_config_in_one_expression() {
     assert_eq!(c.body_timeout, Some(Duration::from_secs(2)));
     assert_eq!(c.write_timeout, None);
     assert_eq!((c.workers, c.max_threads, c.max_connections), (3, 9, 7));
-    assert_eq!((c.thread_idle, c.max_head_bytes), (Duration::from_secs(4), 1024));
-    assert_eq!((c.max_body, c.shutdown_grace), (None, Duration::from_millis(5)));
+    assert_eq!(
+        (c.thread_idle, c.max_head_bytes),
+        (Duration::from_secs(4), 1024)
+    );
+    assert_eq!(
+        (c.max_body, c.shutdown_grace),
+        (None, Duration::from_millis(5))
+    );
     assert!(c.reuse_port && c.dual_stack);
     assert_eq!(ServerConfig::new().max_body(5u64).max_body, Some(5));
 }

@@ -177,7 +177,8 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
 fn strip_dyn_extends(tokens: TokenStream, args: &mut Args, errors: &mut Errors) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let is = |i: usize, text: &str| trees.get(i).is_some_and(|t| t.to_string() == text);
-    let Some(start) = (0..trees.len()).find(|&i| is(i, "extends") && is(i + 1, "=") && is(i + 2, "dyn"))
+    let Some(start) =
+        (0..trees.len()).find(|&i| is(i, "extends") && is(i + 1, "=") && is(i + 2, "dyn"))
     else {
         return trees.into_iter().collect();
     };
@@ -203,7 +204,11 @@ fn strip_dyn_extends(tokens: TokenStream, args: &mut Args, errors: &mut Errors) 
     );
     args.extends_error = true;
     let rest = (end + 1).min(trees.len());
-    trees[..start].iter().chain(&trees[rest..]).cloned().collect()
+    trees[..start]
+        .iter()
+        .chain(&trees[rest..])
+        .cloned()
+        .collect()
 }
 
 /// The comma-separated `name`, `name = value` list; `None` (reported) if
@@ -265,9 +270,8 @@ impl Args {
         match value {
             Expr::Path(p) if p.qself.is_none() => {
                 let last = p.path.segments.last().map(|s| s.ident.to_string());
-                let trait_name = last.filter(|l| {
-                    l == "Handler" || STOCK_BASES.iter().any(|(_, t)| t == l)
-                });
+                let trait_name =
+                    last.filter(|l| l == "Handler" || STOCK_BASES.iter().any(|(_, t)| t == l));
                 if name == "crate" {
                     self.krate = p.path;
                 } else if let Some(t) = trait_name {

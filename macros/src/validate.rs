@@ -475,8 +475,14 @@ pub(crate) fn super_calls(tokens: TokenStream, krate: &Path, errors: &mut Errors
 /// `Base :: do_X (self` or `(self, ..` at `trees[i]`, with a stock `Base`:
 /// the base, its trait and the method.
 fn super_call_at(trees: &[TokenTree], i: usize) -> Option<(&Ident, &'static str, &Ident)> {
-    let [TokenTree::Ident(base), c1, c2, TokenTree::Ident(method), TokenTree::Group(args), ..] =
-        trees.get(i..)?
+    let [
+        TokenTree::Ident(base),
+        c1,
+        c2,
+        TokenTree::Ident(method),
+        TokenTree::Group(args),
+        ..,
+    ] = trees.get(i..)?
     else {
         return None;
     };
@@ -688,13 +694,35 @@ mod tests {
             }
         };
         let out = super_calls(body, &krate, &mut errors).to_string();
-        let errs: Vec<String> = errors.finish().unwrap_err().into_iter().map(|e| e.to_string()).collect();
+        let errs: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs[0].ends_with("write `FileHandler::do_GET(self, req)`"), "{}", errs[0]);
-        assert!(errs[1].ends_with("write `CgiHandler::do_POST(self, req)`"), "{}", errs[1]);
-        assert!(out.contains(":: basehttp :: handlers :: FileHandler :: do_GET (self , req)"), "{out}");
-        assert!(out.contains("basehttp :: handlers :: CgiHandler :: do_POST"), "{out}");
-        assert!(out.contains("SimpleHttpRequestHandler :: do_GET (& mut self . files"), "{out}");
+        assert!(
+            errs[0].ends_with("write `FileHandler::do_GET(self, req)`"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[1].ends_with("write `CgiHandler::do_POST(self, req)`"),
+            "{}",
+            errs[1]
+        );
+        assert!(
+            out.contains(":: basehttp :: handlers :: FileHandler :: do_GET (self , req)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("basehttp :: handlers :: CgiHandler :: do_POST"),
+            "{out}"
+        );
+        assert!(
+            out.contains("SimpleHttpRequestHandler :: do_GET (& mut self . files"),
+            "{out}"
+        );
     }
 
     #[test]
