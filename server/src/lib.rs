@@ -204,7 +204,7 @@ pub use {
 /// [`ErrorPage`], [`Exchange`]), the errors a `do_*` method passes on with
 /// `?` ([`BodyError`], [`FormError`](crate::form::FormError)), and the
 /// servers with their [`ServerConfig`] (with the `tls` feature, the HTTPS
-/// ones and [`TlsConfig`] too).
+/// ones and `TlsConfig` too).
 pub mod prelude {
     pub use crate::form::FormError;
     pub use crate::{
