@@ -146,7 +146,11 @@ use proc_macro::TokenStream;
 /// `do_*` method of its own. An own `do_GET` also answers `HEAD` (body
 /// discarded) unless the impl has `do_HEAD` or says `inherit_head`: the
 /// routing in `do_GET` decides what `HEAD` describes. Python's
-/// `super().do_GET()` is `FileHandler::do_GET(self, req)`.
+/// `super().do_GET()` is `FileHandler::do_GET(self, req)`. Two mistakes a
+/// Python user makes here are compile errors naming the fix: `extends`
+/// naming the trait (`extends = FileHandler`, or `dyn FileHandler`) instead
+/// of the base type, and `SimpleHttpRequestHandler::do_GET(self, req)` (the
+/// stock handler's own method) for `super()`.
 #[proc_macro_attribute]
 pub fn http_handler(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::http_handler(args.into(), input.into())
