@@ -27,6 +27,9 @@ mod custom_method;
 #[path = "../examples/examples/errors.rs"]
 mod errors;
 #[allow(dead_code)]
+#[path = "../examples/examples/file_drop.rs"]
+mod file_drop;
+#[allow(dead_code)]
 #[path = "../examples/examples/file_server.rs"]
 mod file_server;
 #[allow(dead_code)]
@@ -115,6 +118,43 @@ const REQ_CGI_SERVER_2: &[u8] = b"GET /index.txt HTTP/1.0\r\n\r\n";
 const PY_CGI_SERVER_3: &[u8] = b"HTTP/1.0 501 Can only POST to CGI scripts\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: Mon, 23 Nov 2026 15:29:25 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 358\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 501</p>\n        <p>Message: Can only POST to CGI scripts.</p>\n        <p>Error code explanation: 501 - Server does not support this operation.</p>\n    </body>\n</html>\n";
 const REQ_CGI_SERVER_3: &[u8] = b"POST /index.txt HTTP/1.0\r\nContent-Length: 0\r\n\r\n";
 
+// The file-drop service's twin (`examples/python/file_drop.py`) on CPython
+// 3.13.0, the version it was written for (3.13 has no `cgi` module), one
+// request after the other on a share holding `hello.txt`.
+const REQ_FILE_DROP_0: &[u8] = b"GET /hello.txt HTTP/1.0\r\n\r\n";
+const PY_FILE_DROP_0: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-type: text/plain\r\nContent-Length: 18\r\nLast-Modified: Mon, 07 Dec 2026 04:03:20 GMT\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\nHello, file drop!\n";
+const REQ_FILE_DROP_1: &[u8] = b"GET /hello.txt HTTP/1.0\r\nRange: bytes=0-4\r\n\r\n";
+const PY_FILE_DROP_1: &[u8] = b"HTTP/1.0 206 Partial Content\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-type: text/plain\r\nContent-Range: bytes 0-4/18\r\nContent-Length: 5\r\nLast-Modified: Mon, 07 Dec 2026 04:03:20 GMT\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\nHello";
+const REQ_FILE_DROP_2: &[u8] = b"GET /hello.txt HTTP/1.0\r\nRange: bytes=-6\r\n\r\n";
+const PY_FILE_DROP_2: &[u8] = b"HTTP/1.0 206 Partial Content\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-type: text/plain\r\nContent-Range: bytes 12-17/18\r\nContent-Length: 6\r\nLast-Modified: Mon, 07 Dec 2026 04:03:20 GMT\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\ndrop!\n";
+const REQ_FILE_DROP_3: &[u8] = b"GET /hello.txt HTTP/1.0\r\nRange: bytes=100-\r\n\r\n";
+const PY_FILE_DROP_3: &[u8] = b"HTTP/1.0 416 Range Not Satisfiable\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 341\r\nContent-Range: bytes */18\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 416</p>\n        <p>Message: Range Not Satisfiable.</p>\n        <p>Error code explanation: 416 - Cannot satisfy request range.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_4: &[u8] = b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 188\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi there\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: text/plain\r\n\r\nsome notes\n\r\n--XyZ--\r\n";
+const PY_FILE_DROP_4: &[u8] = b"HTTP/1.0 303 See Other\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nLocation: /\r\nContent-Length: 0\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n";
+const REQ_FILE_DROP_5: &[u8] = b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 203\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi there\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\Users\\\\me\\\\notes.txt\"\r\nContent-Type: text/plain\r\n\r\nmore notes\n\r\n--XyZ--\r\n";
+const PY_FILE_DROP_5: &[u8] = b"HTTP/1.0 303 See Other\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nLocation: /\r\nContent-Length: 0\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n";
+const REQ_FILE_DROP_6: &[u8] = b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 20971521\r\n\r\n";
+const PY_FILE_DROP_6: &[u8] = b"HTTP/1.0 413 Content Too Large\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 328\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 413</p>\n        <p>Message: Content Too Large.</p>\n        <p>Error code explanation: 413 - form body too large.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_7: &[u8] = b"POST / HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 169\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi there\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.txt\"\r\nContent-Type: text/plain\r\n\r\nabc\r\n";
+const PY_FILE_DROP_7: &[u8] = b"HTTP/1.0 400 Bad Request\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 329\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 400</p>\n        <p>Message: Bad Request.</p>\n        <p>Error code explanation: 400 - multipart body ended early.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_8: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\n\r\n";
+const PY_FILE_DROP_8: &[u8] = b"HTTP/1.0 401 Unauthorized\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 346\r\nWWW-Authenticate: Bearer\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 401</p>\n        <p>Message: Unauthorized.</p>\n        <p>Error code explanation: 401 - No permission -- see authorization schemes.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_9: &[u8] = b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer wrong\r\n\r\n";
+const PY_FILE_DROP_9: &[u8] = b"HTTP/1.0 401 Unauthorized\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 346\r\nWWW-Authenticate: Bearer\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 401</p>\n        <p>Message: Unauthorized.</p>\n        <p>Error code explanation: 401 - No permission -- see authorization schemes.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_10: &[u8] =
+    b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
+const PY_FILE_DROP_10: &[u8] = b"HTTP/1.0 204 No Content\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n";
+const REQ_FILE_DROP_11: &[u8] =
+    b"DELETE /notes.txt HTTP/1.0\r\nAuthorization: Bearer s3cret\r\n\r\n";
+const PY_FILE_DROP_11: &[u8] = b"HTTP/1.0 404 Not Found\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 330\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: Not Found.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_12: &[u8] = b"GET /stats HTTP/1.0\r\n\r\n";
+const PY_FILE_DROP_12: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-Type: application/json\r\nContent-Length: 25\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n{\"files\": 2, \"bytes\": 29}";
+const REQ_FILE_DROP_13: &[u8] = b"GET /missing HTTP/1.0\r\n\r\n";
+const PY_FILE_DROP_13: &[u8] = b"HTTP/1.0 404 File not found\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nConnection: close\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 335\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 404</p>\n        <p>Message: File not found.</p>\n        <p>Error code explanation: 404 - Nothing matches the given URI.</p>\n    </body>\n</html>\n";
+const REQ_FILE_DROP_14: &[u8] = b"HEAD /stats HTTP/1.0\r\n\r\n";
+const PY_FILE_DROP_14: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-Type: application/json\r\nContent-Length: 25\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n";
+const PY_FILE_DROP_LISTING: &[u8] = b"HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.13.0\r\nDate: Mon, 07 Dec 2026 04:03:21 GMT\r\nContent-type: text/html; charset=utf-8\r\nContent-Length: 287\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; sandbox\r\n\r\n<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n<li><a href=\"hello.txt\">hello.txt</a></li>\n<li><a href=\"notes%20%281%29.txt\">notes (1).txt</a></li>\n</ul>\n<hr>\n</body>\n</html>\n";
+
 /// The block CPython 3.14 added to `DEFAULT_ERROR_MESSAGE` after the
 /// `<meta charset>` line.
 const STYLE_BLOCK: &str = "        <style type=\"text/css\">\n            :root {\n                color-scheme: light dark;\n            }\n        </style>\n";
@@ -128,6 +168,7 @@ fn normalise(bytes: &[u8]) -> String {
         .replace("BaseHTTP/0.6", "BaseHTTP")
         .replace("SimpleHTTP/0.6", "SimpleHTTP")
         .replace("Python/3.11.7", "<sys_version>")
+        .replace("Python/3.13.0", "<sys_version>")
         .replace(Class::SYS_VERSION, "<sys_version>");
     for header in ["\r\nDate: ", "\r\nLast-Modified: "] {
         let mut from = 0;
@@ -682,4 +723,144 @@ fn api_service_in_memory() -> std::io::Result<()> {
     let r = client.request("POST", "/api/items").body("{x}").send()?;
     assert_eq!(r.status, 400);
     Ok(())
+}
+
+/// A response with its header lines sorted: the same headers in another
+/// order compare equal (CPython's `send_error` cannot add headers, so the
+/// twin adds them in `end_headers`, after the body's).
+fn unordered(bytes: &[u8]) -> (String, Vec<String>, String) {
+    let text = normalise(bytes);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let mut lines = head.split("\r\n").map(str::to_owned);
+    let status = lines.next().expect("a status line");
+    let mut headers: Vec<String> = lines.collect();
+    headers.sort();
+    (status, headers, body.to_owned())
+}
+
+/// A JSON response: the same status, headers (but `Content-Length`) and value.
+fn same_json(ours: &[u8], python: &[u8]) {
+    let (status, headers, body) = unordered(ours);
+    let (py_status, py_headers, py_body) = unordered(python);
+    let not_length = |h: &Vec<String>| -> Vec<String> {
+        h.iter()
+            .filter(|l| !l.starts_with("Content-Length:"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        (status, not_length(&headers)),
+        (py_status, not_length(&py_headers))
+    );
+    if !py_body.is_empty() {
+        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(value(&body), value(&py_body));
+    }
+}
+
+/// The file-drop service against what its Python twin answered to the same
+/// requests: files and ranges, uploads (303, numbered names, 413, a
+/// truncated body), DELETE with and without the token, stats, a 404, and
+/// the security headers on each.
+#[test]
+fn example_file_drop() {
+    let dir = support::TempDir::new("examples-file-drop");
+    dir.write("hello.txt", "Hello, file drop!\n");
+    let share = dir.path().to_owned();
+    let server = support::spawn(move || file_drop::FileDrop {
+        files: basehttp::handlers::SimpleHttpRequestHandler::new(&share),
+        token: "s3cret".to_owned(),
+    });
+    let exchanges = [
+        (REQ_FILE_DROP_0, PY_FILE_DROP_0),
+        (REQ_FILE_DROP_1, PY_FILE_DROP_1),
+        (REQ_FILE_DROP_2, PY_FILE_DROP_2),
+        (REQ_FILE_DROP_3, PY_FILE_DROP_3),
+        (REQ_FILE_DROP_4, PY_FILE_DROP_4),
+        (REQ_FILE_DROP_5, PY_FILE_DROP_5),
+        (REQ_FILE_DROP_6, PY_FILE_DROP_6),
+        (REQ_FILE_DROP_7, PY_FILE_DROP_7),
+        (REQ_FILE_DROP_8, PY_FILE_DROP_8),
+        (REQ_FILE_DROP_9, PY_FILE_DROP_9),
+        (REQ_FILE_DROP_10, PY_FILE_DROP_10),
+        (REQ_FILE_DROP_11, PY_FILE_DROP_11),
+        (REQ_FILE_DROP_12, PY_FILE_DROP_12),
+        (REQ_FILE_DROP_13, PY_FILE_DROP_13),
+        (REQ_FILE_DROP_14, PY_FILE_DROP_14),
+    ];
+    for (i, (request, python)) in exchanges.into_iter().enumerate() {
+        let ours = raw(server.addr, request);
+        if i == 12 || i == 14 {
+            same_json(&ours, python);
+        } else {
+            assert_eq!(unordered(&ours), unordered(python), "exchange {i}");
+        }
+    }
+    // 3.13's listing, with the style block 3.14 added to it.
+    let style = "<style type=\"text/css\">\n:root {\ncolor-scheme: light dark;\n}\n</style>\n";
+    let python = String::from_utf8(PY_FILE_DROP_LISTING.to_vec()).unwrap();
+    let length = python.len() - python.find("\r\n\r\n").unwrap() - 4 + style.len();
+    let python = python
+        .replace(
+            "<meta charset=\"utf-8\">\n",
+            &format!("<meta charset=\"utf-8\">\n{style}"),
+        )
+        .replace("Content-Length: 287", &format!("Content-Length: {length}"));
+    let listing = raw(server.addr, b"GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(unordered(&listing), unordered(python.as_bytes()));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["hello.txt", "notes (1).txt"]);
+    let notes = std::fs::read(dir.path().join("notes (1).txt")).unwrap();
+    assert_eq!(notes, b"more notes\n");
+}
+
+static DROP_LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// A handler whose access log is the file-drop service's, kept for the test.
+struct DropLogged;
+
+#[basehttp::http_handler]
+impl DropLogged {
+    fn do_GET(&mut self, req: &mut basehttp::Request) -> std::io::Result<()> {
+        req.respond(200, "text/plain", "hi\n")
+    }
+    fn after_response(req: &basehttp::Request, done: &basehttp::Exchange) {
+        DROP_LOG
+            .lock()
+            .unwrap()
+            .push(file_drop::access_line(req, done));
+    }
+}
+
+#[test]
+fn example_file_drop_access_log_is_json_lines() {
+    let mut client = basehttp::test::Client::new(DropLogged);
+    let ok = client.send_raw("GET /a HTTP/1.0\r\n\r\n");
+    client.send_raw("BREW / HTTP/1.0\r\n\r\n");
+    client.send_raw("GET / FUBAR\r\n\r\n");
+    let lines: Vec<serde_json::Value> = DROP_LOG
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let fields = |i: usize| {
+        let l = &lines[i];
+        (
+            l["request"].as_str().unwrap().to_owned(),
+            l["status"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(fields(0), ("GET /a HTTP/1.0".to_owned(), 200));
+    assert_eq!(fields(1), ("BREW / HTTP/1.0".to_owned(), 501));
+    assert_eq!(fields(2), ("GET / FUBAR".to_owned(), 400));
+    assert_eq!(lines[0]["bytes"].as_u64(), Some(ok.len() as u64));
+    assert_eq!(lines[0]["client"], "127.0.0.1");
+    assert!(lines[0]["ms"].as_f64().unwrap() >= 0.0);
+    assert!(lines[0]["time"].as_f64().unwrap() > 1.7e9);
 }

@@ -1,6 +1,7 @@
 //! Integration tests over real sockets: one binary, one module per area.
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
+mod after_response;
 mod base;
 mod cgi;
 mod engine;
@@ -12,8 +13,10 @@ mod framing;
 mod macro_dispatch;
 mod macro_optins;
 mod macro_overrides;
+mod misuse;
 mod scaleout;
 mod service;
+mod service_helpers;
 mod signal;
 mod support;
 mod tempdir;

@@ -7,10 +7,8 @@
 //!
 //! Run with `cargo run -p examples --example api -- 8000`, then
 //! `curl -i -d '{"name": "spam"}' http://127.0.0.1:8000/api/items`.
-use std::io;
 use std::sync::{Arc, Mutex};
 
-use basehttp::ErrorPage;
 use basehttp::handlers::{FileHandler, SimpleHttpRequestHandler};
 use basehttp::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -42,13 +40,8 @@ impl Api {
     }
 }
 
-impl FileHandler for Api {
-    fn file_handler(&self) -> &SimpleHttpRequestHandler {
-        &self.files
-    }
-}
-
-#[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler, protocol_version = "HTTP/1.1")]
+/// `auto_head`: `HEAD` runs `do_GET` with the body dropped.
+#[http_handler(protocol_version = "HTTP/1.1", auto_head)]
 impl Api {
     fn before_end_headers(req: &mut Request) -> io::Result<()> {
         req.send_header("Access-Control-Allow-Origin", "*")
@@ -61,7 +54,7 @@ impl Api {
     fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
         let url = req.url();
         if url.path.starts_with("/static/") {
-            return FileHandler::do_GET(self, req);
+            return self.files.do_GET(req); // the stock handler's do_GET
         }
         let items = self.items.lock().unwrap();
         match (url.path, url.query_value("id")) {
@@ -79,10 +72,7 @@ impl Api {
         if req.url().path != "/api/items" {
             return req.send_error(404);
         }
-        let body = req.read_body(64 * 1024)?;
-        let Ok(mut item) = serde_json::from_slice::<Item>(&body) else {
-            return req.send_error_with(400, "Body is not an item");
-        };
+        let mut item: Item = req.read_json(64 * 1024)?; // 411, 413 or 400 for you
         let mut items = self.items.lock().unwrap();
         item.id = items.last().map_or(1, |last| last.id + 1);
         items.push(item.clone());

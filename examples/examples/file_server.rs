@@ -140,23 +140,13 @@ fn created(req: &mut Request, saved: &[(String, u64)]) -> io::Result<()> {
     req.wfile.write_all(body.as_bytes())
 }
 
-/// A client-supplied name made safe to create in the served directory: the
-/// last path component only (`/` and `\` both separate), percent-decoded,
-/// no control characters, not empty and not starting with `.` (no `..`, no
-/// hidden files). `None` if nothing safe is left.
+/// A client-supplied name (a request path, or a form's file name as the
+/// Python twin treats it) without its query, percent-decoded, and made safe
+/// to create in the served directory by [`form::safe_file_name`]: the last
+/// component, no control characters, no leading `.`. `None` if nothing
+/// safe is left.
 pub fn safe_file_name(raw: &str) -> Option<String> {
-    let decoded = percent_decode(raw);
-    let base = decoded.rsplit(['/', '\\']).next().unwrap_or("");
-    let ok = !base.is_empty()
-        && !base.starts_with('.')
-        && base.len() <= 255
-        && !base.chars().any(|c| c.is_control());
-    ok.then(|| base.to_owned())
-}
-
-fn percent_decode(s: &str) -> String {
-    // The query string is not part of the name.
-    basehttp::urlsplit(s).path_unquoted()
+    form::safe_file_name(&basehttp::urlsplit(raw).path_unquoted())
 }
 
 fn main() -> io::Result<()> {

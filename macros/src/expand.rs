@@ -6,7 +6,7 @@
 //! `__private` module.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, Path};
 
@@ -43,7 +43,7 @@ pub(crate) fn http_handler(args: TokenStream, input: TokenStream) -> syn::Result
     let handler = parse::handler(item, &mut errors);
     validate::args(&args, &mut errors);
     validate::handler(&handler, &args, &mut errors);
-    let user_impl = &handler.item;
+    let user_impl = validate::super_calls(handler.item.to_token_stream(), &args.krate, &mut errors);
     let out = match errors.finish() {
         Ok(()) => {
             let generated = handler_impl(&handler, &args);

@@ -98,6 +98,17 @@ pub(crate) const HOOKS: &[Hook] = &[
         signature: "fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage",
     },
     Hook {
+        name: "after_response",
+        wiring: Wiring::ClassField,
+        recv: Recv::None,
+        args: &[
+            (Arg::Ref, "req: &Request"),
+            (Arg::Ref, "exchange: &Exchange"),
+        ],
+        returns: None,
+        signature: "fn after_response(req: &Request, exchange: &Exchange)",
+    },
+    Hook {
         name: "class",
         wiring: Wiring::Class,
         recv: Recv::Ref,

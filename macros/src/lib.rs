@@ -120,6 +120,7 @@ use proc_macro::TokenStream;
 /// | `fn before_end_headers(req: &mut Request) -> io::Result<()>` | an `end_headers` override that adds headers |
 /// | `fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool>` | `handle_expect_100` |
 /// | `fn error_page(req: &Request, code: u16, message: &str, explain: &str) -> ErrorPage` | `send_error`'s body (`error_message_format`), e.g. JSON |
+/// | `fn after_response(req: &Request, exchange: &Exchange)` | `log_request` (the access line), run once per request after its response with its status, bytes sent and duration |
 /// | `fn class(&self) -> Class` | the class attributes, computed at run time |
 ///
 /// `class()` is the base the attribute arguments then override.
@@ -145,7 +146,11 @@ use proc_macro::TokenStream;
 /// `do_*` method of its own. An own `do_GET` also answers `HEAD` (body
 /// discarded) unless the impl has `do_HEAD` or says `inherit_head`: the
 /// routing in `do_GET` decides what `HEAD` describes. Python's
-/// `super().do_GET()` is `FileHandler::do_GET(self, req)`.
+/// `super().do_GET()` is `FileHandler::do_GET(self, req)`. Two mistakes a
+/// Python user makes here are compile errors naming the fix: `extends`
+/// naming the trait (`extends = FileHandler`, or `dyn FileHandler`) instead
+/// of the base type, and `SimpleHttpRequestHandler::do_GET(self, req)` (the
+/// stock handler's own method) for `super()`.
 #[proc_macro_attribute]
 pub fn http_handler(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::http_handler(args.into(), input.into())

@@ -4,7 +4,7 @@
 //! Parsing never stops at the first problem: errors go to an [`Errors`]
 //! collector (serde's `Ctxt`) so the user sees all of them at once.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{
@@ -86,6 +86,26 @@ pub(crate) struct Args {
     pub(crate) inherit_head: bool,
     /// `extends = path::Type`: the base handler (a `basehttp::Base<Self>`).
     pub(crate) extends: Option<Path>,
+    /// `extends` was given but named a trait (reported): the impl may
+    /// still have meant to inherit its methods.
+    pub(crate) extends_error: bool,
+}
+
+/// The stock bases and the trait a handler type implements to use each:
+/// `extends` names the first, `super()` calls go through the second.
+pub(crate) const STOCK_BASES: &[(&str, &str)] = &[
+    ("SimpleHttpRequestHandler", "FileHandler"),
+    ("CgiHttpRequestHandler", "CgiHandler"),
+];
+
+/// What to write for `extends` when it named the trait `name`.
+fn base_for_trait(name: &str) -> String {
+    match STOCK_BASES.iter().find(|(_, t)| *t == name) {
+        Some((base, _)) => format!("write `extends = {base}`"),
+        None => "write the type that implements `basehttp::Base<Self>` (as \
+                 `SimpleHttpRequestHandler` does for `FileHandler`)"
+            .to_owned(),
+    }
 }
 
 impl Args {
@@ -112,7 +132,9 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         auto_head: false,
         inherit_head: false,
         extends: None,
+        extends_error: false,
     };
+    let tokens = strip_dyn_extends(tokens, &mut args, errors);
     let Some(metas) = arg_list(tokens, errors) else {
         return args;
     };
@@ -147,6 +169,46 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
         args.apply(&name, meta, errors);
     }
     args
+}
+
+/// Takes out an `extends = dyn Trait` argument (rustc's hint for
+/// `extends = Trait`, followed), reporting what to write instead, so that
+/// the rest of the arguments still parse.
+fn strip_dyn_extends(tokens: TokenStream, args: &mut Args, errors: &mut Errors) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let is = |i: usize, text: &str| trees.get(i).is_some_and(|t| t.to_string() == text);
+    let Some(start) =
+        (0..trees.len()).find(|&i| is(i, "extends") && is(i + 1, "=") && is(i + 2, "dyn"))
+    else {
+        return trees.into_iter().collect();
+    };
+    let end = (start..trees.len())
+        .find(|&i| is(i, ","))
+        .unwrap_or(trees.len());
+    let value: TokenStream = trees[start + 2..end].iter().cloned().collect();
+    let name = trees[start + 3..end]
+        .iter()
+        .rev()
+        .find_map(|t| match t {
+            TokenTree::Ident(i) => Some(i.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    errors.spanned(
+        &value,
+        format!(
+            "`extends` takes the base type whose methods the handler inherits, not a trait \
+             object; {}",
+            base_for_trait(&name)
+        ),
+    );
+    args.extends_error = true;
+    let rest = (end + 1).min(trees.len());
+    trees[..start]
+        .iter()
+        .chain(&trees[rest..])
+        .cloned()
+        .collect()
 }
 
 /// The comma-separated `name`, `name = value` list; `None` (reported) if
@@ -207,8 +269,21 @@ impl Args {
     fn apply_path(&mut self, name: &str, value: Expr, errors: &mut Errors) {
         match value {
             Expr::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                let trait_name =
+                    last.filter(|l| l == "Handler" || STOCK_BASES.iter().any(|(_, t)| t == l));
                 if name == "crate" {
                     self.krate = p.path;
+                } else if let Some(t) = trait_name {
+                    errors.spanned(
+                        &p,
+                        format!(
+                            "`extends = {t}` names a trait; `extends` takes the base type \
+                             whose methods the handler inherits: {}",
+                            base_for_trait(&t)
+                        ),
+                    );
+                    self.extends_error = true;
                 } else {
                     self.extends = Some(p.path);
                 }
@@ -414,6 +489,22 @@ mod tests {
                 "duplicate `#[http_handler]` argument `auto_head`",
             ),
             (quote!(=), "malformed `#[http_handler]` arguments"),
+            (
+                quote!(extends = basehttp::handlers::FileHandler),
+                "`extends = FileHandler` names a trait; `extends` takes the base type whose methods the handler inherits: write `extends = SimpleHttpRequestHandler`",
+            ),
+            (
+                quote!(extends = CgiHandler),
+                "`extends = CgiHandler` names a trait; `extends` takes the base type whose methods the handler inherits: write `extends = CgiHttpRequestHandler`",
+            ),
+            (
+                quote!(extends = dyn FileHandler, auto_head),
+                "`extends` takes the base type whose methods the handler inherits, not a trait object; write `extends = SimpleHttpRequestHandler`",
+            ),
+            (
+                quote!(auto_head, extends = dyn my::Greeter),
+                "`extends` takes the base type whose methods the handler inherits, not a trait object; write the type that implements `basehttp::Base<Self>`",
+            ),
         ];
         for (tokens, want) in cases {
             let (_, errs) = parse_args(tokens.clone());
@@ -422,6 +513,8 @@ mod tests {
         }
         let (_, errs) = parse_args(quote!(spam, eggs = 1, auto_options));
         assert_eq!(errs.len(), 2, "errors are combined: {errs:?}");
+        let (a, _) = parse_args(quote!(extends = dyn FileHandler, auto_head));
+        assert!(a.auto_head && a.extends_error && a.extends.is_none());
     }
 
     #[test]

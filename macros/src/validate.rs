@@ -4,11 +4,12 @@
 //! near miss of one it does), and argument values. Each problem is one spanned error on the
 //! offending tokens; all are collected, none stops the others.
 
-use proc_macro2::Span;
-use syn::{FnArg, ReceiverKind, ReturnType, Signature, Type};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::{FnArg, Ident, Path, ReceiverKind, ReturnType, Signature, Type};
 
 use crate::hooks::{Arg, HOOKS, Recv};
-use crate::parse::{Args, Errors, HandlerImpl};
+use crate::parse::{Args, Errors, HandlerImpl, STOCK_BASES};
 
 /// Methods defined by RFC 9110 §9 and RFC 5789 (PATCH): the near-miss
 /// suggestions, and the runtime's `method_not_allowed` set through
@@ -134,7 +135,7 @@ const UNWIRED: &[(&str, &str)] = &[
     ),
     (
         "log_request",
-        "every log line goes through `fn log_message(req: &Request, message: &str)`",
+        "the access line is written after each response by `fn after_response(req: &Request, exchange: &Exchange)` (status, bytes sent and duration in `exchange`); write that hook instead",
     ),
     (
         "log_error",
@@ -247,7 +248,7 @@ pub(crate) fn args(args: &Args, errors: &mut Errors) {
 
 /// Checks the impl block: method names, duplicates, signatures, hooks.
 pub(crate) fn handler(h: &HandlerImpl, args: &Args, errors: &mut Errors) {
-    if h.methods.is_empty() && args.extends.is_none() {
+    if h.methods.is_empty() && args.extends.is_none() && !args.extends_error {
         errors.spanned(
             &h.item.self_ty,
             "`#[http_handler]` impl has no `do_*` method; add one such as \
@@ -431,6 +432,76 @@ fn check_hook(hook: &crate::hooks::Hook, sig: &Signature, errors: &mut Errors) {
     );
 }
 
+/// Finds `SimpleHttpRequestHandler::do_GET(self, ..)` (or another `do_*`
+/// of a stock base type) in `tokens`: Python's `super().do_GET()` spelled
+/// with the base type, whose own method takes the stock handler, not
+/// `self` (rustc says only "mismatched types"). Reports each with the
+/// trait call to write, and returns `tokens` with the base type replaced
+/// by that trait, so that the impl re-emitted beside the error adds no
+/// error of its own.
+pub(crate) fn super_calls(tokens: TokenStream, krate: &Path, errors: &mut Errors) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = TokenStream::new();
+    for (i, tree) in trees.iter().enumerate() {
+        if let Some((base, trait_name, method)) = super_call_at(&trees, i) {
+            errors.push(syn::Error::new(
+                base.span(),
+                format!(
+                    "`{base}::{method}` is the stock handler's own method and takes a \
+                     `{base}`, not `self`; to run the inherited `{method}` (Python's \
+                     `super().{method}()`), write `{trait_name}::{method}(self, req)`"
+                ),
+            ));
+            let trait_ident = Ident::new(trait_name, base.span());
+            let qualified = i >= 2 && is_punct(&trees[i - 1], ':') && is_punct(&trees[i - 2], ':');
+            out.extend(if qualified {
+                quote!(#trait_ident)
+            } else {
+                quote!(#krate::handlers::#trait_ident)
+            });
+            continue;
+        }
+        match tree {
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), super_calls(g.stream(), krate, errors));
+                inner.set_span(g.span());
+                out.extend([TokenTree::Group(inner)]);
+            }
+            other => out.extend([other.clone()]),
+        }
+    }
+    out
+}
+
+/// `Base :: do_X (self` or `(self, ..` at `trees[i]`, with a stock `Base`:
+/// the base, its trait and the method.
+fn super_call_at(trees: &[TokenTree], i: usize) -> Option<(&Ident, &'static str, &Ident)> {
+    let [
+        TokenTree::Ident(base),
+        c1,
+        c2,
+        TokenTree::Ident(method),
+        TokenTree::Group(args),
+        ..,
+    ] = trees.get(i..)?
+    else {
+        return None;
+    };
+    let (_, trait_name) = STOCK_BASES.iter().find(|(b, _)| base == b)?;
+    let mut inner = args.stream().into_iter();
+    let first_is_self = matches!(inner.next(), Some(TokenTree::Ident(s)) if s == "self");
+    let alone = inner.next().is_none_or(|t| is_punct(&t, ','));
+    let call = is_punct(c1, ':')
+        && is_punct(c2, ':')
+        && method.to_string().starts_with("do_")
+        && args.delimiter() == proc_macro2::Delimiter::Parenthesis;
+    (call && first_is_self && alone).then_some((base, *trait_name, method))
+}
+
+fn is_punct(t: &TokenTree, c: char) -> bool {
+    matches!(t, TokenTree::Punct(p) if p.as_char() == c)
+}
+
 /// The `#[http_handler]` placed on something that is not an inherent impl.
 pub(crate) fn misplaced(item: &syn::Item) -> syn::Error {
     let msg = "`#[http_handler]` goes on an inherent `impl` block with `do_*` methods; \
@@ -542,6 +613,7 @@ mod tests {
                     fn before_end_headers(req: &mut Request) -> io::Result<()> { Ok(()) }
                     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> { Ok(true) }
                     fn class(&self) -> Class { Class::BASE }
+                    fn after_response(req: &Request, exchange: &Exchange) {}
                 }
             },
             quote::quote!(protocol_version = "HTTP/1.1"),
@@ -608,6 +680,50 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert!(errs[0].starts_with("`#[http_handler]` impl has no `do_*` method"));
         assert!(messages(parse_quote!(impl H {}), quote::quote!(extends = Base)).is_empty());
+    }
+
+    #[test]
+    fn super_calls_through_the_base_type_name_the_trait() {
+        let krate: Path = parse_quote!(::basehttp);
+        let mut errors = parse::Errors::default();
+        let body = quote::quote! {
+            fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+                SimpleHttpRequestHandler::do_GET(self, req)?;
+                basehttp::handlers::CgiHttpRequestHandler::do_POST(self, req)?;
+                SimpleHttpRequestHandler::do_GET(&mut self.files, req)?;
+                FileHandler::do_HEAD(self, req)
+            }
+        };
+        let out = super_calls(body, &krate, &mut errors).to_string();
+        let errs: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0].ends_with("write `FileHandler::do_GET(self, req)`"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[1].ends_with("write `CgiHandler::do_POST(self, req)`"),
+            "{}",
+            errs[1]
+        );
+        assert!(
+            out.contains(":: basehttp :: handlers :: FileHandler :: do_GET (self , req)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("basehttp :: handlers :: CgiHandler :: do_POST"),
+            "{out}"
+        );
+        assert!(
+            out.contains("SimpleHttpRequestHandler :: do_GET (& mut self . files"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -4,11 +4,16 @@
 //! (`KeyError`), a huge one (memory), a chunked body (not decoded), a short
 //! one (a hang). Each failure is a [`BodyError`] whose status the server
 //! answers when the handler returns it with `?` before sending a response.
+//! This file is also the one place that maps a handler's error to the
+//! status it is answered with ([`status_of`]): a `BodyError`, a
+//! [`FormError`] (which `?` turns into an `io::Error` here too), or a
+//! malformed chunked body.
 
 use std::fmt;
 use std::io::{self, Read};
 
 use crate::chunked::ChunkError;
+use crate::form::FormError;
 use crate::request::Request;
 
 /// Most memory `read_body` reserves before the body's bytes arrive.
@@ -29,7 +34,7 @@ pub enum BodyError {
         limit: u64,
     },
     /// The body ended before its `Content-Length`, or its chunked framing is
-    /// malformed: 400.
+    /// malformed, or (`read_json`) it is not the JSON expected: 400.
     Malformed(String),
 }
 
@@ -66,13 +71,39 @@ impl From<BodyError> for io::Error {
     }
 }
 
+/// A form error as the `io::Error` a `do_*` method returns, so that `?`
+/// works on `form::multipart(req)?`, `parts.next_part()?` and
+/// `part.copy_to(..)?`: the server then answers
+/// [`FormError::status`] (400 or 413; 500 for a sink that could not be
+/// written) as it does for a [`BodyError`]. A `FormError::Io` is its
+/// `io::Error` itself.
+impl From<FormError> for io::Error {
+    fn from(e: FormError) -> io::Error {
+        let kind = match e {
+            FormError::Io(e) => return e,
+            FormError::TooLarge
+            | FormError::FieldTooLarge
+            | FormError::HeaderTooLarge
+            | FormError::TooManyParts => io::ErrorKind::InvalidInput,
+            FormError::Write(_) => io::ErrorKind::Other,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
 /// The status a handler's error asks for, if it is about the request body:
-/// a [`BodyError`], or a malformed chunked body met by the handler's own
-/// reads of `rfile`. `None` for every other error (a 500).
+/// a [`BodyError`], a [`FormError`] (passed on with `?`, or met reading a
+/// multipart [`Part`](crate::form::Part) through `Read`), or a malformed
+/// chunked body met by the handler's own reads of `rfile`. `None` for
+/// every other error (a 500).
 pub(crate) fn status_of(e: &io::Error) -> Option<u16> {
     let inner = e.get_ref()?;
     if let Some(b) = inner.downcast_ref::<BodyError>() {
         return Some(b.status());
+    }
+    if let Some(f) = inner.downcast_ref::<FormError>() {
+        return Some(f.status());
     }
     inner.downcast_ref::<ChunkError>().map(|_| 400)
 }
@@ -101,6 +132,31 @@ impl Request {
     /// ```
     pub fn read_body(&mut self, limit: u64) -> io::Result<Vec<u8>> {
         read_body(self, limit)
+    }
+
+    /// [`read_body`](Self::read_body), deserialised from JSON. Needs the
+    /// `json` cargo feature.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// use std::collections::BTreeMap;
+    /// # struct Items;
+    /// # #[http_handler] impl Items {
+    /// fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     let item: BTreeMap<String, String> = req.read_json(64 * 1024)?; // 411, 413 or 400 for you
+    ///     req.respond(201, "text/plain", format!("{item:?}"))
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`read_body`](Self::read_body), and [`BodyError::Malformed`]
+    /// (400) for a body that is not JSON of type `T`.
+    #[cfg(feature = "json")]
+    pub fn read_json<T: serde::de::DeserializeOwned>(&mut self, limit: u64) -> io::Result<T> {
+        let body = read_body(self, limit)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| BodyError::Malformed(format!("invalid JSON: {e}")).into())
     }
 }
 

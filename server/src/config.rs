@@ -9,10 +9,23 @@ use crate::limits;
 /// Settings of a server that are not HTTP semantics: the engine's pool,
 /// limits and deadlines (defaults and their sources in [`crate::limits`]).
 ///
-/// Build one with `ServerConfig::default()` and set fields. A deadline of
-/// `None` waits forever (CPython's behaviour). `timeout`, when set, replaces
-/// every other deadline: the methods `head_deadline()` and so on give the
-/// one in force.
+/// Build one in one expression from [`ServerConfig::new`] (the defaults)
+/// with a method per field, named after it, or set the fields of a
+/// `ServerConfig::default()`. A deadline of `None` waits forever (CPython's
+/// behaviour). `timeout`, when set, replaces every other deadline.
+///
+/// ```
+/// use basehttp::prelude::*;
+/// use std::time::Duration;
+/// # struct Hello;
+/// # #[http_handler] impl Hello { fn do_GET(&mut self, req: &mut Request) -> io::Result<()> { req.send_response(204)?; req.end_headers() } }
+/// let config = ServerConfig::new()
+///     .head_timeout(Duration::from_secs(5))
+///     .keepalive_timeout(None)
+///     .max_connections(100);
+/// let server = ThreadingHttpServer::bind_with("127.0.0.1:0", || Hello, config)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ServerConfig {
@@ -110,7 +123,58 @@ impl Default for ServerConfig {
     }
 }
 
+/// One builder method per field: `$name(value)` sets `$field`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $field(mut self, value: $ty) -> Self {
+                self.$field = value.into();
+                self
+            }
+        )*
+    };
+}
+
 impl ServerConfig {
+    /// The defaults (`ServerConfig::default()`), to build on with the
+    /// methods below, each named after the field it sets.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setters! {
+        /// Sets [`timeout`](Self::timeout): a `Duration`, or `None`.
+        timeout: impl Into<Option<Duration>>;
+        /// Sets [`head_timeout`](Self::head_timeout): a `Duration`, or `None`.
+        head_timeout: impl Into<Option<Duration>>;
+        /// Sets [`keepalive_timeout`](Self::keepalive_timeout): a `Duration`, or `None`.
+        keepalive_timeout: impl Into<Option<Duration>>;
+        /// Sets [`body_timeout`](Self::body_timeout): a `Duration`, or `None`.
+        body_timeout: impl Into<Option<Duration>>;
+        /// Sets [`write_timeout`](Self::write_timeout): a `Duration`, or `None`.
+        write_timeout: impl Into<Option<Duration>>;
+        /// Sets [`workers`](Self::workers).
+        workers: usize;
+        /// Sets [`thread_idle`](Self::thread_idle).
+        thread_idle: Duration;
+        /// Sets [`max_threads`](Self::max_threads).
+        max_threads: usize;
+        /// Sets [`max_connections`](Self::max_connections).
+        max_connections: usize;
+        /// Sets [`max_head_bytes`](Self::max_head_bytes).
+        max_head_bytes: usize;
+        /// Sets [`max_body`](Self::max_body): a byte count, or `None`.
+        max_body: impl Into<Option<u64>>;
+        /// Sets [`shutdown_grace`](Self::shutdown_grace).
+        shutdown_grace: Duration;
+        /// Sets [`reuse_port`](Self::reuse_port).
+        reuse_port: bool;
+        /// Sets [`dual_stack`](Self::dual_stack).
+        dual_stack: bool;
+    }
+
     /// The deadline for a whole request head: `timeout` if set, else `head_timeout`.
     pub(crate) fn head_deadline(&self) -> Option<Duration> {
         self.timeout.or(self.head_timeout)

@@ -12,14 +12,16 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::time::Instant;
 
+use crate::exchange::end_request;
 use crate::handler::Handler;
 use crate::info::ServerInfo;
 use crate::parse::{
     self, BodyLength, LineOutcome, MAX_HEADER_LINE, MAX_HEADERS, MAX_REQUEST_LINE, ParseError,
 };
 use crate::request::Request;
-use crate::stream::{Framing, Rfile, Wfile};
+use crate::stream::{Framing, Phase, Rfile, Wfile};
 use crate::transport::{Transport, failure_message};
 
 /// Most unread body bytes drained to keep a connection alive; a larger
@@ -106,10 +108,12 @@ fn wait_keepalive(req: &mut Request) -> bool {
 /// still on its way to the client.
 const MAX_LINGER_DISCARD: usize = 256 * 1024;
 
-/// Flushes what is left, half-closes the connection and discards request
-/// bytes that already arrived unread.
+/// Flushes what is left, ends a request still in progress (the engine's
+/// 503: `after_response` runs), half-closes the connection and discards
+/// request bytes that already arrived unread.
 pub(crate) fn finish(req: &mut Request) {
     let _ = req.wfile.flush();
+    end_request(req);
     req.wfile.close_write();
     req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
 }
@@ -127,12 +131,15 @@ pub(crate) fn finish_may_linger(req: &mut Request) -> bool {
     !d.ended && (d.bytes > 0 || !req.rfile.body_done())
 }
 
-/// One request (`handle_one_request()` plus CPython's `handle_error`).
-/// Returns whether the connection stays open for another request.
+/// One request (`handle_one_request()` plus CPython's `handle_error`),
+/// then the `after_response` hook. Returns whether the connection stays
+/// open for another request.
 pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool {
     req.close_connection = true;
     let outcome = catch_unwind(AssertUnwindSafe(|| handle_one_request(handler, req)));
-    match outcome {
+    // A misuse outside `dispatch` (in `handle_expect_100`).
+    log_misuse(req);
+    let keep = match outcome {
         Ok(Ok(())) => !req.close_connection,
         Ok(Err(e)) => {
             if let Some(message) = failure_message(&e) {
@@ -140,7 +147,7 @@ pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool 
                 req.log_error(format_args!("{message}"));
             } else if is_timeout(&e) {
                 req.log_error(format_args!("Request timed out: {e}"));
-            } else if !is_disconnect(&e) {
+            } else if !is_disconnect(&e) && !crate::misuse::is_misuse(&e) {
                 report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
             }
             false
@@ -149,7 +156,8 @@ pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool 
             report_error(req.client_address, &panic_message(&panic));
             false
         }
-    }
+    };
+    end_request(req) && keep
 }
 
 /// Whether the read buffer holds a whole request head: a request line that
@@ -178,9 +186,17 @@ pub(crate) fn head_ready(req: &Request) -> bool {
 }
 
 /// The request head did not arrive in time: log it, answer 408 with
-/// `Connection: close` (best effort) and close.
+/// `Connection: close` (best effort), run `after_response`, and close.
+/// Without a request in progress (the engine's deadline scan, which does
+/// not see the head begin) it began a head deadline ago.
 pub(crate) fn send_head_timeout(req: &mut Request) {
+    let began = req.began.take().unwrap_or_else(|| {
+        let waited = req.server().config().head_deadline().unwrap_or_default();
+        let now = Instant::now();
+        now.checked_sub(waited).unwrap_or(now)
+    });
     req.reset();
+    req.began = Some(began);
     req.request_version.clear();
     req.close_connection = true;
     req.log_error(format_args!(
@@ -188,6 +204,7 @@ pub(crate) fn send_head_timeout(req: &mut Request) {
     ));
     let _ = req.send_error(408);
     let _ = req.wfile.flush();
+    end_request(req);
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -221,7 +238,8 @@ pub(crate) fn panic_message(panic: &Box<dyn Any + Send>) -> String {
     }
 }
 
-/// CPython's `handle_error`: a block framed by 40 dashes on stderr.
+/// CPython's `handle_error`: a block framed by 40 dashes on stderr, in one
+/// `eprint!` (which `cargo test` captures).
 pub(crate) fn report_error(client: SocketAddr, what: &str) {
     let dashes = "-".repeat(40);
     let text = format!(
@@ -229,12 +247,13 @@ pub(crate) fn report_error(client: SocketAddr, what: &str) {
         client.ip(),
         client.port()
     );
-    let _ = io::stderr().lock().write_all(text.as_bytes());
+    eprint!("{text}");
 }
 
 /// `handle_one_request()`: read and parse one request, dispatch it, flush.
 fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Result<()> {
     req.reset();
+    let began = Instant::now();
     req.rfile.set_framing(Framing::Length(0));
     req.rfile.wire_mut().enter_body_phase(false)?;
     let mut raw = Vec::new();
@@ -250,11 +269,16 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
             return Ok(());
         }
         Err(e) if is_timeout(&e) => {
+            req.began = Some(began);
             send_head_timeout(req);
             return Ok(());
         }
         r => r?,
     };
+    if n > 0 {
+        // A request (unless the line is blank): `after_response` will run.
+        req.began = Some(began);
+    }
     if n > MAX_REQUEST_LINE {
         req.requestline.clear();
         req.request_version.clear();
@@ -275,6 +299,7 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
         return req.wfile.flush_deferred();
     }
     let outcome = catch_unwind(AssertUnwindSafe(|| handler.dispatch(req)));
+    log_misuse(req);
     let failure = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(Failure::Error(e)),
@@ -309,6 +334,16 @@ fn handle_one_request<H: Handler>(handler: &mut H, req: &mut Request) -> io::Res
     Ok(())
 }
 
+/// A response method used out of order during the request (returned to
+/// the handler as an error, passed on or not): logged, and the connection
+/// closes after the request.
+fn log_misuse(req: &mut Request) {
+    if let Some(misuse) = req.wfile.take_misuse() {
+        req.close_connection = true;
+        req.log_error(format_args!("{misuse}"));
+    }
+}
+
 /// How a `do_*` method failed.
 enum Failure {
     Error(io::Error),
@@ -317,15 +352,18 @@ enum Failure {
 
 /// A `do_*` method returned an error or panicked; the connection closes
 /// after this. Before the response began, the client still gets one: the
-/// status a [`BodyError`](crate::BodyError) asks for (411, 413, 400), else
-/// `500` after CPython's `handle_error` report. A client that went away or
+/// status a [`BodyError`](crate::BodyError) or
+/// [`FormError`](crate::form::FormError) asks for (411, 413, 400), else
+/// `500` after CPython's `handle_error` report (a misuse of the response
+/// methods was logged as one line already). A client that went away or
 /// timed out is left to [`serve_one`] (`Err`).
 fn handler_failed(req: &mut Request, failure: Failure) -> io::Result<()> {
     let (status, what) = match failure {
         Failure::Error(e) if is_timeout(&e) || is_disconnect(&e) => return Err(e),
+        Failure::Error(e) if crate::misuse::is_misuse(&e) => (500, String::new()),
         Failure::Error(e) => match crate::body::status_of(&e) {
-            Some(status) => (status, e.to_string()),
-            None => {
+            Some(status) if status < 500 => (status, e.to_string()),
+            _ => {
                 report_error(req.client_address, &format!("{}: {e}", kind_name(&e)));
                 (500, String::new())
             }
@@ -368,7 +406,11 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
         req.protocol_version(),
         &req.class().default_request_version,
     ) {
-        LineOutcome::Blank => return Ok(false),
+        LineOutcome::Blank => {
+            // CPython skips a blank line without a word: no request ended.
+            req.began = None;
+            return Ok(false);
+        }
         LineOutcome::Err(e) => {
             // 3.15 answers every bad line with a status line (gh-54930).
             req.request_version.clear();
@@ -382,8 +424,10 @@ fn parse_request<H: Handler>(handler: &mut H, req: &mut Request, raw: Vec<u8>) -
     req.request_version = line.version;
     req.close_connection = !line.keep_alive;
     if line.http09 {
-        // 3.15 does not read headers for HTTP/0.9 (gh-70765).
+        // 3.15 does not read headers for HTTP/0.9 (gh-70765). A response
+        // has no head either: the body may be written at once.
         req.close_connection = true;
+        req.wfile.set_phase(Phase::Body);
         return Ok(true);
     }
     match read_headers(req) {

@@ -18,6 +18,8 @@
 //! }
 //! ```
 
+mod upload;
+
 use std::io::{self, Read};
 
 pub use crate::multipart::{
@@ -25,6 +27,7 @@ pub use crate::multipart::{
     Part, PartHeaders,
 };
 pub use crate::urlencoded::parse_urlencoded;
+pub use upload::{SavedFile, safe_file_name, save_files};
 
 use crate::request::Request;
 use crate::stream::Rfile;

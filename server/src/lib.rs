@@ -138,6 +138,7 @@ mod config;
 mod connection;
 mod date;
 mod engine;
+mod exchange;
 pub mod form;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
@@ -152,6 +153,7 @@ pub mod limits;
 mod listen;
 mod log;
 mod memory;
+mod misuse;
 mod multipart;
 mod outbox;
 mod parse;
@@ -177,6 +179,7 @@ pub use activation::systemd_listener;
 pub use basehttp_macros::http_handler;
 pub use body::BodyError;
 pub use config::ServerConfig;
+pub use exchange::Exchange;
 pub use handler::{Base, Handler, send_continue, unsupported_method};
 pub use headers::Headers;
 pub use info::ServerInfo;
@@ -195,8 +198,20 @@ pub use {
     tls::TlsConfig,
 };
 
-/// Everything a handler file needs: `use basehttp::prelude::*;`.
+/// Everything a handler file needs: `use basehttp::prelude::*;`. It names
+/// every type in the signatures `#[http_handler]` checks and prints (the
+/// `do_*` methods and every hook: `io`, [`Request`], [`Class`],
+/// [`ErrorPage`], [`Exchange`]), the errors a `do_*` method passes on with
+/// `?` ([`BodyError`], [`FormError`](crate::form::FormError)), and the
+/// servers with their [`ServerConfig`] (with the `tls` feature, the HTTPS
+/// ones and `TlsConfig` too).
 pub mod prelude {
-    pub use crate::{Handler, HttpServer, Request, StatusCode, ThreadingHttpServer, http_handler};
-    pub use std::io::{Read, Write};
+    pub use crate::form::FormError;
+    pub use crate::{
+        BodyError, Class, ErrorPage, Exchange, Handler, HttpServer, Request, ServerConfig,
+        StatusCode, ThreadingHttpServer, http_handler,
+    };
+    #[cfg(feature = "tls")]
+    pub use crate::{HttpsServer, ThreadingHttpsServer, TlsConfig};
+    pub use std::io::{self, Read, Write};
 }

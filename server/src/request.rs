@@ -9,16 +9,17 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
+use crate::exchange::Exchange;
 use crate::headers::Headers;
 use crate::info::ServerInfo;
 use crate::log::format_log_line;
 use crate::pystr::{html_escape, to_latin1};
-use crate::stream::{Rfile, Wfile};
+use crate::stream::{Phase, Rfile, Wfile};
 use crate::url::{SplitUrl, urlsplit};
 
 /// One connection's request state and response writer: `self` in a Python
@@ -61,6 +62,11 @@ pub struct Request {
     /// `wfile.bytes_written()` when the final response began (after the
     /// request was parsed, and after any interim response).
     pub(crate) response_mark: u64,
+    /// `wfile.bytes_written()` when this request began (`Exchange::bytes_sent`).
+    pub(crate) sent_mark: u64,
+    /// When the request in progress began; `None` between requests. Taken
+    /// by `exchange::end_request`, which runs `after_response` once.
+    pub(crate) began: Option<Instant>,
 }
 
 impl Request {
@@ -89,6 +95,8 @@ impl Request {
             status: None,
             framed: false,
             response_mark: 0,
+            sent_mark: 0,
+            began: None,
         }
     }
 
@@ -140,7 +148,10 @@ impl Request {
         self.status = None;
         self.framed = false;
         self.response_mark = self.wfile.bytes_written();
+        self.sent_mark = self.response_mark;
+        self.began = None;
         self.wfile.set_discard_body(false);
+        self.wfile.reset_response();
     }
 
     /// Whether any part of a final response (status line, headers or body)
@@ -154,6 +165,9 @@ impl Request {
     pub(crate) fn discard_unsent_head(&mut self) {
         self.headers_buffer.clear();
         self.framed = false;
+        if self.wfile.phase() == Phase::HeadBuffered {
+            self.wfile.set_phase(Phase::NoResponse);
+        }
     }
 
     /// Whether the client can find the end of the response sent: it has a
@@ -243,6 +257,14 @@ pub struct Class {
     /// `error_content_type` ([`Class::default_error_page`]); a JSON service
     /// returns JSON here.
     pub error_page: fn(&Request, u16, &str, &str) -> ErrorPage,
+    /// Hook run once per request after its response, on every path that
+    /// ends one (dispatch, the server's own 400, 408, 414, 431, 501 and
+    /// 503, a failing handler), with the status, the bytes sent and the
+    /// duration ([`Exchange`]). The default writes CPython's access line,
+    /// `log_request(code)`, through `log_message`
+    /// ([`Class::default_after_response`]): replace
+    /// it for an access log of your own.
+    pub after_response: fn(&Request, &Exchange),
 }
 
 /// A `send_error` body and its `Content-Type`, as the
@@ -278,6 +300,7 @@ impl Class {
         version_string: default_version_string,
         before_end_headers: no_hook,
         error_page: Class::default_error_page,
+        after_response: Class::default_after_response,
     };
 
     /// CPython's `DEFAULT_ERROR_MESSAGE` (3.14+, with the `color-scheme` style block).
@@ -320,10 +343,18 @@ impl Class {
 
     /// The default `log_message` hook: CPython's line on stderr with a single
     /// `write`. [`Request::log_message`] has already escaped control characters
-    /// (gh-100001), for this hook and for a handler's own.
+    /// (gh-100001), for this hook and for a handler's own. Written with
+    /// `eprint!`, so `cargo test` captures the lines of a server a test runs.
     pub fn default_log_message(req: &Request, message: &str) {
         let line = format_log_line(&req.address_string(), SystemTime::now(), message);
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        eprint!("{line}");
+    }
+
+    /// The default `after_response` hook: CPython's access line,
+    /// `log_request(code)` (`"GET / HTTP/1.1" 200 -`) through
+    /// [`Request::log_message`], for a request that was answered.
+    pub fn default_after_response(req: &Request, exchange: &Exchange) {
+        crate::exchange::default_after_response(req, exchange);
     }
 
     /// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with

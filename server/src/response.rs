@@ -11,9 +11,11 @@ use std::time::SystemTime;
 
 use crate::date;
 use crate::log::log_requestline;
+use crate::misuse::Misuse;
 use crate::pystr::{escape_control, push_latin1};
 use crate::request::{ErrorPage, Request};
 use crate::status::{IntoStatus, responses};
+use crate::stream::Phase;
 
 impl Request {
     /// A whole response in one call: `send_response(code)`, then
@@ -133,15 +135,17 @@ impl Request {
         Ok(())
     }
 
-    /// `send_response(code)`: logs the request, then adds the status line
-    /// and the `Server` and `Date` headers to the header buffer.
+    /// `send_response(code)`: adds the status line and the `Server` and
+    /// `Date` headers to the header buffer. CPython also writes the access
+    /// line here (`log_request`); this server writes it once the request
+    /// ended, from the [`after_response`](crate::Class::after_response)
+    /// hook, with the final status.
     ///
     /// # Errors
     /// `InvalidInput` for a number outside 100..=999 ([`IntoStatus`]);
     /// nothing is written then (buffering never fails).
     pub fn send_response(&mut self, code: impl IntoStatus) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
-        self.log_request(code);
         self.send_response_only(code)?;
         self.send_default_headers()
     }
@@ -153,7 +157,6 @@ impl Request {
     /// As [`send_response`](Self::send_response).
     pub fn send_response_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
-        self.log_request(code);
         self.send_response_only_with(code, message)?;
         self.send_default_headers()
     }
@@ -186,6 +189,10 @@ impl Request {
     ) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         self.status = Some(code);
+        crate::exchange::begin_request(self);
+        if self.wfile.phase() == Phase::NoResponse {
+            self.wfile.set_phase(Phase::HeadBuffered);
+        }
         if self.is_http09() {
             return Ok(());
         }
@@ -257,9 +264,8 @@ impl Request {
         }
         if !self.is_http09() {
             self.headers_buffer.extend_from_slice(b"\r\n");
-            self.flush_headers()?;
         }
-        Ok(())
+        self.flush_headers()
     }
 
     /// `flush_headers()`: hands the buffered status line and headers to
@@ -276,19 +282,29 @@ impl Request {
                 // An interim response: the final one is still to come.
                 self.response_mark = self.wfile.bytes_written();
                 self.framed = false;
+                self.wfile.set_phase(Phase::NoResponse);
             } else if self.rfile.forget_continue() {
                 // The final response went out before the body was asked
                 // for: the client may still send it, or not.
                 self.close_connection = true;
             }
+        } else if self.is_http09() && self.wfile.phase() == Phase::HeadBuffered {
+            // HTTP/0.9 has no head: the body follows `send_response`.
+            self.wfile.set_phase(Phase::Body);
         }
         Ok(())
     }
 
-    /// `send_error(code)`: an error response with CPython's HTML page.
+    /// `send_error(code)`: an error response with CPython's HTML page
+    /// (the handler's [`error_page`](crate::Class::error_page)). A head
+    /// built but not sent yet (`send_response` without `end_headers`) is
+    /// replaced by it.
     ///
     /// # Errors
-    /// I/O errors.
+    /// I/O errors; `InvalidInput` once part of the response reached `wfile`
+    /// (a second response would land inside the first's body: the server
+    /// logs it and closes the connection; return an `Err` from the handler
+    /// to cut a response short).
     pub fn send_error(&mut self, code: impl IntoStatus) -> io::Result<()> {
         self.send_error_full(code.into_status()?.as_u16(), None, None, &[])
     }
@@ -320,6 +336,63 @@ impl Request {
         )
     }
 
+    /// `send_error(code[, message])` with extra headers, sent after
+    /// `Connection: close`: `WWW-Authenticate` on a 401, `Allow` on a 405,
+    /// `Retry-After` on a 503. The body is the handler's error page, as for
+    /// [`send_error`](Self::send_error); `message` (`None`: the standard
+    /// phrase) is the reason phrase and the page's message.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Files { token: String }
+    /// # #[http_handler] impl Files {
+    /// fn do_DELETE(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     let expected = format!("Bearer {}", self.token);
+    ///     if req.headers.get("Authorization") != Some(expected.as_str()) {
+    ///         return req.send_error_with_headers(401, None, &[("WWW-Authenticate", "Bearer")]);
+    ///     }
+    ///     // ...
+    /// #   req.send_error(204)
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send_error`](Self::send_error).
+    pub fn send_error_with_headers(
+        &mut self,
+        code: impl IntoStatus,
+        message: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> io::Result<()> {
+        self.send_error_full(code.into_status()?.as_u16(), message, None, headers)
+    }
+
+    /// A redirect with no body: `send_response(code)`, `Location`,
+    /// `Content-Length: 0`, `end_headers()`, such as the `303 See Other`
+    /// after a form was posted.
+    ///
+    /// ```
+    /// # use basehttp::prelude::*;
+    /// # struct Form;
+    /// # #[http_handler] impl Form {
+    /// fn do_POST(&mut self, req: &mut Request) -> io::Result<()> {
+    ///     // ... store what was posted ...
+    ///     req.redirect(303, "/")
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`end_headers`](Self::end_headers); `InvalidInput` for a
+    /// `location` with a line break.
+    pub fn redirect(&mut self, code: impl IntoStatus, location: &str) -> io::Result<()> {
+        self.send_response(code)?;
+        self.send_header("Location", location)?;
+        self.send_header("Content-Length", "0")?;
+        self.end_headers()
+    }
+
     /// `send_error` with extra headers sent after `Connection: close` (such
     /// as `Allow` on a 405 or 501).
     ///
@@ -338,9 +411,16 @@ impl Request {
         explain: Option<&str>,
         extra_headers: &[(&str, &str)],
     ) -> io::Result<()> {
+        if self.response_begun() {
+            return Err(self.wfile.refuse(Misuse::SendErrorAfterResponse(code)));
+        }
+        // A head built but not sent yet is replaced (CPython would send both).
+        self.discard_unsent_head();
         let (short, long) = responses(code).unwrap_or(("???", "???"));
         let message = message.unwrap_or(short);
         let explain = explain.unwrap_or(long);
+        // `req.status()` is this error's inside `log_message`.
+        self.status = Some(code);
         self.log_error(format_args!("code {code}, message {message}"));
         self.send_response_with(code, message)?;
         self.send_header("Connection", "close")?;

@@ -14,6 +14,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 
 use crate::chunked::{ChunkError, Decoder};
+use crate::misuse::Misuse;
 use crate::outbox::{Outbox, Sent};
 pub(crate) use crate::transport::Transport;
 use crate::transport::wait_socket;
@@ -237,8 +238,26 @@ impl BufRead for Rfile {
     }
 }
 
+/// Where the response of the current request is, for what [`Wfile`]
+/// accepts: body bytes only once the head went out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// No status line yet (or only an interim one sent).
+    NoResponse,
+    /// `send_response` buffered a head that `end_headers` has not sent.
+    HeadBuffered,
+    /// The head went out (`end_headers` / `flush_headers`): the body may follow.
+    Body,
+}
+
 /// The write side of a connection (`wfile`). Writes are buffered and sent at
 /// the end of each request, so headers and a small body share one `write`.
+///
+/// Body bytes are accepted once the response head went out
+/// ([`Request::end_headers`](crate::Request::end_headers)); writing them
+/// before is an `InvalidInput` error saying what to call first (CPython
+/// would send them without a status line), logged by the server, which
+/// closes the connection after the request.
 ///
 /// After [`Request::end_headers_chunked`](crate::Request::end_headers_chunked)
 /// what is written is sent with the chunked transfer coding (RFC 9112
@@ -264,6 +283,10 @@ pub struct Wfile {
     /// Chunked body mode: where in `buf` the chunk data begins (what comes
     /// before is the response head, sent as it is).
     chunked: Option<usize>,
+    /// Where the current response is: body bytes only in [`Phase::Body`].
+    phase: Phase,
+    /// The first misuse of this request, for the server to log.
+    misuse: Option<Misuse>,
 }
 
 impl Wfile {
@@ -276,6 +299,44 @@ impl Wfile {
             written: 0,
             discard_body: false,
             chunked: None,
+            phase: Phase::NoResponse,
+            misuse: None,
+        }
+    }
+
+    /// Starts the response of a new request: no head yet, no misuse.
+    pub(crate) fn reset_response(&mut self) {
+        self.phase = Phase::NoResponse;
+        self.misuse = None;
+    }
+
+    /// Moves the current response to `phase`.
+    pub(crate) fn set_phase(&mut self, phase: Phase) {
+        self.phase = phase;
+    }
+
+    /// Where the current response is.
+    pub(crate) fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Records `m` (the first of the request) and returns it as the error.
+    pub(crate) fn refuse(&mut self, m: Misuse) -> io::Error {
+        self.misuse.get_or_insert_with(|| m.clone());
+        m.into()
+    }
+
+    /// The misuse recorded for the current request, taken.
+    pub(crate) fn take_misuse(&mut self) -> Option<Misuse> {
+        self.misuse.take()
+    }
+
+    /// Refuses body bytes before the head went out.
+    fn check_body(&mut self) -> io::Result<()> {
+        match self.phase {
+            Phase::Body => Ok(()),
+            Phase::HeadBuffered => Err(self.refuse(Misuse::BodyBeforeEndHeaders)),
+            Phase::NoResponse => Err(self.refuse(Misuse::BodyWithoutResponse)),
         }
     }
 
@@ -445,6 +506,9 @@ impl Wfile {
     /// # Errors
     /// I/O errors reading the file or writing the socket.
     pub fn send_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        if len > 0 {
+            self.check_body()?;
+        }
         if self.discard_body {
             return Ok(len);
         }
@@ -550,9 +614,11 @@ impl Wfile {
         self.discard_body = on;
     }
 
-    /// Writes the status line and headers, even while the body is discarded.
+    /// Writes the status line and headers, even while the body is
+    /// discarded; the body may follow.
     pub(crate) fn write_head(&mut self, data: &[u8]) -> io::Result<()> {
         let discard = std::mem::replace(&mut self.discard_body, false);
+        self.phase = Phase::Body;
         let r = self.write_all(data);
         self.discard_body = discard;
         r
@@ -579,6 +645,9 @@ impl Wfile {
 
 impl Write for Wfile {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !data.is_empty() {
+            self.check_body()?;
+        }
         if self.discard_body {
             return Ok(data.len());
         }
