@@ -13,7 +13,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 use crate::chunked::ChunkError;
-use crate::form::FormError;
+use crate::multipart::FormError;
 use crate::request::Request;
 
 /// Most memory `read_body` reserves before the body's bytes arrive.

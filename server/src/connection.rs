@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::exchange::end_request;
+use crate::exchange::Exchange;
 use crate::handler::Handler;
 use crate::info::ServerInfo;
 use crate::parse::{
@@ -101,6 +101,30 @@ fn wait_keepalive(req: &mut Request) -> bool {
         return false;
     }
     ok
+}
+
+/// Ends the request in progress, if any: builds its [`Exchange`] and runs
+/// the `after_response` hook, once (a second call finds nothing to end).
+/// A panicking hook is reported like CPython's `handle_error`; returns
+/// `false` then, and the connection closes.
+pub(crate) fn end_request(req: &mut Request) -> bool {
+    let Some(began) = req.began.take() else {
+        return true;
+    };
+    let exchange = Exchange {
+        status: req.status,
+        bytes_sent: req.wfile.bytes_written().saturating_sub(req.sent_mark),
+        duration: began.elapsed(),
+    };
+    let hook = req.class.after_response;
+    match catch_unwind(AssertUnwindSafe(|| hook(req, &exchange))) {
+        Ok(()) => true,
+        Err(panic) => {
+            report_error(req.client_address, &panic_message(&panic));
+            req.close_connection = true;
+            false
+        }
+    }
 }
 
 /// Most unread request bytes discarded (without waiting) before a close, so

@@ -1,16 +1,13 @@
-//! The end of a request: the [`after_response`](crate::Class::after_response)
-//! hook and the [`Exchange`] it sees. CPython's `log_request(code, size)`
+//! What the [`after_response`](crate::Class::after_response) hook sees of a
+//! request that ended: the [`Exchange`]. CPython's `log_request(code, size)`
 //! writes the access line (`"GET / HTTP/1.1" 200 -`) from inside
 //! `send_response`, before the body is sent and before anything can fail;
 //! here the hook runs once per request after its response, on every path
 //! that ends one (dispatch, the server's own 400, 408, 414, 431, 501 and
-//! 503, a failing handler), and the stock access line is written from it.
+//! 503, a failing handler: `connection.rs` runs it), and the stock access
+//! line is written from it (`Class::default_after_response`).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
-
-use crate::connection::{panic_message, report_error};
-use crate::request::Request;
+use std::time::Duration;
 
 /// A request that ended and its response, as the
 /// [`after_response`](crate::Class::after_response) hook sees it (the
@@ -57,46 +54,4 @@ pub struct Exchange {
     /// From the request line's arrival to the end of the response (the
     /// handler's return). For a 408 it is how long the head was waited for.
     pub duration: Duration,
-}
-
-/// The default `after_response` hook: CPython's access line,
-/// `log_request(code)` (`"GET / HTTP/1.1" 200 -`) through
-/// [`Request::log_message`], for a request that was answered.
-pub(crate) fn default_after_response(req: &Request, exchange: &Exchange) {
-    if let Some(code) = exchange.status {
-        req.log_request(code);
-    }
-}
-
-/// Ends the request in progress, if any: builds its [`Exchange`] and runs
-/// the `after_response` hook, once (a second call finds nothing to end).
-/// A panicking hook is reported like CPython's `handle_error`; returns
-/// `false` then, and the connection closes.
-pub(crate) fn end_request(req: &mut Request) -> bool {
-    let Some(began) = req.began.take() else {
-        return true;
-    };
-    let exchange = Exchange {
-        status: req.status,
-        bytes_sent: req.wfile.bytes_written().saturating_sub(req.sent_mark),
-        duration: began.elapsed(),
-    };
-    let hook = req.class.after_response;
-    match catch_unwind(AssertUnwindSafe(|| hook(req, &exchange))) {
-        Ok(()) => true,
-        Err(panic) => {
-            report_error(req.client_address, &panic_message(&panic));
-            req.close_connection = true;
-            false
-        }
-    }
-}
-
-/// Marks a request as begun now, unless one is in progress: a response
-/// made outside a request read from the connection (the engine's 503) is
-/// a request of its own.
-pub(crate) fn begin_request(req: &mut Request) {
-    if req.began.is_none() {
-        req.began = Some(Instant::now());
-    }
 }

@@ -65,7 +65,7 @@ pub struct Request {
     /// `wfile.bytes_written()` when this request began (`Exchange::bytes_sent`).
     pub(crate) sent_mark: u64,
     /// When the request in progress began; `None` between requests. Taken
-    /// by `exchange::end_request`, which runs `after_response` once.
+    /// by `connection::end_request`, which runs `after_response` once.
     pub(crate) began: Option<Instant>,
 }
 
@@ -133,6 +133,15 @@ impl Request {
 
     pub(crate) fn is_http09(&self) -> bool {
         self.request_version == "HTTP/0.9"
+    }
+
+    /// Marks a request as begun now, unless one is in progress: a response
+    /// made outside a request read from the connection (the engine's 503) is
+    /// a request of its own.
+    pub(crate) fn begin_request(&mut self) {
+        if self.began.is_none() {
+            self.began = Some(std::time::Instant::now());
+        }
     }
 
     pub(crate) fn reset(&mut self) {
@@ -354,7 +363,9 @@ impl Class {
     /// `log_request(code)` (`"GET / HTTP/1.1" 200 -`) through
     /// [`Request::log_message`], for a request that was answered.
     pub fn default_after_response(req: &Request, exchange: &Exchange) {
-        crate::exchange::default_after_response(req, exchange);
+        if let Some(code) = exchange.status {
+            req.log_request(code);
+        }
     }
 
     /// `error_message_format % {'code': .., 'message': .., 'explain': ..}` with

@@ -189,7 +189,7 @@ impl Request {
     ) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         self.status = Some(code);
-        crate::exchange::begin_request(self);
+        self.begin_request();
         if self.wfile.phase() == Phase::NoResponse {
             self.wfile.set_phase(Phase::HeadBuffered);
         }

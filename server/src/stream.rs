@@ -21,8 +21,7 @@ use crate::transport::wait_socket;
 pub(crate) use crate::wire::Fill;
 use crate::wire::Wire;
 
-/// Size of the connection's read buffer.
-pub(crate) const READ_BUFFER: usize = 16 * 1024;
+pub(crate) use crate::wire::READ_BUFFER;
 /// Size of the response write buffer: the status line, headers and a small
 /// body go out in one `write`.
 pub(crate) const WRITE_BUFFER: usize = 16 * 1024;

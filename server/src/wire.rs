@@ -13,8 +13,10 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::stream::READ_BUFFER;
 use crate::transport::{Discarded, Transport};
+
+/// Size of the connection's read buffer.
+pub(crate) const READ_BUFFER: usize = 16 * 1024;
 
 /// What a non-blocking fill of the read buffer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
