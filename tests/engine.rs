@@ -941,3 +941,38 @@ fn a_refused_upload_still_being_sent_gets_its_whole_answer() {
         assert_eq!(r.status, 413);
     }
 }
+
+static CLASS_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Its `class()` panics the first time it is asked.
+struct BadClassOnce;
+
+#[http_handler(protocol_version = "HTTP/1.1")]
+impl BadClassOnce {
+    fn class(&self) -> basehttp::Class {
+        if CLASS_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            panic!("class() cannot be read");
+        }
+        basehttp::Class {
+            protocol_version: "HTTP/1.1".into(),
+            ..basehttp::Class::BASE
+        }
+    }
+
+    fn do_GET(&mut self, req: &mut Request) -> io::Result<()> {
+        req.send_response(200)?;
+        req.send_header("Content-Length", "2")?;
+        req.end_headers()?;
+        req.wfile.write_all(b"ok")
+    }
+}
+
+#[test]
+fn a_panicking_class_ends_only_its_connection() {
+    let srv = spawn_with(|| BadClassOnce, config());
+    // The first connection's handler cannot say its class: closed unanswered.
+    assert!(raw(srv.addr, b"GET / HTTP/1.1\r\n\r\n").is_empty());
+    // The next one is served, and the server's shutdown (on drop) returns.
+    assert!(get_ok(srv.addr));
+    assert!(CLASS_CALLS.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+}
