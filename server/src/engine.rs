@@ -87,6 +87,7 @@ use crate::request::{Class, Request};
 use crate::scheme::Scheme;
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
 use crate::transport::{SharedTcp, failure_message};
+use crate::wire::Wire;
 use pool::{Pool, Wake};
 
 const LISTENER: u64 = u64::MAX - 1;
@@ -166,6 +167,18 @@ struct Conn<H> {
     peer_shut: bool,
     /// Bytes dropped while lingering.
     lingered: usize,
+}
+
+impl<H> Conn<H> {
+    /// The connection's input: its transport and read buffer (lent to the
+    /// request's `rfile` for reading bodies).
+    fn input(&mut self) -> &mut Wire {
+        self.req.rfile.wire_mut()
+    }
+
+    fn input_ref(&self) -> &Wire {
+        self.req.rfile.wire()
+    }
 }
 
 /// Where an open connection is.
@@ -834,7 +847,7 @@ where
     fn drive(&self, mut conn: Box<Conn<H>>) {
         loop {
             if conn.state == State::Lingering {
-                let d = conn.req.rfile.wire_mut().discard_nonblocking(LINGER_BYTES);
+                let d = conn.input().discard_nonblocking(LINGER_BYTES);
                 conn.lingered += d.bytes;
                 if d.ended || conn.lingered >= LINGER_BYTES {
                     return self.forget(conn.token);
@@ -916,13 +929,13 @@ where
     /// Takes what arrived, without blocking, and says what to do next.
     fn read_head(&self, conn: &mut Conn<H>) -> Step {
         let preread = self.preread;
-        let mut fill = conn.req.rfile.wire_mut().fill_nonblocking(preread);
+        let mut fill = conn.input().fill_nonblocking(preread);
         if conn.peer_shut && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
             // The peer shut its side and no further event will say so:
             // read on to the end of the stream before parking a partial
             // head. (Without `peer_shut` a later shutdown raises its own
             // event.)
-            fill = conn.req.rfile.wire_mut().fill_nonblocking(preread);
+            fill = conn.input().fill_nonblocking(preread);
         }
         let fill = match fill {
             Ok(f) => f,
@@ -936,18 +949,18 @@ where
         };
         // A handshake flight that did not fit in the socket buffer resumes
         // when the socket is writable (the same fill sends it first).
-        let wants_out = conn.req.rfile.wire().wants_write();
+        let wants_out = conn.input_ref().wants_write();
         if self.set_interest(conn, wants_out).is_err() {
             return Step::Close;
         }
-        if conn.req.rfile.wire().buffered().is_empty() {
+        if conn.input_ref().buffered().is_empty() {
             if fill == Fill::Eof {
                 return Step::Close;
             }
             if conn.state == State::Fresh {
                 // A TLS handshake step brings no plaintext: keep no read
                 // buffer for it.
-                conn.req.rfile.wire_mut().release_idle_buffer();
+                conn.input().release_idle_buffer();
             }
             return Step::Wait;
         }
@@ -983,15 +996,15 @@ where
                 return Served::Close;
             }
             let mut full = false;
-            if conn.req.rfile.wire().has_pending_input() {
+            if conn.input_ref().has_pending_input() {
                 // TLS records decrypted ahead: no socket event will announce
                 // them, so take them now.
                 full = !matches!(
-                    conn.req.rfile.wire_mut().fill_nonblocking(self.preread),
+                    conn.input().fill_nonblocking(self.preread),
                     Ok(Fill::Pending)
                 );
             }
-            if !full && (conn.req.rfile.wire().buffered().is_empty() || !head_ready(&conn.req)) {
+            if !full && (conn.input_ref().buffered().is_empty() || !head_ready(&conn.req)) {
                 break;
             }
         }
@@ -1003,7 +1016,7 @@ where
     /// idle, or reading the next head already begun.
     fn after_response(&self, conn: &mut Conn<H>) {
         let now = Instant::now();
-        if conn.req.rfile.wire().buffered().is_empty() {
+        if conn.input_ref().buffered().is_empty() {
             conn.state = State::Idle;
             conn.deadline = deadline(now, self.config.keepalive_deadline());
         } else {
@@ -1017,11 +1030,11 @@ where
     /// thread had it, or the last read did not take all there was.
     fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
         let sending = matches!(conn.state, State::Sending { .. } | State::Lingering);
-        if !sending && (conn.peer_shut || conn.req.rfile.wire().may_have_unread()) {
+        if !sending && (conn.peer_shut || conn.input_ref().may_have_unread()) {
             return Some(conn);
         }
         if !sending && self.info.open_connections() > KEEP_BUFFERS_BELOW {
-            conn.req.rfile.wire_mut().release_idle_buffer();
+            conn.input().release_idle_buffer();
             conn.req.wfile.release_idle_buffer();
         }
         let mut conns = lock(&self.conns);
@@ -1140,7 +1153,7 @@ where
                     ));
                 }
                 State::Lingering => {}
-                _ if conn.req.rfile.wire().in_handshake() => {
+                _ if conn.input_ref().in_handshake() => {
                     // Bounded by the head deadline like a slow head; no 408,
                     // as nothing can be said before the handshake is done.
                     conn.req
@@ -1298,7 +1311,7 @@ mod tests {
         assert!(!slot_is_parked(&e, 0), "taken: the slot says busy");
         // (The connection was never read: take all there is, as a read
         // before parking would.)
-        let _ = conn.req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
+        let _ = conn.input().fill_nonblocking(READ_BUFFER);
         // An event while a thread has it is noted, peer shutdown included.
         e.on_ready(0, true);
         match lock(&e.conns).get(&0) {
