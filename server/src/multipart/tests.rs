@@ -468,7 +468,7 @@ fn sink_errors_are_write_errors() {
 }
 
 /// Throughput figure, not a check: `cargo test --release -p basehttp --lib
-/// form::tests::throughput -- --ignored --nocapture`.
+/// multipart::tests::throughput -- --ignored --nocapture`.
 #[test]
 #[ignore = "measurement"]
 fn throughput() {
