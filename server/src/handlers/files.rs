@@ -24,6 +24,7 @@
 //! `Accept-Ranges: bytes`.
 
 mod conditional;
+mod dev;
 mod listing;
 mod mime;
 mod path;
@@ -39,6 +40,7 @@ use crate::handler::Base;
 use crate::request::Class;
 use crate::request::Request;
 
+pub(crate) use self::dev::send_preflight;
 use self::listing::Entry;
 pub use self::range::ByteRange;
 #[cfg(any(test, fuzzing))]
@@ -128,6 +130,19 @@ pub struct SimpleHttpRequestHandler {
     /// Send `Accept-Ranges: bytes` with files (off, as in CPython; `Range`
     /// requests are honoured either way).
     pub accept_ranges: bool,
+    /// The single-page-app fallback, relative to
+    /// [`directory`](Self::directory) (`--spa[=FILE]`; off, as in CPython).
+    /// See [`with_spa`](Self::with_spa).
+    pub spa: Option<PathBuf>,
+    /// CORS for any origin (`--cors`; off, as in CPython). See
+    /// [`with_cors`](Self::with_cors).
+    pub cors: bool,
+    /// Cross-origin isolation (`--isolate`; off, as in CPython). See
+    /// [`with_isolate`](Self::with_isolate).
+    pub isolate: bool,
+    /// `Cache-Control: no-store` and no `304` (`--no-cache`; off, as in
+    /// CPython). See [`with_no_cache`](Self::with_no_cache).
+    pub no_cache: bool,
 }
 
 impl SimpleHttpRequestHandler {
@@ -145,6 +160,10 @@ impl SimpleHttpRequestHandler {
             protocol_version: "HTTP/1.0".to_owned(),
             etag: false,
             accept_ranges: false,
+            spa: None,
+            cors: false,
+            isolate: false,
+            no_cache: false,
         }
     }
 
@@ -197,6 +216,78 @@ impl SimpleHttpRequestHandler {
     #[must_use]
     pub fn with_accept_ranges(mut self, on: bool) -> Self {
         self.accept_ranges = on;
+        self
+    }
+
+    /// Serves a single-page app (`--spa[=FILE]`, `serve --single`): a `GET`
+    /// or `HEAD` for a path that names nothing is answered `200` with
+    /// `file` (relative to [`directory`](Self::directory), usually
+    /// `index.html`) when it looks like a page navigation: the last path
+    /// segment has no extension or `.html`/`.htm`, and `Accept` admits HTML
+    /// (`text/html`, `text/*` or `*/*`, or no `Accept`). A missing asset
+    /// (`/logo.png`, `/main.js`) is still `404`, whatever it accepts.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new("dist").with_spa("index.html");
+    /// assert_eq!(files.spa.as_deref(), Some("index.html".as_ref()));
+    /// ```
+    #[must_use]
+    pub fn with_spa(mut self, file: impl Into<PathBuf>) -> Self {
+        self.spa = Some(file.into());
+        self
+    }
+
+    /// Turns CORS for any origin on or off (`--cors`):
+    /// `Access-Control-Allow-Origin: *` on every response, and `OPTIONS`
+    /// answered as a preflight, `204` with `Access-Control-Allow-Methods`
+    /// (the handler's methods), `Access-Control-Allow-Headers` (the
+    /// request's `Access-Control-Request-Headers`) and
+    /// `Access-Control-Max-Age: 7200`. Off, `OPTIONS` is CPython's `501`.
+    ///
+    /// The headers are added by the [`before_end_headers`] hook, so a
+    /// handler extending this one that sets its own hook replaces them; its
+    /// own `do_*` methods are not listed in a preflight.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new(".").with_cors(true).with_isolate(true);
+    /// # let _ = files;
+    /// ```
+    ///
+    /// [`before_end_headers`]: crate::Class::before_end_headers
+    #[must_use]
+    pub fn with_cors(mut self, on: bool) -> Self {
+        self.cors = on;
+        self
+    }
+
+    /// Turns cross-origin isolation on or off (`--isolate`):
+    /// `Cross-Origin-Opener-Policy: same-origin` and
+    /// `Cross-Origin-Embedder-Policy: require-corp` on every response, what
+    /// a page needs for `SharedArrayBuffer` and WebAssembly threads
+    /// (`crossOriginIsolated`).
+    #[must_use]
+    pub fn with_isolate(mut self, on: bool) -> Self {
+        self.isolate = on;
+        self
+    }
+
+    /// Turns "always send the file" on or off (`--no-cache`):
+    /// `Cache-Control: no-store` on every response, and `If-Modified-Since`
+    /// / `If-None-Match` never answered `304`.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new(".").with_no_cache(true);
+    /// assert!(files.no_cache);
+    /// ```
+    #[must_use]
+    pub fn with_no_cache(mut self, on: bool) -> Self {
+        self.no_cache = on;
         self
     }
 }
@@ -360,14 +451,19 @@ impl<H: FileHandler> Base<H> for SimpleHttpRequestHandler {
         match req.command.as_str() {
             "GET" => Some(handler.do_GET(req)),
             "HEAD" => Some(handler.do_HEAD(req)),
+            "OPTIONS" if handler.file_handler().cors => {
+                Some(dev::send_preflight(req, <Self as Base<H>>::METHODS))
+            }
             _ => None,
         }
     }
 
     fn class(handler: &H) -> Class {
+        let state = handler.file_handler();
         Class {
             server_version: Cow::Borrowed("SimpleHTTP"),
-            protocol_version: Cow::Owned(handler.file_handler().protocol_version.clone()),
+            protocol_version: Cow::Owned(state.protocol_version.clone()),
+            before_end_headers: dev::headers_hook(state).unwrap_or(Class::BASE.before_end_headers),
             ..Class::BASE
         }
     }
@@ -417,6 +513,13 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     let (path, stat) = match h.resolve_directory(req, path)? {
         Resolved::File { path, stat } => (path, stat),
         Resolved::Sent(body) => return Ok(body),
+    };
+    let (path, stat) = match stat {
+        None => match dev::spa_fallback(h.file_handler(), req) {
+            Some((page, meta)) => (page, Some(meta)),
+            None => (path, None),
+        },
+        stat => (path, stat),
     };
     let Some(file) = h.open_file(req, path, stat)? else {
         return Ok(None);
@@ -519,6 +622,9 @@ pub fn default_send_not_modified(
     req: &mut Request,
     file: &OpenFile,
 ) -> io::Result<bool> {
+    if state.no_cache {
+        return Ok(false);
+    }
     let inm = req.headers.get("If-None-Match").map(str::to_owned);
     if state.etag
         && let Some(inm) = &inm
