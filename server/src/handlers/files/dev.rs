@@ -11,6 +11,81 @@ use crate::request::Request;
 
 use super::SimpleHttpRequestHandler;
 
+/// The dev-server options (`--spa`, `--cors`, `--isolate`, `--no-cache`).
+impl SimpleHttpRequestHandler {
+    /// Serves a single-page app (`--spa[=FILE]`, `serve --single`): a `GET`
+    /// or `HEAD` for a path that names nothing is answered `200` with
+    /// `file` (relative to [`directory`](Self::directory), usually
+    /// `index.html`) when it looks like a page navigation: the last path
+    /// segment has no extension or `.html`/`.htm`, and `Accept` admits HTML
+    /// (`text/html`, `text/*` or `*/*`, or no `Accept`). A missing asset
+    /// (`/logo.png`, `/main.js`) is still `404`, whatever it accepts.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new("dist").with_spa("index.html");
+    /// assert_eq!(files.spa.as_deref(), Some("index.html".as_ref()));
+    /// ```
+    #[must_use]
+    pub fn with_spa(mut self, file: impl Into<PathBuf>) -> Self {
+        self.spa = Some(file.into());
+        self
+    }
+
+    /// Turns CORS for any origin on or off (`--cors`):
+    /// `Access-Control-Allow-Origin: *` on every response, and `OPTIONS`
+    /// answered as a preflight, `204` with `Access-Control-Allow-Methods`
+    /// (the handler's methods), `Access-Control-Allow-Headers` (the
+    /// request's `Access-Control-Request-Headers`) and
+    /// `Access-Control-Max-Age: 7200`. Off, `OPTIONS` is CPython's `501`.
+    ///
+    /// The headers are added by the [`before_end_headers`] hook, so a
+    /// handler extending this one that sets its own hook replaces them; its
+    /// own `do_*` methods are not listed in a preflight.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new(".").with_cors(true).with_isolate(true);
+    /// # let _ = files;
+    /// ```
+    ///
+    /// [`before_end_headers`]: crate::Class::before_end_headers
+    #[must_use]
+    pub fn with_cors(mut self, on: bool) -> Self {
+        self.cors = on;
+        self
+    }
+
+    /// Turns cross-origin isolation on or off (`--isolate`):
+    /// `Cross-Origin-Opener-Policy: same-origin` and
+    /// `Cross-Origin-Embedder-Policy: require-corp` on every response, what
+    /// a page needs for `SharedArrayBuffer` and WebAssembly threads
+    /// (`crossOriginIsolated`).
+    #[must_use]
+    pub fn with_isolate(mut self, on: bool) -> Self {
+        self.isolate = on;
+        self
+    }
+
+    /// Turns "always send the file" on or off (`--no-cache`):
+    /// `Cache-Control: no-store` on every response, and `If-Modified-Since`
+    /// / `If-None-Match` never answered `304`.
+    ///
+    /// ```
+    /// use basehttp::handlers::SimpleHttpRequestHandler;
+    ///
+    /// let files = SimpleHttpRequestHandler::new(".").with_no_cache(true);
+    /// assert!(files.no_cache);
+    /// ```
+    #[must_use]
+    pub fn with_no_cache(mut self, on: bool) -> Self {
+        self.no_cache = on;
+        self
+    }
+}
+
 /// `Access-Control-Max-Age` of a preflight, in seconds: how long a browser
 /// may cache it. Chromium caps it at 7200 (`kMaxCacheAge` in
 /// `cors/preflight_cache.cc`), Firefox at 86400; 7200 is what both keep.
