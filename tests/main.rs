@@ -4,6 +4,7 @@
 mod after_response;
 mod base;
 mod cgi;
+mod dev;
 mod engine;
 mod equivalence;
 mod examples;

@@ -1,7 +1,7 @@
 //! The `basehttp` command line (a module of the binary, not the library): a
 //! port of the argparse parser of `python -m http.server` (CPython 3.15
 //! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
-//! `--cgi-rfc3875`). Pure: [`Args::parse`] takes the arguments and returns a
+//! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate` and `--no-cache`). Pure: [`Args::parse`] takes the arguments and returns a
 //! value or a [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
@@ -52,6 +52,15 @@ pub(crate) struct Args {
     /// [`Args::check_tls_password_file`], read by
     /// `TlsConfig::from_pem_files_with_password_file`.
     pub(crate) tls_password_file: Option<OsString>,
+    /// `--spa[=FILE]`: the single-page-app fallback (`index.html` when no
+    /// FILE is given).
+    pub(crate) spa: Option<OsString>,
+    /// `--cors`: `Access-Control-Allow-Origin: *` and `OPTIONS` preflights.
+    pub(crate) cors: bool,
+    /// `--isolate`: COOP `same-origin` and COEP `require-corp`.
+    pub(crate) isolate: bool,
+    /// `--no-cache`: `Cache-Control: no-store`, never a 304.
+    pub(crate) no_cache: bool,
 }
 
 impl Default for Args {
@@ -68,6 +77,10 @@ impl Default for Args {
             tls_cert: None,
             tls_key: None,
             tls_password_file: None,
+            spa: None,
+            cors: false,
+            isolate: false,
+            no_cache: false,
         }
     }
 }
@@ -104,7 +117,7 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {
     Help,
     Bind,
@@ -118,21 +131,42 @@ enum Opt {
     TlsCert,
     TlsKey,
     TlsPasswordFile,
+    // Ours, for a dev build (issue 23).
+    Spa,
+    Cors,
+    Isolate,
+    NoCache,
 }
 
+/// The file `--spa` serves when no `=FILE` is given.
+const SPA_DEFAULT: &str = "index.html";
+
+/// CPython's long options. An abbreviation is matched against these first,
+/// so that one CPython resolves (`--co` for `--content-type`) or reports
+/// ambiguous (`--c`) does the same here whatever options we add.
 const LONG: &[(&str, Opt)] = &[
     ("--help", Opt::Help),
     ("--bind", Opt::Bind),
     ("--directory", Opt::Directory),
     ("--protocol", Opt::Protocol),
     ("--cgi", Opt::Cgi),
-    ("--cgi-rfc3875", Opt::CgiRfc3875),
     ("--content-type", Opt::ContentType),
     ("--header", Opt::Header),
     // TLS (3.14)
     ("--tls-cert", Opt::TlsCert),
     ("--tls-key", Opt::TlsKey),
     ("--tls-password-file", Opt::TlsPasswordFile),
+];
+
+/// Our long options (the peers' spellings: miniserve `--spa`, `serve` and
+/// `http-server` `--cors`). Matched by exact name, or by an abbreviation
+/// that no option in [`LONG`] starts with (`--cor`, never `--co`).
+const OURS: &[(&str, Opt)] = &[
+    ("--cgi-rfc3875", Opt::CgiRfc3875),
+    ("--spa", Opt::Spa),
+    ("--cors", Opt::Cors),
+    ("--isolate", Opt::Isolate),
+    ("--no-cache", Opt::NoCache),
 ];
 
 impl Opt {
@@ -159,23 +193,47 @@ impl Opt {
             Opt::TlsCert => "--tls-cert",
             Opt::TlsKey => "--tls-key",
             Opt::TlsPasswordFile => "--tls-password-file",
+            Opt::Spa => "--spa",
+            Opt::Cors => "--cors",
+            Opt::Isolate => "--isolate",
+            Opt::NoCache => "--no-cache",
         }
     }
     fn nargs(self) -> usize {
         match self {
-            Opt::Help | Opt::Cgi | Opt::CgiRfc3875 => 0,
+            Opt::Help
+            | Opt::Cgi
+            | Opt::CgiRfc3875
+            | Opt::Spa
+            | Opt::Cors
+            | Opt::Isolate
+            | Opt::NoCache => 0,
             Opt::Header => 2,
             _ => 1,
         }
     }
+
+    /// Takes a value only when attached (`--spa=FILE`): argparse's
+    /// `nargs='?'` would take the port that follows as the value.
+    fn optional_inline(self) -> bool {
+        self == Opt::Spa
+    }
 }
 
-/// A long option by exact name or unique prefix (argparse `allow_abbrev`).
+/// A long option by exact name or unique prefix (argparse `allow_abbrev`):
+/// CPython's options first ([`LONG`]), then ours ([`OURS`]) for a prefix
+/// none of CPython's has.
 fn long_opt(name: &str) -> Result<Option<Opt>, UsageError> {
-    if let Some((_, o)) = LONG.iter().find(|(n, _)| *n == name) {
+    if let Some((_, o)) = LONG.iter().chain(OURS).find(|(n, _)| *n == name) {
         return Ok(Some(*o));
     }
-    let hits: Vec<&(&str, Opt)> = LONG.iter().filter(|(n, _)| n.starts_with(name)).collect();
+    let prefix_of = |table: &'static [(&'static str, Opt)]| -> Vec<&'static (&'static str, Opt)> {
+        table.iter().filter(|(n, _)| n.starts_with(name)).collect()
+    };
+    let mut hits = prefix_of(LONG);
+    if hits.is_empty() {
+        hits = prefix_of(OURS);
+    }
     match hits.as_slice() {
         [] => Ok(None),
         [(_, o)] => Ok(Some(*o)),
@@ -257,6 +315,12 @@ impl Args {
             Opt::TlsCert => self.tls_cert = Some(next()),
             Opt::TlsKey => self.tls_key = Some(next()),
             Opt::TlsPasswordFile => self.tls_password_file = Some(next()),
+            Opt::Spa => {
+                self.spa = Some(values.next().unwrap_or_else(|| SPA_DEFAULT.into()));
+            }
+            Opt::Cors => self.cors = true,
+            Opt::Isolate => self.isolate = true,
+            Opt::NoCache => self.no_cache = true,
         }
         Ok(())
     }
@@ -327,6 +391,9 @@ fn collect_values(
 ) -> Result<Vec<OsString>, UsageError> {
     let mut values: Vec<OsString> = Vec::new();
     if let Some(v) = inline {
+        if opt.optional_inline() {
+            return Ok(vec![v]);
+        }
         if opt.nargs() == 0 {
             return Err(UsageError::Invalid(format!(
                 "argument {}: ignored explicit argument '{}'",
@@ -595,6 +662,99 @@ mod tests {
             ))
         );
         assert_eq!(parse(&["--", "9000"]).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn dev_flags() {
+        let a = parse(&["--spa", "--cors", "--isolate", "--no-cache", "8080"]).unwrap();
+        assert_eq!(a.spa, Some("index.html".into()));
+        assert!(a.cors && a.isolate && a.no_cache);
+        // `--spa` never takes the port as its FILE.
+        assert_eq!(a.port, 8080);
+        assert_eq!(parse(&["--spa", "9000"]).unwrap().port, 9000);
+        let a = parse(&["--spa=app.html"]).unwrap();
+        assert_eq!((a.spa, a.port), (Some("app.html".into()), 8000));
+        // Off by default: CPython's bytes.
+        let d = Args::default();
+        assert!(d.spa.is_none() && !d.cors && !d.isolate && !d.no_cache);
+        for flag in ["--cors=1", "--isolate=1", "--no-cache=1"] {
+            let name = flag.trim_end_matches("=1");
+            assert_eq!(
+                err(&[flag]),
+                format!("argument {name}: ignored explicit argument '1'")
+            );
+        }
+    }
+
+    /// Every abbreviation CPython resolves still resolves to the same
+    /// option, every one it calls ambiguous still is (with CPython's
+    /// message), and ours resolve by the prefixes no CPython option has.
+    #[test]
+    fn abbreviations_of_cpythons_options_are_unchanged() {
+        let cpython: Vec<&str> = LONG.iter().map(|(n, _)| *n).collect();
+        for (name, opt) in LONG {
+            for end in 3..=name.len() {
+                let prefix = &name[..end];
+                let hits: Vec<&str> = cpython
+                    .iter()
+                    .copied()
+                    .filter(|n| n.starts_with(prefix))
+                    .collect();
+                match (hits.as_slice(), long_opt(prefix)) {
+                    (_, Ok(Some(o))) if hits.contains(&prefix) => assert!(o == *opt),
+                    ([_], Ok(Some(o))) => assert!(o == *opt, "{prefix}"),
+                    (many, Err(UsageError::Invalid(m))) => assert_eq!(
+                        m,
+                        format!("ambiguous option: {prefix} could match {}", many.join(", "))
+                    ),
+                    (_, other) => panic!("{prefix}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(
+            err(&["--c"]),
+            "ambiguous option: --c could match --cgi, --content-type"
+        );
+        // `--co` is still `--content-type`, not ambiguous with `--cors`.
+        assert_eq!(
+            err(&["--co"]),
+            "argument --content-type: expected one argument"
+        );
+        assert_eq!(parse(&["--co", "text/x"]).unwrap().content_type, "text/x");
+        assert_eq!(
+            parse(&["--cgi"]).unwrap(),
+            Args {
+                cgi: true,
+                ..Args::default()
+            }
+        );
+    }
+
+    #[test]
+    fn abbreviations_of_our_options() {
+        for (prefix, flag) in [
+            ("--cgi-", "rfc"),
+            ("--cgi-r", "rfc"),
+            ("--s", "spa"),
+            ("--sp", "spa"),
+            ("--cor", "cors"),
+            ("--i", "isolate"),
+            ("--iso", "isolate"),
+            ("--n", "no-cache"),
+            ("--no-c", "no-cache"),
+        ] {
+            let a = parse(&[prefix]).unwrap();
+            let got = match () {
+                () if a.cgi_rfc3875 => "rfc",
+                () if a.spa.is_some() => "spa",
+                () if a.cors => "cors",
+                () if a.isolate => "isolate",
+                () if a.no_cache => "no-cache",
+                () => "none",
+            };
+            assert_eq!(got, flag, "{prefix}");
+        }
+        assert_eq!(parse(&["--sp=a.html"]).unwrap().spa, Some("a.html".into()));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
-//! [--tls-password-file PATH] [-H HEADER VALUE] [port]`
+//! [--tls-password-file PATH] [-H HEADER VALUE] [--spa[=FILE]] [--cors]
+//! [--isolate] [--no-cache] [port]`
 
 mod cli;
 
@@ -75,6 +76,13 @@ fn run(args: Args) -> io::Result<()> {
     for (name, value) in &args.headers {
         files = files.with_header(name.clone(), value.clone());
     }
+    if let Some(page) = &args.spa {
+        files = files.with_spa(page);
+    }
+    files = files
+        .with_cors(args.cors)
+        .with_isolate(args.isolate)
+        .with_no_cache(args.no_cache);
     // Socket activation is an environment contract, not a flag: with a
     // socket from systemd, `--bind` and the port are not used.
     let listener = match basehttp::systemd_listener()? {

@@ -100,6 +100,92 @@ fn protocol_content_type_and_header_flags() {
     assert!(text.contains("\r\nX-Test: a: b c\r\n"));
 }
 
+/// `--spa --cors --isolate --no-cache` (our flags, issue 23) on the real
+/// binary; without them the same requests get CPython's answers.
+#[test]
+fn dev_flags() {
+    let dir = TempDir::new("dev-flags");
+    std::fs::write(dir.join("index.html"), "<title>app</title>").unwrap();
+    std::fs::write(dir.join("a.css"), "a{}").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let root = std::path::Path::new("/");
+    let navigate = b"GET /app/route HTTP/1.0\r\nAccept: text/html,*/*;q=0.8\r\n\r\n";
+    let preflight = b"OPTIONS /a.css HTTP/1.0\r\nAccess-Control-Request-Method: GET\r\n\
+        Access-Control-Request-Headers: x-token\r\n\r\n";
+    let run = start(
+        &[
+            "-b",
+            "127.0.0.1",
+            "-d",
+            d,
+            "--spa",
+            "--cors",
+            "--isolate",
+            "--no-cache",
+            "0",
+        ],
+        root,
+    );
+    let text = String::from_utf8(get(run.port, navigate)).unwrap();
+    assert!(text.starts_with("HTTP/1.0 200 OK\r\n"), "{text}");
+    for header in [
+        "Access-Control-Allow-Origin: *",
+        "Cross-Origin-Opener-Policy: same-origin",
+        "Cross-Origin-Embedder-Policy: require-corp",
+        "Cache-Control: no-store",
+    ] {
+        assert!(text.contains(&format!("\r\n{header}\r\n")), "{text}");
+    }
+    assert!(text.ends_with("\r\n\r\n<title>app</title>"), "{text}");
+    let text = String::from_utf8(get(run.port, preflight)).unwrap();
+    assert!(text.starts_with("HTTP/1.0 204 No Content\r\n"), "{text}");
+    assert!(text.contains("\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"));
+    assert!(text.contains("\r\nAccess-Control-Allow-Headers: x-token\r\n"));
+    assert!(text.contains("\r\nAccess-Control-Max-Age: 7200\r\n"));
+    let asset = get(run.port, b"GET /x.png HTTP/1.0\r\nAccept: image/*\r\n\r\n");
+    assert!(asset.starts_with(b"HTTP/1.0 404 "));
+
+    // `--spa=FILE`, and the abbreviations.
+    let run = start(
+        &["-b", "127.0.0.1", "-d", d, "--sp=a.css", "--cor", "0"],
+        root,
+    );
+    let text = String::from_utf8(get(run.port, navigate)).unwrap();
+    assert!(text.ends_with("\r\n\r\na{}"), "{text}");
+    assert!(text.contains("\r\nAccess-Control-Allow-Origin: *\r\n"));
+
+    // Without the flags: CPython's 404 and 501, none of the headers.
+    let run = start(&["-b", "127.0.0.1", "-d", d, "0"], root);
+    let text = String::from_utf8(get(run.port, navigate)).unwrap();
+    assert!(
+        text.starts_with("HTTP/1.0 404 File not found\r\n"),
+        "{text}"
+    );
+    let text = String::from_utf8(get(run.port, preflight)).unwrap();
+    assert!(
+        text.starts_with("HTTP/1.0 501 Unsupported method ('OPTIONS')\r\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Access-Control") && !text.contains("Cache-Control"));
+}
+
+#[test]
+fn cpythons_abbreviations_win_over_ours() {
+    // `--co` is CPython's `--content-type` (it wants a value), not `--cors`;
+    // `--c` is ambiguous with CPython's own message.
+    let out = Command::new(BIN).arg("--co").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("error: argument --content-type: expected one argument\n")
+    );
+    let out = Command::new(BIN).arg("--c").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("error: ambiguous option: --c could match --cgi, --content-type\n")
+    );
+}
+
 #[test]
 fn test_help_flag() {
     for flag in ["-h", "--help"] {

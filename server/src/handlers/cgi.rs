@@ -199,6 +199,9 @@ impl<H: CgiHandler> Base<H> for CgiHttpRequestHandler {
     fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
         match req.command.as_str() {
             "POST" => Some(handler.do_POST(req)),
+            "OPTIONS" if handler.file_handler().cors => {
+                Some(files::send_preflight(req, <Self as Base<H>>::METHODS))
+            }
             _ => <SimpleHttpRequestHandler as Base<H>>::dispatch(handler, req),
         }
     }

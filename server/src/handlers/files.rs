@@ -24,6 +24,7 @@
 //! `Accept-Ranges: bytes`.
 
 mod conditional;
+mod dev;
 mod listing;
 mod mime;
 mod path;
@@ -39,6 +40,7 @@ use crate::handler::Base;
 use crate::request::Class;
 use crate::request::Request;
 
+pub(crate) use self::dev::send_preflight;
 use self::listing::Entry;
 pub use self::range::ByteRange;
 #[cfg(any(test, fuzzing))]
@@ -128,6 +130,19 @@ pub struct SimpleHttpRequestHandler {
     /// Send `Accept-Ranges: bytes` with files (off, as in CPython; `Range`
     /// requests are honoured either way).
     pub accept_ranges: bool,
+    /// The single-page-app fallback, relative to
+    /// [`directory`](Self::directory) (`--spa[=FILE]`; off, as in CPython).
+    /// See [`with_spa`](Self::with_spa).
+    pub spa: Option<PathBuf>,
+    /// CORS for any origin (`--cors`; off, as in CPython). See
+    /// [`with_cors`](Self::with_cors).
+    pub cors: bool,
+    /// Cross-origin isolation (`--isolate`; off, as in CPython). See
+    /// [`with_isolate`](Self::with_isolate).
+    pub isolate: bool,
+    /// `Cache-Control: no-store` and no `304` (`--no-cache`; off, as in
+    /// CPython). See [`with_no_cache`](Self::with_no_cache).
+    pub no_cache: bool,
 }
 
 impl SimpleHttpRequestHandler {
@@ -145,6 +160,10 @@ impl SimpleHttpRequestHandler {
             protocol_version: "HTTP/1.0".to_owned(),
             etag: false,
             accept_ranges: false,
+            spa: None,
+            cors: false,
+            isolate: false,
+            no_cache: false,
         }
     }
 
@@ -360,14 +379,19 @@ impl<H: FileHandler> Base<H> for SimpleHttpRequestHandler {
         match req.command.as_str() {
             "GET" => Some(handler.do_GET(req)),
             "HEAD" => Some(handler.do_HEAD(req)),
+            "OPTIONS" if handler.file_handler().cors => {
+                Some(dev::send_preflight(req, <Self as Base<H>>::METHODS))
+            }
             _ => None,
         }
     }
 
     fn class(handler: &H) -> Class {
+        let state = handler.file_handler();
         Class {
             server_version: Cow::Borrowed("SimpleHTTP"),
-            protocol_version: Cow::Owned(handler.file_handler().protocol_version.clone()),
+            protocol_version: Cow::Owned(state.protocol_version.clone()),
+            before_end_headers: dev::headers_hook(state).unwrap_or(Class::BASE.before_end_headers),
             ..Class::BASE
         }
     }
@@ -417,6 +441,13 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     let (path, stat) = match h.resolve_directory(req, path)? {
         Resolved::File { path, stat } => (path, stat),
         Resolved::Sent(body) => return Ok(body),
+    };
+    let (path, stat) = match stat {
+        None => match dev::spa_fallback(h.file_handler(), req) {
+            Some((page, meta)) => (page, Some(meta)),
+            None => (path, None),
+        },
+        stat => (path, stat),
     };
     let Some(file) = h.open_file(req, path, stat)? else {
         return Ok(None);
@@ -519,6 +550,9 @@ pub fn default_send_not_modified(
     req: &mut Request,
     file: &OpenFile,
 ) -> io::Result<bool> {
+    if state.no_cache {
+        return Ok(false);
+    }
     let inm = req.headers.get("If-None-Match").map(str::to_owned);
     if state.etag
         && let Some(inm) = &inm
