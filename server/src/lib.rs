@@ -41,9 +41,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Serving until stopped, on a bounded pool of threads that run each
-//! request to completion where it became ready (an idle connection costs
-//! no thread):
+//! Serving until stopped, on an elastic pool of threads that run each
+//! request to completion where it became ready (an idle connection or a
+//! slow reader costs no thread; a handler that blocks costs its own):
 //!
 //! ```no_run
 //! # use basehttp::prelude::*;

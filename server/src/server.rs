@@ -5,8 +5,8 @@
 //! There are two ways to serve, one each: one connection at a time on the
 //! calling thread ([`HttpServer::serve_forever`], and every server's
 //! `handle_request`), or the connection engine (`ThreadingHttpServer`'s
-//! `serve_forever`: a bounded pool of threads that each run a ready request
-//! to completion, `crate::engine`).
+//! `serve_forever`: an elastic pool of threads that each run a ready
+//! request to completion, `crate::engine`).
 //! A server type is a bound listener with its handler factory and shared
 //! state ([`ServerInfo`]); the types differ only in how `serve_forever`
 //! serves and in how each socket is wrapped (plain or TLS).
@@ -275,10 +275,12 @@ pub struct HttpServer<F> {
     core: Core<F>,
 }
 
-/// `ThreadingHTTPServer`, on the connection engine: handlers run on a bounded
-/// pool of threads, each request on the thread that found it ready;
-/// connections idle between requests or still sending their head wait in
-/// an epoll set and cost no thread (see
+/// `ThreadingHTTPServer`, on the connection engine: handlers run on an
+/// elastic pool of threads, each request on the thread that found it ready,
+/// and a handler may block as under CPython's thread per request (more
+/// threads start while handlers block, up to `ServerConfig::max_threads`);
+/// connections idle between requests, still sending their head, or slow to
+/// take their response wait in an epoll set and cost no thread (see
 /// [`ServerConfig`] for the pool, limits and deadlines).
 ///
 /// ```no_run
