@@ -132,25 +132,23 @@ pub(crate) fn end_request(req: &mut Request) -> bool {
 /// still on its way to the client.
 const MAX_LINGER_DISCARD: usize = 256 * 1024;
 
-/// Flushes what is left, ends a request still in progress (the engine's
-/// 503: `after_response` runs), half-closes the connection and discards
-/// request bytes that already arrived unread.
+/// Closes the connection: [`begin_close`], then the half-close.
 pub(crate) fn finish(req: &mut Request) {
-    let _ = req.wfile.flush();
-    end_request(req);
+    begin_close(req);
     req.wfile.close_write();
-    req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
 }
 
-/// The first half of a close that may linger (nginx's `lingering_close`):
-/// flushes what is left and discards the unread input that already
-/// arrived. Returns whether the client may still be sending (bytes were
-/// unread, or the request body was not all read, and its input has not
-/// ended): then the caller half-closes ([`Wfile::close_write`]) and keeps
-/// reading and dropping its input for a while, so that the close does not
-/// turn into a reset that destroys the response on its way.
-pub(crate) fn finish_may_linger(req: &mut Request) -> bool {
+/// The first half of a close: flushes what is left, ends a request still
+/// in progress (the engine's 503: `after_response` runs) and discards the
+/// unread input that already arrived. Returns whether the client may still
+/// be sending (bytes were unread, or the request body was not all read,
+/// and its input has not ended): then the engine keeps reading and
+/// dropping its input for a while after the half-close (nginx's
+/// `lingering_close`), so that the close does not turn into a reset that
+/// destroys the response on its way.
+pub(crate) fn begin_close(req: &mut Request) -> bool {
     let _ = req.wfile.flush();
+    end_request(req);
     let d = req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
     !d.ended && (d.bytes > 0 || !req.rfile.body_done())
 }

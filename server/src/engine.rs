@@ -76,7 +76,7 @@ mod pool;
 
 use crate::config::ServerConfig;
 use crate::connection::{
-    self, finish, finish_may_linger, head_ready, panic_message, report_error, send_head_timeout,
+    self, begin_close, finish, head_ready, panic_message, report_error, send_head_timeout,
     serve_one,
 };
 use crate::handler::Handler;
@@ -218,16 +218,6 @@ enum Step {
     Close,
 }
 
-/// What serving the buffered requests left the connection in.
-enum Served {
-    /// Open, waiting for its next request.
-    Open,
-    /// Output waits for the client (`State::Sending`).
-    Sending,
-    /// To be closed.
-    Close,
-}
-
 /// The state every pool thread shares.
 struct Engine<F, H> {
     poller: Poller,
@@ -246,7 +236,8 @@ struct Engine<F, H> {
     /// Signalled when `conns` becomes empty.
     all_closed: Condvar,
     next_token: AtomicU64,
-    /// Set when the shutdown starts: connections are closed, not parked.
+    /// Set when the shutdown starts (or a fatal error ends `serve_forever`):
+    /// connections are closed, not parked.
     stopping: AtomicBool,
     /// A thread met an error that ends `serve_forever`.
     failed: Mutex<Option<io::Error>>,
@@ -445,22 +436,6 @@ where
         }
     }
 
-    /// Gives work to a spare (`None`: make one wait on the poller), starting
-    /// a thread when none is free; at the cap the work waits for a thread
-    /// to come free, and the first such wait is logged.
-    fn hand_off(self: &Arc<Self>, event: Option<Event>) {
-        if self.pool.queue(event) && self.start_thread(false).is_ok() {
-            return;
-        }
-        if self.pool.live() >= self.pool.max && !self.pool.cap_met.swap(true, Ordering::SeqCst) {
-            eprintln!(
-                "basehttp: all {} threads are busy; new requests wait for one \
-                 (ServerConfig::max_threads)",
-                self.pool.max
-            );
-        }
-    }
-
     /// Wakes every thread waiting on the poller, the spares, and the time
     /// keeper.
     fn wake(&self) {
@@ -524,21 +499,21 @@ where
         // First a thread to wait on the poller, so that what arrives from
         // now on is served at once.
         if self.pool.active.load(Ordering::SeqCst) < self.pool.max {
-            self.hand_off(None);
+            self.pool.queue(None);
+            self.start_behind(1);
         }
         if self.pool.longest_stall() < HANDOFF_AFTER {
             return;
         }
         let mut events = Events::with_capacity(HANDOFF_BATCH);
-        let mut starts = 0;
         loop {
             if self.poller.wait(&mut events, Some(Duration::ZERO)).is_err() {
                 break;
             }
             let n = events.len();
             for ev in events.drain() {
-                if ev.token != poller::WAKE && self.pool.queue(Some(ev)) {
-                    starts += 1;
+                if ev.token != poller::WAKE {
+                    self.pool.queue(Some(ev));
                 }
             }
             if n < HANDOFF_BATCH || self.finished() {
@@ -549,9 +524,7 @@ where
         // new thread starts more before it runs its event
         // (`start_behind`), so a crowd of blocked requests gets its threads
         // in a few rounds rather than one by one.
-        if starts > 0 {
-            self.start_behind(SEED_STARTS);
-        }
+        self.start_behind(SEED_STARTS);
     }
 
     /// Starts up to `n` spare threads while handed events outnumber the
@@ -581,13 +554,13 @@ where
     /// Ends `serve_forever` with `e` (the first error wins).
     fn fail(&self, e: io::Error) {
         lock(&self.failed).get_or_insert(e);
+        self.stopping.store(true, Ordering::SeqCst);
         self.wake();
     }
 
+    /// Whether the shutdown began (asked for, or a fatal error).
     fn finished(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
-            || self.info.shutdown_requested()
-            || lock(&self.failed).is_some()
+        self.stopping.load(Ordering::SeqCst) || self.info.shutdown_requested()
     }
 
     /// A pool thread's life: wait for work (on the poller, or as a spare),
@@ -761,17 +734,7 @@ where
         let _ = sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
         let sock = Arc::new(sock);
         guarded(peer, || {
-            let class = self
-                .reject_class
-                .get_or_init(|| (self.factory)().class())
-                .clone();
-            let mut req = Request::new(
-                Rfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
-                Wfile::new(Box::new(SharedTcp(Arc::clone(&sock)))),
-                peer,
-                class,
-                Arc::clone(&self.info),
-            );
+            let mut req = self.stand_in_request(&sock, peer);
             req.request_version.clear();
             let _ = req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
             let _ = req.send_error_full(
@@ -785,24 +748,28 @@ where
         let _ = sock.shutdown(Shutdown::Both);
     }
 
+    /// A `Request` over plain `sock` for a connection no handler holds (a
+    /// 503 over the cap, a line about a connection cut at the shutdown),
+    /// with the class of one handler made on first need. User code: call
+    /// it under [`guarded`].
+    fn stand_in_request(&self, sock: &Arc<TcpStream>, peer: SocketAddr) -> Request {
+        let class = self
+            .reject_class
+            .get_or_init(|| (self.factory)().class())
+            .clone();
+        Request::new(
+            Rfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
+            Wfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
+            peer,
+            class,
+            Arc::clone(&self.info),
+        )
+    }
+
     /// A line through the handler class's `log_message` (`log_error`) for a
-    /// connection this thread does not hold (a `Request` made for it, as
-    /// for a 503).
+    /// connection this thread does not hold.
     fn log_for(&self, sock: &Arc<TcpStream>, peer: SocketAddr, args: std::fmt::Arguments<'_>) {
-        guarded(peer, || {
-            let class = self
-                .reject_class
-                .get_or_init(|| (self.factory)().class())
-                .clone();
-            let req = Request::new(
-                Rfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
-                Wfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
-                peer,
-                class,
-                Arc::clone(&self.info),
-            );
-            req.log_error(args);
-        });
+        guarded(peer, || self.stand_in_request(sock, peer).log_error(args));
     }
 
     /// An event for connection `token`: take it from the table and drive it
@@ -882,10 +849,11 @@ where
                     // the peer's shutdown would have been the end of the
                     // stream.
                     Step::Wait => conn.peer_shut = false,
-                    Step::Serve => match self.serve_buffered(&mut conn) {
-                        Served::Close => return self.close(conn),
-                        Served::Open | Served::Sending => {}
-                    },
+                    Step::Serve => {
+                        if !self.serve_buffered(&mut conn) {
+                            return self.close(conn);
+                        }
+                    }
                 }
             }
             match self.park(conn) {
@@ -975,8 +943,9 @@ where
     }
 
     /// Answers the buffered request and any pipelined ones buffered after
-    /// it, until one leaves output waiting for the client.
-    fn serve_buffered(&self, conn: &mut Conn<H>) -> Served {
+    /// it, until one leaves output waiting for the client (then the
+    /// connection is `Sending`). Returns whether it stays open.
+    fn serve_buffered(&self, conn: &mut Conn<H>) -> bool {
         loop {
             let keep = serve_one(&mut conn.handler, &mut conn.req);
             let stopping = self.stopping.load(Ordering::SeqCst);
@@ -987,13 +956,10 @@ where
                     close_after: !keep || stopping,
                 };
                 conn.deadline = deadline(Instant::now(), self.config.write_deadline());
-                if self.set_interest(conn, true).is_err() {
-                    return Served::Close;
-                }
-                return Served::Sending;
+                return self.set_interest(conn, true).is_ok();
             }
             if !keep || stopping {
-                return Served::Close;
+                return false;
             }
             let mut full = false;
             if conn.input_ref().has_pending_input() {
@@ -1009,7 +975,7 @@ where
             }
         }
         self.after_response(conn);
-        Served::Open
+        true
     }
 
     /// The state and deadline of a connection whose response went out:
@@ -1029,16 +995,17 @@ where
     /// instead if it may already have more to do: an event came while this
     /// thread had it, or the last read did not take all there was.
     fn park(&self, mut conn: Box<Conn<H>>) -> Option<Box<Conn<H>>> {
-        let sending = matches!(conn.state, State::Sending { .. } | State::Lingering);
-        if !sending && (conn.peer_shut || conn.input_ref().may_have_unread()) {
+        // Sending or lingering, it waits for an event, not for a request.
+        let reading = !matches!(conn.state, State::Sending { .. } | State::Lingering);
+        if reading && (conn.peer_shut || conn.input_ref().may_have_unread()) {
             return Some(conn);
         }
-        if !sending && self.info.open_connections() > KEEP_BUFFERS_BELOW {
+        if reading && self.info.open_connections() > KEEP_BUFFERS_BELOW {
             conn.input().release_idle_buffer();
             conn.req.wfile.release_idle_buffer();
         }
         let mut conns = lock(&self.conns);
-        if self.stopping.load(Ordering::SeqCst) && !sending {
+        if reading && self.stopping.load(Ordering::SeqCst) {
             drop(conns);
             self.close(conn);
             return None;
@@ -1073,15 +1040,17 @@ where
     /// plain close would turn into a reset that can destroy the response
     /// on its way.
     fn close(&self, mut conn: Box<Conn<H>>) {
-        conn.req.wfile.discard_queued();
-        if !self.stopping.load(Ordering::SeqCst)
-            && !matches!(conn.state, State::Lingering)
-            && finish_may_linger(&mut conn.req)
-        {
-            conn.req.wfile.close_write();
-            conn.state = State::Lingering;
-            conn.deadline = Some(Instant::now() + LINGER_TIME);
-            if self.set_interest(&mut conn, false).is_ok() {
+        let lingering = conn.state == State::Lingering;
+        if !lingering {
+            conn.req.wfile.discard_queued();
+            let may_send = begin_close(&mut conn.req);
+            if may_send
+                && !self.stopping.load(Ordering::SeqCst)
+                && self.set_interest(&mut conn, false).is_ok()
+            {
+                conn.req.wfile.close_write();
+                conn.state = State::Lingering;
+                conn.deadline = Some(Instant::now() + LINGER_TIME);
                 // Its next event goes on dropping input (`drive`).
                 if let Some(conn) = self.park(conn) {
                     self.drive(conn);
@@ -1094,8 +1063,8 @@ where
         // clone a little longer); events until then find no slot.
         self.forget(conn.token);
         // The peer sees the end only after the connection stopped counting.
-        if !matches!(conn.state, State::Lingering) {
-            finish(&mut conn.req);
+        if !lingering {
+            conn.req.wfile.close_write();
         }
     }
 
@@ -1146,7 +1115,6 @@ where
             guarded(peer, || match conn.state {
                 State::Head => send_head_timeout(&mut conn.req),
                 State::Sending { .. } => {
-                    conn.req.wfile.discard_queued();
                     conn.req.log_error(format_args!(
                         "Request timed out: the client took no response bytes \
                          within the write deadline"

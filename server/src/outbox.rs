@@ -15,6 +15,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
+use std::net::TcpStream;
 use std::os::unix::fs::FileExt;
 
 use crate::sendfile::Step;
@@ -36,6 +37,14 @@ pub(crate) struct Outbox {
     pieces: VecDeque<Piece>,
     /// Bytes held in byte pieces (memory; file ranges cost none).
     held: usize,
+    /// What the sending did so far.
+    state: SendState,
+}
+
+/// What an outbox's sending did so far (apart from its pieces, so that a
+/// step may update it while it holds a piece).
+#[derive(Default)]
+struct SendState {
     /// Bytes sent from the outbox so far (to tell progress).
     sent: u64,
     /// The plain socket was put in non-blocking mode for `sendfile`.
@@ -67,12 +76,12 @@ impl Outbox {
 
     /// Bytes sent from the outbox so far.
     pub(crate) fn progress(&self) -> u64 {
-        self.sent
+        self.state.sent
     }
 
     /// Whether a file ended before its range was sent.
     pub(crate) fn short(&self) -> bool {
-        self.short
+        self.state.short
     }
 
     /// Queues `data` after what waits.
@@ -124,41 +133,27 @@ impl Outbox {
                 return Ok(Sent::All);
             };
             match front {
-                Piece::Bytes { data, pos } => match t.write_nonblocking(&data[*pos..]) {
-                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(n) => {
-                        *pos += n;
-                        self.held -= n;
-                        self.sent += n as u64;
-                        if *pos == data.len() {
-                            self.pieces.pop_front();
-                        }
+                Piece::Bytes { data, pos } => {
+                    let n = take_some(t, &data[*pos..])?;
+                    if n == 0 {
+                        return Ok(Sent::Blocked);
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Sent::Blocked),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                },
+                    *pos += n;
+                    self.held -= n;
+                    self.state.sent += n as u64;
+                    if *pos == data.len() {
+                        self.pieces.pop_front();
+                    }
+                }
                 Piece::File { file, pos, end } => {
                     #[cfg(target_os = "linux")]
                     if let Some(sock) = t.plain_tcp() {
-                        if !self.nonblocking {
-                            sock.set_nonblocking(true)?;
-                            self.nonblocking = true;
+                        let (step, done) = self.state.sendfile_step(sock, file, pos, *end)?;
+                        if step == Step::Full {
+                            return Ok(Sent::Blocked);
                         }
-                        let before = *pos;
-                        let step = crate::sendfile::send_step(sock, file, pos, *end)?;
-                        self.sent += *pos - before;
-                        match step {
-                            Step::Full => return Ok(Sent::Blocked),
-                            Step::Eof => {
-                                self.short = true;
-                                self.pieces.pop_front();
-                            }
-                            Step::Sent => {
-                                if *pos >= *end {
-                                    self.pieces.pop_front();
-                                }
-                            }
+                        if done {
+                            self.pieces.pop_front();
                         }
                         continue;
                     }
@@ -175,7 +170,7 @@ impl Outbox {
                         }
                     };
                     if n == 0 {
-                        self.short = true;
+                        self.state.short = true;
                         self.pieces.pop_front();
                         continue;
                     }
@@ -191,17 +186,6 @@ impl Outbox {
         }
     }
 
-    fn restore_blocking(&mut self, t: &mut dyn Transport) {
-        if self.nonblocking {
-            if let Some(sock) = t.plain_tcp() {
-                let _ = sock.set_nonblocking(false);
-            }
-            self.nonblocking = false;
-        }
-    }
-}
-
-impl Outbox {
     /// Sends bytes `*pos..end` of `file` straight to the plain socket
     /// `sock` while it takes them (the outbox must be empty), advancing
     /// `*pos`; what is left is queued by the caller. Returns whether the
@@ -212,12 +196,42 @@ impl Outbox {
     #[cfg(target_os = "linux")]
     pub(crate) fn sendfile_now(
         &mut self,
-        sock: &std::net::TcpStream,
+        sock: &TcpStream,
         file: &File,
         pos: &mut u64,
         end: u64,
     ) -> io::Result<bool> {
         debug_assert!(self.is_empty());
+        let (step, done) = self.state.sendfile_step(sock, file, pos, end)?;
+        if done {
+            let _ = sock.set_nonblocking(false);
+            self.state.nonblocking = false;
+        }
+        Ok(step == Step::Eof)
+    }
+
+    fn restore_blocking(&mut self, t: &mut dyn Transport) {
+        if self.state.nonblocking {
+            if let Some(sock) = t.plain_tcp() {
+                let _ = sock.set_nonblocking(false);
+            }
+            self.state.nonblocking = false;
+        }
+    }
+}
+
+impl SendState {
+    /// One non-blocking `sendfile` step of a range (the socket switched to
+    /// non-blocking mode first), counted as sent; returns the step and
+    /// whether the range is done (sent, or the file ended: `short`).
+    #[cfg(target_os = "linux")]
+    fn sendfile_step(
+        &mut self,
+        sock: &TcpStream,
+        file: &File,
+        pos: &mut u64,
+        end: u64,
+    ) -> io::Result<(Step, bool)> {
         if !self.nonblocking {
             sock.set_nonblocking(true)?;
             self.nonblocking = true;
@@ -228,11 +242,25 @@ impl Outbox {
         if step == Step::Eof {
             self.short = true;
         }
-        if *pos >= end || step == Step::Eof {
-            let _ = sock.set_nonblocking(false);
-            self.nonblocking = false;
+        Ok((step, step == Step::Eof || *pos >= end))
+    }
+}
+
+/// Hands `data` to the transport without waiting: how many bytes it took,
+/// 0 when the socket is full.
+///
+/// # Errors
+/// I/O errors of the socket (`WriteZero` if it takes nothing yet is not
+/// full).
+pub(crate) fn take_some(t: &mut dyn Transport, data: &[u8]) -> io::Result<usize> {
+    loop {
+        match t.write_nonblocking(data) {
+            Ok(0) if !data.is_empty() => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Ok(step == Step::Eof)
     }
 }
 

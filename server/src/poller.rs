@@ -67,6 +67,15 @@ pub(crate) struct Event {
     pub(crate) peer_shut: bool,
 }
 
+/// `d` as the kernel's `timespec` (a duration too long for it waits as
+/// long as it can).
+pub(crate) fn timespec(d: Duration) -> Timespec {
+    Timespec::try_from(d).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 0,
+    })
+}
+
 /// Room for the events of one wait.
 pub(crate) struct Events(Vec<epoll::Event>);
 
@@ -151,10 +160,7 @@ impl Poller {
     /// held. An interrupted wait returns no event.
     pub(crate) fn wait(&self, out: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         out.0.clear();
-        let timeout = timeout.map(|t| Timespec {
-            tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(t.subsec_nanos()),
-        });
+        let timeout = timeout.map(timespec);
         match epoll::wait(&self.epoll, spare_capacity(&mut out.0), timeout.as_ref()) {
             Ok(_) => Ok(()),
             Err(rustix::io::Errno::INTR) => Ok(()),

@@ -1,7 +1,8 @@
 //! Zero-copy file sending: `sendfile(2)` on Linux for a plain TCP
 //! transport, blocking ([`send_file`]) or one step at a time on a
-//! non-blocking socket ([`send_step`], for the engine's outbox) (`Wfile::send_file` copies through a buffer elsewhere, and over
-//! TLS through the encrypter; kernel TLS is not used). `std::io::copy`
+//! non-blocking socket ([`send_step`], for the engine's outbox).
+//! Elsewhere `Wfile::send_file` copies through a buffer, and over TLS
+//! through the encrypter; kernel TLS is not used. `std::io::copy`
 //! deliberately never uses `sendfile` for file-to-socket copies, so this
 //! calls it explicitly.
 
@@ -21,22 +22,13 @@ const SENDFILE_CHUNK: usize = 1 << 30;
 /// I/O errors; a socket that stays full past its write timeout is `TimedOut`.
 #[cfg(target_os = "linux")]
 pub(crate) fn send_file(sock: &TcpStream, file: &mut File, len: u64) -> io::Result<u64> {
-    let mut offset = file.stream_position()?;
-    let start = offset;
+    let start = file.stream_position()?;
     let end = start + len;
-    while offset < end {
-        let want = usize::try_from(end - offset)
-            .unwrap_or(usize::MAX)
-            .min(SENDFILE_CHUNK);
-        match rustix::fs::sendfile(sock, &*file, Some(&mut offset), want) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => {}
-            Err(rustix::io::Errno::AGAIN) => {
-                return Err(io::Error::from(io::ErrorKind::TimedOut));
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let mut offset = start;
+    // On a blocking socket a step ends at the end of the range or the
+    // file, or with `EAGAIN` when the write timeout passed.
+    if send_step(sock, file, &mut offset, end)? != Step::Eof && offset < end {
+        return Err(io::Error::from(io::ErrorKind::TimedOut));
     }
     file.seek(io::SeekFrom::Start(offset))?;
     Ok(offset - start)

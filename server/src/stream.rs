@@ -15,7 +15,7 @@ use std::net::TcpStream;
 
 use crate::chunked::{ChunkError, Decoder};
 use crate::misuse::Misuse;
-use crate::outbox::{Outbox, Sent};
+use crate::outbox::{Outbox, Sent, take_some};
 pub(crate) use crate::transport::Transport;
 use crate::transport::wait_socket;
 pub(crate) use crate::wire::Fill;
@@ -394,13 +394,11 @@ impl Wfile {
         if self.outbox.is_empty() {
             // Usually the socket takes it all, in one send.
             while !data.is_empty() {
-                match self.inner.write_nonblocking(data) {
-                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(n) => data = &data[n..],
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
+                let n = take_some(&mut *self.inner, data)?;
+                if n == 0 {
+                    break;
                 }
+                data = &data[n..];
             }
             if data.is_empty() {
                 return Ok(());

@@ -247,12 +247,9 @@ pub(crate) fn wait_socket(
     write: bool,
     timeout: Option<std::time::Duration>,
 ) -> io::Result<()> {
-    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::event::{PollFd, PollFlags, poll};
     let flags = if write { PollFlags::OUT } else { PollFlags::IN };
-    let limit = timeout.map(|t| Timespec {
-        tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
-        tv_nsec: i64::from(t.subsec_nanos()),
-    });
+    let limit = timeout.map(crate::poller::timespec);
     let mut fds = [PollFd::new(sock, flags)];
     loop {
         match poll(&mut fds, limit.as_ref()) {

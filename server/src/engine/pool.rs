@@ -188,10 +188,10 @@ impl Pool {
         self.live.load(Ordering::SeqCst)
     }
 
-    /// Queues work for a spare (a promotion when `event` is `None`).
-    /// Returns whether a new thread must start for it: no spare waits, or
-    /// too few for the work queued, and the cap allows one.
-    pub(super) fn queue(&self, event: Option<Event>) -> bool {
+    /// Queues work for a spare (a promotion when `event` is `None`) and
+    /// wakes one; [`behind`](Self::behind) says whether threads must start
+    /// for it.
+    pub(super) fn queue(&self, event: Option<Event>) {
         let mut s = lock(&self.spares);
         match event {
             Some(ev) => {
@@ -203,14 +203,9 @@ impl Pool {
                 self.active.fetch_add(1, Ordering::SeqCst);
             }
         }
-        let work = s.promoted + s.handed.len();
         if s.waiting > 0 {
             self.spare_woken.notify_one();
         }
-        if s.waiting + s.starting >= work {
-            return false;
-        }
-        self.live.load(Ordering::SeqCst) < self.max
     }
 
     /// How many more spares the handed events need: more events wait than
@@ -312,14 +307,17 @@ mod tests {
     fn work_for_spares_asks_for_a_thread_only_when_none_is_free() {
         let pool = Pool::new(2, 3, Duration::from_secs(1));
         // No spare waits and no thread is alive: start one.
-        assert!(pool.queue(Some(event(7))));
+        pool.queue(Some(event(7)));
+        assert!(pool.behind() > 0);
         lock(&pool.spares).starting += 1;
         // One is starting for the first item; a second item needs another.
-        assert!(pool.queue(Some(event(8))));
+        pool.queue(Some(event(8)));
+        assert!(pool.behind() > 0);
         lock(&pool.spares).starting += 1;
         // At the cap, work waits.
         pool.live.store(3, Ordering::SeqCst);
-        assert!(!pool.queue(Some(event(9))));
+        pool.queue(Some(event(9)));
+        assert!(pool.behind() == 0);
         assert_eq!(pool.take_handed().map(|e| e.token), Some(7));
         assert_eq!(pool.handed.load(Ordering::SeqCst), 2);
     }

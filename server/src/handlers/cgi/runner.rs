@@ -14,7 +14,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::event::{PollFd, PollFlags, poll};
 use rustix::process::{
     Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, kill_process_group, pidfd_open, waitid,
 };
@@ -231,10 +231,7 @@ impl Clock {
                 self.kill_on_timeout();
                 return false;
             }
-            let ts = Timespec::try_from(left).unwrap_or(Timespec {
-                tv_sec: i64::MAX,
-                tv_nsec: 0,
-            });
+            let ts = crate::poller::timespec(left);
             let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::IN)];
             match poll(&mut fds, Some(&ts)) {
                 Ok(0) | Err(rustix::io::Errno::INTR) => {}
