@@ -71,27 +71,6 @@ impl From<BodyError> for io::Error {
     }
 }
 
-/// A form error as the `io::Error` a `do_*` method returns, so that `?`
-/// works on `form::multipart(req)?`, `parts.next_part()?` and
-/// `part.copy_to(..)?`: the server then answers
-/// [`FormError::status`] (400 or 413; 500 for a sink that could not be
-/// written) as it does for a [`BodyError`]. A `FormError::Io` is its
-/// `io::Error` itself.
-impl From<FormError> for io::Error {
-    fn from(e: FormError) -> io::Error {
-        let kind = match e {
-            FormError::Io(e) => return e,
-            FormError::TooLarge
-            | FormError::FieldTooLarge
-            | FormError::HeaderTooLarge
-            | FormError::TooManyParts => io::ErrorKind::InvalidInput,
-            FormError::Write(_) => io::ErrorKind::Other,
-            _ => io::ErrorKind::InvalidData,
-        };
-        io::Error::new(kind, e)
-    }
-}
-
 /// The status a handler's error asks for, if it is about the request body:
 /// a [`BodyError`], a [`FormError`] (passed on with `?`, or met reading a
 /// multipart [`Part`](crate::form::Part) through `Read`), or a malformed

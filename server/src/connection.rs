@@ -401,7 +401,6 @@ fn handler_failed(req: &mut Request, failure: Failure) -> io::Result<()> {
         }
         return Ok(());
     }
-    req.discard_unsent_head();
     match status {
         500 => req.send_error(500),
         _ => {

@@ -736,6 +736,8 @@ where
         guarded(peer, || {
             let mut req = self.stand_in_request(&sock, peer);
             req.request_version.clear();
+            // A request of its own: `after_response` runs for the 503.
+            req.began = Some(Instant::now());
             let _ = req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
             let _ = req.send_error_full(
                 503,

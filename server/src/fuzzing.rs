@@ -3,12 +3,10 @@
 //! fuzzing` (what cargo-fuzz passes), and for this crate's unit tests,
 //! which replay every committed corpus through them on stable (`fuzz/README.md`).
 
-use std::io::{self, Read};
-
-use crate::multipart::{Limits, Multipart, split_header_value};
+use crate::multipart::{Limits, PartData, split_header_value};
 use crate::urlencoded::{UrlencodedOptions, parse_urlencoded, parse_urlencoded_with};
 
-/// `multipart`: [`Multipart`] over `data` (after its first byte) read whole
+/// `multipart`: [`Multipart`](crate::form::Multipart) over `data` (after its first byte) read whole
 /// and a few bytes per `read` (the first byte picks 1 to 7): the same parts
 /// or the same error.
 pub fn multipart(data: &[u8]) {
@@ -22,24 +20,6 @@ pub fn multipart(data: &[u8]) {
     );
 }
 
-/// Returns at most `step` bytes per `read`.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.step.min(buf.len()).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// A part's name, file name and body.
-type PartData = (String, Option<String>, Vec<u8>);
-
 fn parse_multipart(data: &[u8], step: usize) -> Result<Vec<PartData>, String> {
     let limits = Limits {
         max_parts: 16,
@@ -47,16 +27,8 @@ fn parse_multipart(data: &[u8], step: usize) -> Result<Vec<PartData>, String> {
         max_total_size: 1 << 16,
         max_field_size: 1 << 10,
     };
-    let reader = Trickle { data, step };
-    let mut mp = Multipart::with_limits(reader, "multipart/form-data; boundary=XyZ", limits)
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    while let Some(mut part) = mp.next_part().map_err(|e| e.to_string())? {
-        let mut body = Vec::new();
-        part.copy_to(&mut body).map_err(|e| e.to_string())?;
-        out.push((part.name().to_owned(), part.headers.filename.clone(), body));
-    }
-    Ok(out)
+    crate::multipart::parse_in_steps(data, "multipart/form-data; boundary=XyZ", step, limits)
+        .map_err(|e| e.to_string())
 }
 
 /// `urlencoded`: [`parse_urlencoded`], [`parse_urlencoded_with`] keeping
@@ -113,27 +85,27 @@ pub fn cgi_head(data: &[u8]) {
     crate::handlers::cgi::fuzz_script_head(data);
 }
 
-/// A target's entry point: panics where the fuzzer must report a failure.
-pub type Entry = fn(&[u8]);
-
-/// Every target by its name in `fuzz/Cargo.toml`.
-pub const TARGETS: [(&str, Entry); 7] = [
-    ("multipart", multipart),
-    ("urlencoded", urlencoded),
-    ("request_head", request_head),
-    ("chunked", chunked),
-    ("range", range),
-    ("http_date", http_date),
-    ("cgi_head", cgi_head),
-];
-
 #[cfg(test)]
 mod tests {
     use std::fs;
     use std::panic::catch_unwind;
     use std::path::Path;
 
-    use super::TARGETS;
+    use super::*;
+
+    /// A target's entry point: panics where the fuzzer must report a failure.
+    type Entry = fn(&[u8]);
+
+    /// Every target by its name in `fuzz/Cargo.toml`.
+    const TARGETS: [(&str, Entry); 7] = [
+        ("multipart", multipart),
+        ("urlencoded", urlencoded),
+        ("request_head", request_head),
+        ("chunked", chunked),
+        ("range", range),
+        ("http_date", http_date),
+        ("cgi_head", cgi_head),
+    ];
 
     /// Every committed input of every target, through the entry point its
     /// fuzz target calls: the minimised corpora (`fuzz/corpus/<target>/`)

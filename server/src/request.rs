@@ -135,15 +135,6 @@ impl Request {
         self.request_version == "HTTP/0.9"
     }
 
-    /// Marks a request as begun now, unless one is in progress: a response
-    /// made outside a request read from the connection (the engine's 503) is
-    /// a request of its own.
-    pub(crate) fn begin_request(&mut self) {
-        if self.began.is_none() {
-            self.began = Some(std::time::Instant::now());
-        }
-    }
-
     pub(crate) fn reset(&mut self) {
         self.command.clear();
         self.path.clear();
@@ -372,17 +363,18 @@ impl Class {
     /// `message` and `explain` HTML-escaped; `%%` is a literal `%`.
     pub fn format_error_page(template: &str, code: u16, message: &str, explain: &str) -> String {
         let mut out = String::with_capacity(template.len() + message.len() + explain.len());
+        let code = code.to_string();
+        let subs: [(&str, String); 5] = [
+            ("%(code)d", code.clone()),
+            ("%(code)s", code),
+            ("%(message)s", html_escape(message)),
+            ("%(explain)s", html_escape(explain)),
+            ("%%", "%".to_owned()),
+        ];
         let mut rest = template;
         while let Some(i) = rest.find('%') {
             out.push_str(&rest[..i]);
             rest = &rest[i..];
-            let subs: [(&str, String); 5] = [
-                ("%(code)d", code.to_string()),
-                ("%(code)s", code.to_string()),
-                ("%(message)s", html_escape(message)),
-                ("%(explain)s", html_escape(explain)),
-                ("%%", "%".to_owned()),
-            ];
             match subs.iter().find(|(k, _)| rest.starts_with(k)) {
                 Some((k, v)) => {
                     out.push_str(v);

@@ -189,7 +189,6 @@ impl Request {
     ) -> io::Result<()> {
         let code = code.into_status()?.as_u16();
         self.status = Some(code);
-        self.begin_request();
         if self.wfile.phase() == Phase::NoResponse {
             self.wfile.set_phase(Phase::HeadBuffered);
         }

@@ -196,7 +196,7 @@ pub struct RequestBuilder<'c, H> {
 }
 
 /// The boundary of the test client's `multipart/form-data` bodies.
-pub const MULTIPART_BOUNDARY: &str = "basehttp-test-boundary-5c1d2e";
+const MULTIPART_BOUNDARY: &str = "basehttp-test-boundary-5c1d2e";
 
 impl<H: Handler> RequestBuilder<'_, H> {
     /// Adds a header (sent latin-1 encoded, in order).
@@ -215,7 +215,7 @@ impl<H: Handler> RequestBuilder<'_, H> {
     /// sends for `<input name=...>` in a form with
     /// `enctype="multipart/form-data"`). The parts become the body (in place
     /// of one set with [`body`](Self::body)), with
-    /// `Content-Type: multipart/form-data; boundary=`[`MULTIPART_BOUNDARY`]
+    /// `Content-Type: multipart/form-data; boundary=basehttp-test-boundary-5c1d2e`
     /// unless a header sets it.
     ///
     /// ```

@@ -121,12 +121,9 @@ fn save_into(
             field,
             name,
             path,
-            size: 0,
+            size: *copied.as_ref().unwrap_or(&0),
         });
-        let size = copied?;
-        if let Some(last) = saved.last_mut() {
-            last.size = size;
-        }
+        copied?;
     }
     Ok(())
 }

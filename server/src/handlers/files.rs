@@ -474,10 +474,7 @@ pub fn default_resolve_directory<H: FileHandler + ?Sized>(
         return Ok(Resolved::File { path, stat });
     }
     if let Some(location) = path::directory_redirect(&req.path) {
-        req.send_response(301)?;
-        req.send_header("Location", &location)?;
-        req.send_header("Content-Length", "0")?;
-        req.end_headers()?;
+        req.redirect(301, &location)?;
         return Ok(Resolved::Sent(None));
     }
     let index = h.file_handler().index_pages.iter().find_map(|p| {

@@ -44,12 +44,26 @@ impl FormError {
             _ => 400,
         }
     }
+}
 
-    pub(crate) fn into_io(self) -> io::Error {
-        match self {
-            FormError::Io(e) => e,
-            e => io::Error::new(io::ErrorKind::InvalidData, e),
-        }
+/// A form error as the `io::Error` a `do_*` method returns, so that `?`
+/// works on `form::multipart(req)?`, `parts.next_part()?` and
+/// `part.copy_to(..)?`: the server then answers
+/// [`FormError::status`] (400 or 413; 500 for a sink that could not be
+/// written) as it does for a [`BodyError`]. A `FormError::Io` is its
+/// `io::Error` itself.
+impl From<FormError> for io::Error {
+    fn from(e: FormError) -> io::Error {
+        let kind = match e {
+            FormError::Io(e) => return e,
+            FormError::TooLarge
+            | FormError::FieldTooLarge
+            | FormError::HeaderTooLarge
+            | FormError::TooManyParts => io::ErrorKind::InvalidInput,
+            FormError::Write(_) => io::ErrorKind::Other,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
     }
 }
 

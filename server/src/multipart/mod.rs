@@ -478,7 +478,7 @@ impl<R: Read> Part<'_, R> {
 
 impl<R: Read> Read for Part<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.multipart.read_body(buf).map_err(FormError::into_io)
+        self.multipart.read_body(buf).map_err(io::Error::from)
     }
 }
 
@@ -499,6 +499,51 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         start = at + 1;
     }
     None
+}
+
+/// A part as [`parse_in_steps`] gives it: name, file name, data.
+#[cfg(any(test, fuzzing))]
+pub(crate) type PartData = (String, Option<String>, Vec<u8>);
+
+/// A reader that returns at most `step` bytes per `read`.
+#[cfg(any(test, fuzzing))]
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+#[cfg(any(test, fuzzing))]
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Every part of `body` (name, file name, data), read from a reader that
+/// hands over at most `step` bytes at a time: the tests' and the fuzz
+/// target's way to check that the parser does not depend on read sizes.
+///
+/// # Errors
+/// As [`Multipart::next_part`] and [`Part::copy_to`].
+#[cfg(any(test, fuzzing))]
+pub(crate) fn parse_in_steps(
+    body: &[u8],
+    content_type: &str,
+    step: usize,
+    limits: Limits,
+) -> Result<Vec<PartData>, FormError> {
+    let reader = Trickle { data: body, step };
+    let mut mp = Multipart::with_limits(reader, content_type, limits)?;
+    let mut out = Vec::new();
+    while let Some(mut part) = mp.next_part()? {
+        let mut data = Vec::new();
+        part.copy_to(&mut data)?;
+        out.push((part.name().to_owned(), part.headers.filename.clone(), data));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,51 +1,17 @@
 //! Table-driven tests of the multipart parser, over whole-slice readers and
 //! readers that return one byte (or a few) per call.
 
-use std::io::{self, Read};
-
 use super::header::MAX_BOUNDARY_LEN;
 use super::*;
 use crate::urlencoded::parse_urlencoded;
 
-/// Returns at most `step` bytes per `read`.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.step.min(buf.len()).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-type Parsed = Vec<(String, Option<String>, Vec<u8>)>;
-
-fn parse_with(
-    body: &[u8],
-    content_type: &str,
-    step: usize,
-    limits: Limits,
-) -> Result<Parsed, FormError> {
-    let reader = Trickle { data: body, step };
-    let mut mp = Multipart::with_limits(reader, content_type, limits)?;
-    let mut out = Vec::new();
-    while let Some(mut part) = mp.next_part()? {
-        let mut data = Vec::new();
-        part.copy_to(&mut data)?;
-        out.push((part.name().to_owned(), part.headers.filename.clone(), data));
-    }
-    Ok(out)
-}
+type Parsed = Vec<PartData>;
 
 /// Parses with several read sizes; all must agree.
 fn parse(body: &[u8]) -> Result<Parsed, String> {
     let ct = "multipart/form-data; boundary=XyZ";
     let mut results = [1, 2, 3, 7, 64, 1 << 20]
-        .map(|step| parse_with(body, ct, step, Limits::default()).map_err(|e| e.to_string()));
+        .map(|step| parse_in_steps(body, ct, step, Limits::default()).map_err(|e| e.to_string()));
     let first = results[0].clone();
     for (r, step) in results.iter_mut().zip([1, 2, 3, 7, 64, 1 << 20]) {
         assert_eq!(
@@ -181,7 +147,7 @@ fn multipart_limits() {
     huge.extend(std::iter::repeat_n(b'a', MAX_PART_HEADER_BYTES));
     huge.extend_from_slice(b"\r\n\r\nx\r\n--XyZ--\r\n");
     for step in [1, 4096, 1 << 20] {
-        let e = parse_with(&huge, ct, step, Limits::default()).unwrap_err();
+        let e = parse_in_steps(&huge, ct, step, Limits::default()).unwrap_err();
         assert!(matches!(e, FormError::HeaderTooLarge), "{e:?}");
         assert_eq!(e.status(), 413);
     }
@@ -196,10 +162,10 @@ fn multipart_limits() {
         at_limit.extend_from_slice(line);
     }
     at_limit.extend_from_slice(b"\r\nx\r\n--XyZ--");
-    assert_eq!(parse_with(&at_limit, ct, 1, limits).unwrap().len(), 1);
+    assert_eq!(parse_in_steps(&at_limit, ct, 1, limits).unwrap().len(), 1);
     at_limit.insert(7, b'X');
     assert!(matches!(
-        parse_with(&at_limit, ct, 1, limits),
+        parse_in_steps(&at_limit, ct, 1, limits),
         Err(FormError::HeaderTooLarge)
     ));
 
@@ -211,13 +177,13 @@ fn multipart_limits() {
         max_parts: 3,
         ..Limits::default()
     };
-    let e = parse_with(&many, ct, 5, limits).unwrap_err();
+    let e = parse_in_steps(&many, ct, 5, limits).unwrap_err();
     assert!(
         matches!(e, FormError::TooManyParts) && e.status() == 400,
         "{e:?}"
     );
     assert_eq!(
-        parse_with(
+        parse_in_steps(
             &many,
             ct,
             5,
@@ -235,7 +201,7 @@ fn multipart_limits() {
         max_total_size: 20,
         ..Limits::default()
     };
-    let e = parse_with(&many, ct, 1, limits).unwrap_err();
+    let e = parse_in_steps(&many, ct, 1, limits).unwrap_err();
     assert!(
         matches!(e, FormError::TooLarge) && e.status() == 413,
         "{e:?}"
@@ -413,9 +379,9 @@ fn pseudo_random_inputs_never_panic() {
                 body.extend_from_slice(fragments[(r >> 8) as usize % fragments.len()]);
             }
         }
-        let whole = parse_with(&body, ct, usize::MAX, limits).map_err(|e| e.to_string());
+        let whole = parse_in_steps(&body, ct, usize::MAX, limits).map_err(|e| e.to_string());
         let step = 1 + (next() % 5) as usize;
-        let trickled = parse_with(&body, ct, step, limits).map_err(|e| e.to_string());
+        let trickled = parse_in_steps(&body, ct, step, limits).map_err(|e| e.to_string());
         assert_eq!(whole, trickled, "{:?}", String::from_utf8_lossy(&body));
         let _ = parse_urlencoded(&body);
         let _ = split_header_value(&String::from_utf8_lossy(&body));

@@ -89,7 +89,7 @@ impl SimpleHttpRequestHandler {
 /// `Access-Control-Max-Age` of a preflight, in seconds: how long a browser
 /// may cache it. Chromium caps it at 7200 (`kMaxCacheAge` in
 /// `cors/preflight_cache.cc`), Firefox at 86400; 7200 is what both keep.
-pub(crate) const CORS_MAX_AGE: &str = "7200";
+const CORS_MAX_AGE: &str = "7200";
 
 /// The response headers the switches add, in the order they are sent.
 const CORS: (&str, &str) = ("Access-Control-Allow-Origin", "*");
