@@ -50,7 +50,7 @@ impl FormError {
 /// works on `form::multipart(req)?`, `parts.next_part()?` and
 /// `part.copy_to(..)?`: the server then answers
 /// [`FormError::status`] (400 or 413; 500 for a sink that could not be
-/// written) as it does for a [`BodyError`]. A `FormError::Io` is its
+/// written) as it does for a [`BodyError`](crate::BodyError). A `FormError::Io` is its
 /// `io::Error` itself.
 impl From<FormError> for io::Error {
     fn from(e: FormError) -> io::Error {
