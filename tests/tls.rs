@@ -215,16 +215,32 @@ fn run(cmd: &mut Command) -> (bool, Vec<u8>, String) {
 // ---------------------------------------------------------------------------
 // Real clients
 
+/// curl with `args`, trusting `certs` and reaching `localhost` on `port`
+/// at 127.0.0.1 (so that the certificate's name matches).
+fn curl(certs: &Certs, port: u16, args: &[&str]) -> (bool, Vec<u8>, String) {
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    run(Command::new("curl")
+        .args(["-sS", "--resolve", &resolve, "--cacert"])
+        .arg(&certs.cert)
+        .args(args))
+}
+
 #[test]
 fn test_get_with_curl() {
     let certs = Certs::new("curl");
     let (_root, srv) = served_dir(&certs);
     let url = format!("https://localhost:{}/hello.txt", srv.port());
-    let resolve = format!("localhost:{}:127.0.0.1", srv.port());
-    let (ok, out, err) = run(Command::new("curl")
-        .args(["-sS", "--max-time", "10", "--resolve", &resolve, "--cacert"])
-        .arg(&certs.cert)
-        .args(["-w", "\n%{http_code} %{http_version}", &url]));
+    let (ok, out, err) = curl(
+        &certs,
+        srv.port(),
+        &[
+            "--max-time",
+            "10",
+            "-w",
+            "\n%{http_code} %{http_version}",
+            &url,
+        ],
+    );
     assert!(ok, "curl: {err}");
     assert_eq!(String::from_utf8_lossy(&out), "hello over TLS\n\n200 1.1");
 }
@@ -233,23 +249,21 @@ fn test_get_with_curl() {
 fn curl_downloads_a_large_file_through_the_encrypter() {
     let certs = Certs::new("curl-big");
     let (root, srv) = served_dir(&certs);
-    let resolve = format!("localhost:{}:127.0.0.1", srv.port());
     let url = format!("https://localhost:{}/big.bin", srv.port());
     // Twice on one connection: keep-alive after a sendfile-sized body.
-    let (ok, out, err) = run(Command::new("curl")
-        .args([
-            "-sS",
+    let (ok, out, err) = curl(
+        &certs,
+        srv.port(),
+        &[
             "--max-time",
             "20",
             "--tlsv1.2",
             "--tls-max",
             "1.2",
-            "--resolve",
-            &resolve,
-            "--cacert",
-        ])
-        .arg(&certs.cert)
-        .args([&url, &url]));
+            &url,
+            &url,
+        ],
+    );
     assert!(ok, "curl: {err}");
     let big = std::fs::read(root.path().join("big.bin")).unwrap();
     assert_eq!(out.len(), big.len() * 2);
@@ -1059,20 +1073,11 @@ fn curl_dash_0_is_served() {
     let certs = Certs::new("curl-0");
     let (_root, srv) = served_dir(&certs);
     let url = format!("https://localhost:{}/hello.txt", srv.port());
-    let resolve = format!("localhost:{}:127.0.0.1", srv.port());
-    let (ok, out, err) = run(Command::new("curl")
-        .args([
-            "-0",
-            "-v",
-            "-sS",
-            "--max-time",
-            "10",
-            "--resolve",
-            &resolve,
-            "--cacert",
-        ])
-        .arg(&certs.cert)
-        .args(["-w", "\n%{http_code}", &url]));
+    let (ok, out, err) = curl(
+        &certs,
+        srv.port(),
+        &["-0", "-v", "--max-time", "10", "-w", "\n%{http_code}", &url],
+    );
     assert!(ok, "curl -0: {err}");
     assert_eq!(String::from_utf8_lossy(&out), "hello over TLS\n\n200");
     assert!(err.contains("ALPN: offers http/1.0"), "{err}");

@@ -450,7 +450,7 @@ impl Args {
     /// `_main`'s `open(args.tls_password_file)`, done right after parsing:
     /// a password file that cannot be opened is a usage error (exit status
     /// 2), `Failed to read TLS password file: [Errno 2] No such file or
-    /// directory: 'x'`. Its contents are read, as CPython reads them, by
+    /// directory: 'x'`. Its contents are taken, as CPython takes them, by
     /// `TlsConfig::from_pem_files_with_password_file` when the server starts.
     ///
     /// # Errors
@@ -460,13 +460,10 @@ impl Args {
         let Some(path) = self.tls_password_file() else {
             return Ok(());
         };
-        let opened = std::fs::File::open(path).and_then(|f| f.metadata());
-        let error = match opened {
-            Ok(meta) if meta.is_dir() => {
-                std::io::Error::from_raw_os_error(rustix::io::Errno::ISDIR.raw_os_error())
-            }
-            Ok(_) => return Ok(()),
-            Err(e) => e,
+        // Reading (not only opening) says `EISDIR` for a directory, as
+        // Python's `open` does.
+        let Err(error) = std::fs::read(path) else {
+            return Ok(());
         };
         Err(UsageError::Invalid(format!(
             "Failed to read TLS password file: {}",

@@ -3,9 +3,8 @@
 //! in `CommandLineTestCase`), the HTTPS banner, and the start-up errors.
 #![allow(missing_docs)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 mod common;
 
@@ -91,38 +90,23 @@ fn exits(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `basehttp args` and returns it with its banner line.
-fn start(args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn basehttp");
-    let mut banner = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
-    (Running(child), banner)
-}
-
-fn port_of(banner: &str) -> u16 {
-    banner
-        .split(" port ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {banner:?}"))
+/// `basehttp 0 -b 127.0.0.1 -d DIR --tls-cert DIR/CERT --tls-key DIR/KEY`
+/// and `extra`, running, with its banner read.
+fn serve(dir: &TempDir, cert: &str, key: &str, extra: &[&str]) -> common::Running {
+    let (root, cert, key) = (arg(dir, ""), arg(dir, cert), arg(dir, key));
+    let mut args = vec![
+        "0",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        &root,
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ];
+    args.extend_from_slice(extra);
+    common::start(&args, dir.path())
 }
 
 fn curl(dir: &TempDir, port: u16) -> String {
@@ -149,20 +133,10 @@ fn curl_with(dir: &TempDir, cert: &str, port: u16, extra: &[&str]) -> String {
 #[test]
 fn tls_cert_and_key_serve_https_with_cpythons_banner() {
     let dir = certs("serve");
-    let (_run, banner) = start(&[
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        &arg(&dir, ""),
-        "--tls-cert",
-        &arg(&dir, "cert.pem"),
-        "--tls-key",
-        &arg(&dir, "key.pem"),
-    ]);
-    let port = port_of(&banner);
+    let run = serve(&dir, "cert.pem", "key.pem", &[]);
+    let (port, banner) = (run.port, &run.banner);
     assert_eq!(
-        banner,
+        *banner,
         format!("Serving HTTPS on 127.0.0.1 port {port} (https://127.0.0.1:{port}/) ...\n")
     );
     assert_eq!(curl(&dir, port), "hello https\n");
@@ -171,20 +145,9 @@ fn tls_cert_and_key_serve_https_with_cpythons_banner() {
 #[test]
 fn an_encrypted_key_with_a_password_file_serves() {
     let dir = certs("password");
-    let (_run, banner) = start(&[
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        &arg(&dir, ""),
-        "--tls-cert",
-        &arg(&dir, "cert.pem"),
-        "--tls-key",
-        &arg(&dir, "enc.pem"),
-        "--tls-password-file",
-        &arg(&dir, "pw.txt"),
-    ]);
-    assert_eq!(curl(&dir, port_of(&banner)), "hello https\n");
+    let pw = arg(&dir, "pw.txt");
+    let run = serve(&dir, "cert.pem", "enc.pem", &["--tls-password-file", &pw]);
+    assert_eq!(curl(&dir, run.port), "hello https\n");
 }
 
 #[test]
@@ -215,20 +178,14 @@ fn a_key_from_openssl_req_passout_file_serves_curl_and_curl_0() {
             "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ],
     );
-    let (_run, banner) = start(&[
-        "0",
-        "-b",
-        "127.0.0.1",
-        "-d",
-        &arg(&dir, ""),
-        "--tls-cert",
-        &arg(&dir, "rsa-cert.pem"),
-        "--tls-key",
-        &arg(&dir, "rsa-key.pem"),
-        "--tls-password-file",
-        &arg(&dir, "pw.txt"),
-    ]);
-    let port = port_of(&banner);
+    let pw = arg(&dir, "pw.txt");
+    let run = serve(
+        &dir,
+        "rsa-cert.pem",
+        "rsa-key.pem",
+        &["--tls-password-file", &pw],
+    );
+    let port = run.port;
     assert_eq!(curl_with(&dir, "rsa-cert.pem", port, &[]), "hello https\n");
     assert_eq!(
         curl_with(&dir, "rsa-cert.pem", port, &["-0"]),

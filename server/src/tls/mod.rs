@@ -8,14 +8,15 @@
 //!   file and the problem; `encrypted` and `kdf`: the encrypted key forms
 //!   OpenSSL 3 reads.
 //! * `stream`: the TLS [`Transport`](crate::transport::Transport), driven
-//!   without blocking by the engine while a request head comes in, and with
-//!   blocking reads and writes while a request is served.
+//!   without blocking by the engine while a request head comes in and while
+//!   it sends what a response left unsent, and with blocking reads and
+//!   writes while a request is served.
 //!
 //! The crypto provider is rustls's default, `aws-lc-rs`, for its
 //! post-quantum key exchange (X25519MLKEM768, preferred; browsers and curl
 //! offer it). rustls 0.23.48 deprecates `ring`'s provider for lacking it.
-//! AWS-LC builds with the system C compiler (no cmake); docs/tls.md has the
-//! measured build times.
+//! AWS-LC builds with the system C compiler (no cmake on x86-64 Linux);
+//! docs/tls.md has the measured build times.
 
 mod encrypted;
 mod kdf;
@@ -59,7 +60,7 @@ pub(crate) const DEFAULT_ALPN: &[u8] = b"http/1.1";
 ///   `openssl rsa -aes256 -traditional` or `openssl ec -aes256`) with
 ///   AES-CBC or DES-EDE3-CBC.
 ///
-/// Anything else encrypted (DES, RC2, RC4, PBES1, Camellia, ARIA) is
+/// Anything else encrypted (DES, RC2, RC4, PBES1, Camellia, ARIA, SM4) is
 /// refused with a message giving the `openssl pkcs8 -topk8` command that
 /// converts it.
 ///

@@ -32,7 +32,9 @@ use rustls::ServerConnection;
 use rustls::server::{AcceptedAlert, Acceptor};
 
 use super::TlsConfig;
-use crate::transport::{Discarded, Failure, Transport, discard_socket, recv_nonblocking};
+use crate::transport::{
+    Discarded, Failure, Transport, discard_socket, recv_nonblocking, send_nonblocking,
+};
 
 /// A TLS server session over a TCP socket.
 pub(crate) struct TlsStream {
@@ -124,19 +126,9 @@ impl TlsStream {
                     continue;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    // The TCP stream ended without `close_notify`, which
-                    // HTTP/1.1 clients commonly do: an ordinary end, except
-                    // in the middle of a handshake.
-                    if total == 0 && s.received && s.handshaking() {
-                        s.failed = true;
-                        return Err(Failure::error(
-                            io::ErrorKind::UnexpectedEof,
-                            "TLS handshake failed: the client closed the connection".to_owned(),
-                        ));
-                    }
-                    return Ok(total);
-                }
+                // The TCP stream ended without `close_notify`, which HTTP/1.1
+                // clients commonly do.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return s.ended(total),
                 Err(e) => return Err(e),
             }
             if let Err(e) = s.send_queued(&self.sock, blocking) {
@@ -149,14 +141,7 @@ impl TlsStream {
                 Ok(0) => {
                     if matches!(s.state, State::Hello { .. }) {
                         // The end before a whole ClientHello.
-                        if !s.received {
-                            return Ok(total);
-                        }
-                        s.failed = true;
-                        return Err(Failure::error(
-                            io::ErrorKind::UnexpectedEof,
-                            "TLS handshake failed: the client closed the connection".to_owned(),
-                        ));
+                        return s.ended(total);
                     }
                     // End of stream; the reader reports it next round.
                     s.process(&self.sock)?;
@@ -184,7 +169,59 @@ impl TlsStream {
     }
 }
 
+impl TlsStream {
+    /// Plaintext from `data` into the session. Records already encrypted
+    /// go first (blocking: all of them; else what the socket takes), so
+    /// that rustls has room under its buffer limit; then the socket gets
+    /// what it can of the new ones. Non-blocking, `WouldBlock` means
+    /// rustls took nothing.
+    fn write_plain(&self, data: &[u8], blocking: bool) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let mut s = self.lock();
+        if s.failed {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        s.send_queued(&self.sock, blocking)?;
+        let State::Conn(conn) = &mut s.state else {
+            // Nothing is written before a ClientHello.
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let n = conn.writer().write(data)?;
+        s.send_queued(&self.sock, blocking)?;
+        match n {
+            0 if blocking => Err(io::ErrorKind::WriteZero.into()),
+            0 => Err(io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
+        }
+    }
+
+    /// Sends the records rustls holds (blocking: all of them).
+    fn flush_plain(&self, blocking: bool) -> io::Result<()> {
+        let mut s = self.lock();
+        if s.failed {
+            return Ok(());
+        }
+        s.send_queued(&self.sock, blocking)
+    }
+}
+
 impl Session {
+    /// The stream ended with `total` bytes read: an ordinary end, except in
+    /// the middle of a handshake the client began (one line, then the
+    /// close).
+    fn ended(&mut self, total: usize) -> io::Result<usize> {
+        if total == 0 && self.received && self.handshaking() {
+            self.failed = true;
+            return Err(Failure::error(
+                io::ErrorKind::UnexpectedEof,
+                "TLS handshake failed: the client closed the connection".to_owned(),
+            ));
+        }
+        Ok(total)
+    }
+
     /// Still in the handshake (or before it).
     fn handshaking(&self) -> bool {
         match &self.state {
@@ -346,12 +383,7 @@ struct NonBlockingSend<'a>(&'a TcpStream);
 
 impl Write for NonBlockingSend<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        use rustix::net::SendFlags;
-        Ok(rustix::net::send(
-            self.0,
-            buf,
-            SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
-        )?)
+        send_nonblocking(self.0, buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -381,35 +413,11 @@ impl Read for TlsStream {
 
 impl Write for TlsStream {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if data.is_empty() {
-            return Ok(0);
-        }
-        let mut s = self.lock();
-        if s.failed {
-            return Err(io::ErrorKind::BrokenPipe.into());
-        }
-        // rustls takes what fits under its buffer limit; after the records
-        // are sent, the next round takes the rest of the caller's data.
-        for _ in 0..2 {
-            let State::Conn(conn) = &mut s.state else {
-                // Nothing is written before a ClientHello.
-                return Err(io::ErrorKind::NotConnected.into());
-            };
-            let n = conn.writer().write(data)?;
-            s.send_queued(&self.sock, true)?;
-            if n > 0 {
-                return Ok(n);
-            }
-        }
-        Err(io::ErrorKind::WriteZero.into())
+        self.write_plain(data, true)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let mut s = self.lock();
-        if s.failed {
-            return Ok(());
-        }
-        s.send_queued(&self.sock, true)
+        self.flush_plain(true)
     }
 }
 
@@ -443,31 +451,11 @@ impl Transport for TlsStream {
     }
 
     fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut s = self.lock();
-        if s.failed {
-            return Err(io::ErrorKind::BrokenPipe.into());
-        }
-        // Records already encrypted go first; rustls then takes what fits
-        // under its buffer limit, and the socket what it can.
-        s.send_queued(&self.sock, false)?;
-        let State::Conn(conn) = &mut s.state else {
-            // Nothing is written before a ClientHello.
-            return Err(io::ErrorKind::NotConnected.into());
-        };
-        let n = conn.writer().write(data)?;
-        s.send_queued(&self.sock, false)?;
-        if n == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        Ok(n)
+        self.write_plain(data, false)
     }
 
     fn flush_nonblocking(&mut self) -> io::Result<()> {
-        let mut s = self.lock();
-        if s.failed {
-            return Ok(());
-        }
-        s.send_queued(&self.sock, false)
+        self.flush_plain(false)
     }
 
     fn discard_input(&mut self, max: usize) -> Discarded {
