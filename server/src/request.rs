@@ -251,6 +251,21 @@ pub struct Class {
     /// place to add a header to every response (Python code overrides
     /// `end_headers` for this).
     pub before_end_headers: fn(&mut Request) -> io::Result<()>,
+    /// Headers `end_headers` adds to every final response (not to a
+    /// `100 Continue`) after [`before_end_headers`](Self::before_end_headers),
+    /// each unless the response already has one of that name: a fixed set
+    /// such as security headers, without a hook. Empty by default.
+    ///
+    /// ```
+    /// use basehttp::Class;
+    ///
+    /// let class = Class {
+    ///     response_headers: vec![("X-Content-Type-Options", "nosniff")].into(),
+    ///     ..Class::BASE
+    /// };
+    /// assert_eq!(class.response_headers.len(), 1);
+    /// ```
+    pub response_headers: Cow<'static, [(&'static str, &'static str)]>,
     /// Hook: the body of `send_error` responses, given the status code, the
     /// message and the explanation (not escaped). The default fills
     /// `error_message_format` (HTML-escaping both) and uses
@@ -299,6 +314,7 @@ impl Class {
         log_message: Class::default_log_message,
         version_string: default_version_string,
         before_end_headers: no_hook,
+        response_headers: Cow::Borrowed(&[]),
         error_page: Class::default_error_page,
         after_response: Class::default_after_response,
     };

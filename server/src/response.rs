@@ -261,6 +261,14 @@ impl Request {
             self.in_end_headers = false;
             r?;
         }
+        if !self.class.response_headers.is_empty() && self.status.is_none_or(|code| code >= 200) {
+            for i in 0..self.class.response_headers.len() {
+                let (name, value) = self.class.response_headers[i];
+                if !self.header_sent(name) {
+                    self.send_header(name, value)?;
+                }
+            }
+        }
         if !self.is_http09() {
             self.headers_buffer.extend_from_slice(b"\r\n");
         }

@@ -391,7 +391,7 @@ impl<H: FileHandler> Base<H> for SimpleHttpRequestHandler {
         Class {
             server_version: Cow::Borrowed("SimpleHTTP"),
             protocol_version: Cow::Owned(state.protocol_version.clone()),
-            before_end_headers: dev::headers_hook(state).unwrap_or(Class::BASE.before_end_headers),
+            response_headers: dev::response_headers(state).into(),
             ..Class::BASE
         }
     }
@@ -452,7 +452,8 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     let Some(file) = h.open_file(req, path, stat)? else {
         return Ok(None);
     };
-    if h.send_not_modified(req, &file)? {
+    // `--no-cache`: a dev server always sends the file.
+    if !h.file_handler().no_cache && h.send_not_modified(req, &file)? {
         return Ok(None);
     }
     let range = h.select_range(req, &file);
@@ -547,9 +548,6 @@ pub fn default_send_not_modified(
     req: &mut Request,
     file: &OpenFile,
 ) -> io::Result<bool> {
-    if state.no_cache {
-        return Ok(false);
-    }
     let inm = req.headers.get("If-None-Match").map(str::to_owned);
     if state.etag
         && let Some(inm) = &inm

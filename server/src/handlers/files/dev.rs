@@ -40,9 +40,9 @@ impl SimpleHttpRequestHandler {
     /// request's `Access-Control-Request-Headers`) and
     /// `Access-Control-Max-Age: 7200`. Off, `OPTIONS` is CPython's `501`.
     ///
-    /// The headers are added by the [`before_end_headers`] hook, so a
-    /// handler extending this one that sets its own hook replaces them; its
-    /// own `do_*` methods are not listed in a preflight.
+    /// The headers are the class's [`response_headers`], added after any
+    /// `before_end_headers` hook of a handler extending this one; that
+    /// handler's own `do_*` methods are not listed in a preflight.
     ///
     /// ```
     /// use basehttp::handlers::SimpleHttpRequestHandler;
@@ -51,7 +51,7 @@ impl SimpleHttpRequestHandler {
     /// # let _ = files;
     /// ```
     ///
-    /// [`before_end_headers`]: crate::Class::before_end_headers
+    /// [`response_headers`]: crate::Class::response_headers
     #[must_use]
     pub fn with_cors(mut self, on: bool) -> Self {
         self.cors = on;
@@ -97,46 +97,23 @@ const COOP: (&str, &str) = ("Cross-Origin-Opener-Policy", "same-origin");
 const COEP: (&str, &str) = ("Cross-Origin-Embedder-Policy", "require-corp");
 const NO_STORE: (&str, &str) = ("Cache-Control", "no-store");
 
-/// The `before_end_headers` hook for the switches that are on, or `None`
-/// when none is (the class keeps CPython's hook). A hook is a plain `fn`,
-/// so each combination is its own instance of [`add_headers`].
-pub(crate) fn headers_hook(
+/// The headers the switches that are on add to every final response
+/// ([`Class::response_headers`](crate::Class::response_headers)), in the
+/// order they are sent.
+pub(crate) fn response_headers(
     state: &SimpleHttpRequestHandler,
-) -> Option<fn(&mut Request) -> io::Result<()>> {
-    Some(match (state.cors, state.isolate, state.no_cache) {
-        (false, false, false) => return None,
-        (true, false, false) => add_headers::<true, false, false>,
-        (false, true, false) => add_headers::<false, true, false>,
-        (false, false, true) => add_headers::<false, false, true>,
-        (true, true, false) => add_headers::<true, true, false>,
-        (true, false, true) => add_headers::<true, false, true>,
-        (false, true, true) => add_headers::<false, true, true>,
-        (true, true, true) => add_headers::<true, true, true>,
-    })
-}
-
-/// Adds the switched-on headers to every final response (not to a
-/// `100 Continue`), unless the response already has one of that name (a
-/// `-H` header or the handler's own wins).
-fn add_headers<const CORS_ON: bool, const ISOLATE: bool, const NO_CACHE: bool>(
-    req: &mut Request,
-) -> io::Result<()> {
-    if req.status().is_some_and(|code| code < 200) {
-        return Ok(());
-    }
-    let on = [CORS_ON, ISOLATE, ISOLATE, NO_CACHE];
-    for (on, (name, value)) in on.into_iter().zip([CORS, COOP, COEP, NO_STORE]) {
-        if on && !req.header_sent(name) {
-            req.send_header(name, value)?;
-        }
-    }
-    Ok(())
+) -> Vec<(&'static str, &'static str)> {
+    let on = [state.cors, state.isolate, state.isolate, state.no_cache];
+    on.into_iter()
+        .zip([CORS, COOP, COEP, NO_STORE])
+        .filter_map(|(on, header)| on.then_some(header))
+        .collect()
 }
 
 /// A CORS preflight (Fetch standard, "CORS-preflight fetch"): `204` with
 /// the methods the handler answers, the request headers the browser asked
 /// for, and how long to cache the answer. `Access-Control-Allow-Origin`
-/// comes from the `before_end_headers` hook, as on every response.
+/// comes from the class's `response_headers`, as on every response.
 ///
 /// # Errors
 /// I/O errors writing the response.
