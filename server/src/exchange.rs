@@ -51,7 +51,9 @@ pub struct Exchange {
     /// `ThreadingHttpServer` the last of them may still be on their way to
     /// a slow client when the hook runs.
     pub bytes_sent: u64,
-    /// From the request line's arrival to the end of the response (the
-    /// handler's return). For a 408 it is how long the head was waited for.
+    /// From the start of reading the request line (under `HttpServer` that
+    /// includes the wait for a new connection's first byte) to the end of
+    /// the response (the handler's return). For a 408 it is how long the
+    /// head was waited for.
     pub duration: Duration,
 }

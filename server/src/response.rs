@@ -320,7 +320,7 @@ impl Request {
     /// and, HTML-escaped, part of the page.
     ///
     /// # Errors
-    /// I/O errors.
+    /// As [`send_error`](Self::send_error).
     pub fn send_error_with(&mut self, code: impl IntoStatus, message: &str) -> io::Result<()> {
         self.send_error_full(code.into_status()?.as_u16(), Some(message), None, &[])
     }
@@ -328,7 +328,7 @@ impl Request {
     /// `send_error(code, message, explain)`.
     ///
     /// # Errors
-    /// I/O errors.
+    /// As [`send_error`](Self::send_error).
     pub fn send_error_explain(
         &mut self,
         code: impl IntoStatus,
