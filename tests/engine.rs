@@ -617,22 +617,35 @@ fn wait_worker_threads(port: u16, ok: impl Fn(usize) -> bool) -> usize {
     }
 }
 
-#[test]
-fn forty_blocked_handlers_each_get_a_thread_and_others_are_still_served() {
+/// A server of `Blocker`s with two threads up front and long head and
+/// keep-alive deadlines (`tune` sets the rest), and `n` connections that
+/// each sent it `request`.
+fn blocked_crowd(
+    n: usize,
+    request: &[u8],
+    tune: impl FnOnce(&mut ServerConfig),
+) -> (Arc<Blocked>, support::TestServer, Vec<TcpStream>) {
     let blocked = Arc::new(Blocked::default());
     let b = Arc::clone(&blocked);
     let mut c = config();
     c.workers = 2;
     c.head_timeout = Some(Duration::from_secs(30));
     c.keepalive_timeout = Some(Duration::from_secs(30));
+    tune(&mut c);
     let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
-    let mut held: Vec<TcpStream> = (0..40)
+    let held = (0..n)
         .map(|_| {
             let mut s = connect(srv.addr);
-            s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
+            s.write_all(request).unwrap();
             s
         })
         .collect();
+    (blocked, srv, held)
+}
+
+#[test]
+fn forty_blocked_handlers_each_get_a_thread_and_others_are_still_served() {
+    let (blocked, srv, mut held) = blocked_crowd(40, b"GET /block HTTP/1.1\r\n\r\n", |_| {});
     // Every one runs at once, as under CPython's thread per request.
     blocked.wait_started(40);
     assert!(worker_threads(srv.port()) >= 40, "{:?}", thread_names());
@@ -649,21 +662,9 @@ fn forty_blocked_handlers_each_get_a_thread_and_others_are_still_served() {
 
 #[test]
 fn at_the_thread_cap_new_work_waits_for_a_thread() {
-    let blocked = Arc::new(Blocked::default());
-    let b = Arc::clone(&blocked);
-    let mut c = config();
-    c.workers = 2;
-    c.max_threads = 3;
-    c.head_timeout = Some(Duration::from_secs(30));
-    c.keepalive_timeout = Some(Duration::from_secs(30));
-    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
-    let mut held: Vec<TcpStream> = (0..5)
-        .map(|_| {
-            let mut s = connect(srv.addr);
-            s.write_all(b"GET /block HTTP/1.1\r\n\r\n").unwrap();
-            s
-        })
-        .collect();
+    let (blocked, srv, mut held) = blocked_crowd(5, b"GET /block HTTP/1.1\r\n\r\n", |c| {
+        c.max_threads = 3;
+    });
     blocked.wait_started(3);
     assert!(worker_threads(srv.port()) <= 3, "{:?}", thread_names());
     blocked.release();
@@ -677,22 +678,11 @@ fn at_the_thread_cap_new_work_waits_for_a_thread() {
 
 #[test]
 fn threads_started_for_a_burst_retire_when_idle() {
-    let blocked = Arc::new(Blocked::default());
-    let b = Arc::clone(&blocked);
-    let mut c = config();
-    c.workers = 2;
-    c.thread_idle = Duration::from_millis(100);
-    c.head_timeout = Some(Duration::from_secs(30));
-    c.keepalive_timeout = Some(Duration::from_secs(30));
-    let srv = spawn_with(move || Blocker(Arc::clone(&b)), c);
-    let held: Vec<TcpStream> = (0..12)
-        .map(|_| {
-            let mut s = connect(srv.addr);
-            s.write_all(b"GET /block HTTP/1.1\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            s
-        })
-        .collect();
+    let (blocked, srv, held) = blocked_crowd(
+        12,
+        b"GET /block HTTP/1.1\r\nConnection: close\r\n\r\n",
+        |c| c.thread_idle = Duration::from_millis(100),
+    );
     blocked.wait_started(12);
     assert!(worker_threads(srv.port()) >= 12);
     blocked.release();
