@@ -6,10 +6,18 @@
 //! request, `Connection` is read as a token list, and the head, body and
 //! write deadlines of [`crate::ServerConfig`] apply (a head that times out
 //! gets 408).
+//!
+//! A [`Connection`] owns the connection's streams, and its [`Request`]
+//! borrows them as `rfile` and `wfile` for one request (as hyper's
+//! `proto::h1::Conn` owns its I/O and lends each request its body): the
+//! engine parks, fills, sends and closes a connection between requests
+//! through the `Connection`, never through a request.
 
 use std::any::Any;
 use std::io::{self, Write};
+use std::mem;
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,39 +28,164 @@ use crate::info::ServerInfo;
 use crate::parse::{
     self, BodyLength, LineOutcome, MAX_HEADER_LINE, MAX_HEADERS, MAX_REQUEST_LINE, ParseError,
 };
-use crate::request::Request;
+use crate::request::{Class, Request};
 use crate::stream::{Framing, Phase, Rfile, Wfile};
-use crate::transport::{Transport, failure_message};
+use crate::transport::{Detached, Transport, failure_message};
+use crate::wire::Wire;
 
 /// Most unread body bytes drained to keep a connection alive; a larger
 /// unread body closes the connection instead.
 pub(crate) const MAX_DRAIN: u64 = 1 << 20;
 
-/// Builds the per-connection [`Request`] over `stream` (one descriptor,
-/// shared by `rfile` and `wfile`) with the configured socket timeouts.
-pub(crate) fn new_request<H: Handler>(
-    handler: &H,
-    stream: Box<dyn Transport>,
-    client_address: SocketAddr,
-    server: Arc<ServerInfo>,
-) -> io::Result<Request> {
-    let write_half = stream.try_clone_box()?;
-    let config = server.config();
-    let mut rfile = Rfile::new(stream);
-    rfile
-        .wire_mut()
-        .set_phase_timeouts(config.head_deadline(), config.body_deadline())?;
-    let wfile = Wfile::new(write_half);
-    if let Some(s) = wfile.tcp() {
-        s.set_write_timeout(config.write_deadline())?;
+/// A connection's own streams (hyper's `proto::h1::Conn`): its input
+/// (transport, read buffer, head and body deadlines, the framing of the
+/// body being read and a `100 Continue` owed) and its output (write
+/// buffer, what waits for the client, the write deadline). Its [`Request`]
+/// borrows both as `rfile` and `wfile` for one request ([`Connection::lend`]);
+/// between requests the connection holds them, and the engine parks, fills,
+/// sends and closes through them without a request.
+pub(crate) struct Connection {
+    /// The request state, reused from request to request; its `rfile` and
+    /// `wfile` are the connection's only while lent.
+    req: Request,
+    /// The input, while not lent.
+    rfile: Rfile,
+    /// The output, while not lent.
+    wfile: Wfile,
+}
+
+/// A connection's streams lent to its [`Request`]; given back when this is
+/// dropped, also while unwinding from a panic.
+pub(crate) struct Lent<'a>(&'a mut Connection);
+
+impl Deref for Lent<'_> {
+    type Target = Request;
+    fn deref(&self) -> &Request {
+        &self.0.req
     }
-    Ok(Request::new(
-        rfile,
-        wfile,
-        client_address,
-        handler.class(),
-        server,
-    ))
+}
+
+impl DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut Request {
+        &mut self.0.req
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        self.0.swap_streams();
+    }
+}
+
+impl Connection {
+    /// The connection a server makes for `stream`, with the configured
+    /// socket timeouts and the class of `handler` (user code: `class()`).
+    pub(crate) fn new<H: Handler>(
+        handler: &H,
+        stream: Box<dyn Transport>,
+        client_address: SocketAddr,
+        server: Arc<ServerInfo>,
+    ) -> io::Result<Self> {
+        let write_half = stream.try_clone_box()?;
+        let config = server.config();
+        let mut rfile = Rfile::new(stream);
+        rfile
+            .wire_mut()
+            .set_phase_timeouts(config.head_deadline(), config.body_deadline())?;
+        let wfile = Wfile::new(write_half);
+        if let Some(s) = wfile.tcp() {
+            s.set_write_timeout(config.write_deadline())?;
+        }
+        Ok(Self::assemble(
+            rfile,
+            wfile,
+            client_address,
+            handler.class(),
+            server,
+        ))
+    }
+
+    /// A connection over `rfile` and `wfile` as they are.
+    pub(crate) fn assemble(
+        rfile: Rfile,
+        wfile: Wfile,
+        client_address: SocketAddr,
+        class: Class,
+        server: Arc<ServerInfo>,
+    ) -> Self {
+        let req = Request::new(
+            Rfile::new(Box::new(Detached)),
+            Wfile::new(Box::new(Detached)),
+            client_address,
+            class,
+            server,
+        );
+        Connection { req, rfile, wfile }
+    }
+
+    /// Lends the streams to the request until the guard is dropped.
+    pub(crate) fn lend(&mut self) -> Lent<'_> {
+        self.swap_streams();
+        Lent(self)
+    }
+
+    fn swap_streams(&mut self) {
+        mem::swap(&mut self.rfile, &mut self.req.rfile);
+        mem::swap(&mut self.wfile, &mut self.req.wfile);
+    }
+
+    /// The input: transport and read buffer.
+    pub(crate) fn input(&mut self) -> &mut Wire {
+        self.rfile.wire_mut()
+    }
+
+    /// The input: transport and read buffer.
+    pub(crate) fn input_ref(&self) -> &Wire {
+        self.rfile.wire()
+    }
+
+    /// The output: write buffer, and what waits for the client.
+    pub(crate) fn output(&mut self) -> &mut Wfile {
+        &mut self.wfile
+    }
+
+    /// The output: write buffer, and what waits for the client.
+    pub(crate) fn output_ref(&self) -> &Wfile {
+        &self.wfile
+    }
+
+    /// A line through the class's `log_message` (user code).
+    pub(crate) fn log_error(&mut self, args: std::fmt::Arguments<'_>) {
+        self.lend().log_error(args);
+    }
+
+    /// One request: [`serve_one`] with the streams lent.
+    pub(crate) fn serve_one<H: Handler>(&mut self, handler: &mut H) -> bool {
+        serve_one(handler, &mut self.lend())
+    }
+
+    /// Whether the read buffer holds a whole request head: a request line
+    /// that needs no headers (HTTP/0.9, or one answered with an error at
+    /// once), or a request line and headers up to the blank line.
+    pub(crate) fn head_ready(&self) -> bool {
+        head_ready(self.input_ref().buffered(), &self.req)
+    }
+
+    /// The request head did not arrive in time: [`send_head_timeout`].
+    pub(crate) fn send_head_timeout(&mut self) {
+        send_head_timeout(&mut self.lend());
+    }
+
+    /// The first half of a close: [`begin_close`].
+    pub(crate) fn begin_close(&mut self) -> bool {
+        begin_close(&mut self.lend())
+    }
+
+    /// Closes the connection: [`begin_close`], then the half-close.
+    pub(crate) fn finish(&mut self) {
+        self.begin_close();
+        self.wfile.close_write();
+    }
 }
 
 /// Serves every request on `stream` with `handler` until the connection
@@ -65,8 +198,8 @@ pub(crate) fn handle_connection<H: Handler>(
     client_address: SocketAddr,
     server: Arc<ServerInfo>,
 ) {
-    let mut req = match new_request(&handler, stream, client_address, server) {
-        Ok(r) => r,
+    let mut conn = match Connection::new(&handler, stream, client_address, server) {
+        Ok(c) => c,
         Err(e) => {
             report_error(client_address, &e.to_string());
             return;
@@ -74,30 +207,31 @@ pub(crate) fn handle_connection<H: Handler>(
     };
     let mut first = true;
     loop {
-        if !first && !wait_keepalive(&mut req) {
+        if !first && !wait_keepalive(&mut conn) {
             break;
         }
         first = false;
-        if !serve_one(&mut handler, &mut req) {
+        if !conn.serve_one(&mut handler) {
             break;
         }
     }
-    finish(&mut req);
+    conn.finish();
 }
 
 /// Waits (up to the keep-alive timeout) for the first byte of the next
 /// request on a blocking connection; `false` closes it silently.
-fn wait_keepalive(req: &mut Request) -> bool {
-    if !req.rfile.wire().buffered().is_empty() {
+fn wait_keepalive(conn: &mut Connection) -> bool {
+    if !conn.input_ref().buffered().is_empty() {
         return true;
     }
-    let config = req.server().config();
+    let config = conn.req.server().config();
     let (idle, head) = (config.keepalive_deadline(), config.head_deadline());
-    if idle != head && req.rfile.wire().set_read_timeout(idle).is_err() {
+    let input = conn.input();
+    if idle != head && input.set_read_timeout(idle).is_err() {
         return false;
     }
-    let ok = matches!(req.rfile.wire_mut().fill_raw_any(), Ok(n) if n > 0);
-    if idle != head && req.rfile.wire().set_read_timeout(head).is_err() {
+    let ok = matches!(input.fill_raw_any(), Ok(n) if n > 0);
+    if idle != head && input.set_read_timeout(head).is_err() {
         return false;
     }
     ok
@@ -107,7 +241,7 @@ fn wait_keepalive(req: &mut Request) -> bool {
 /// the `after_response` hook, once (a second call finds nothing to end).
 /// A panicking hook is reported like CPython's `handle_error`; returns
 /// `false` then, and the connection closes.
-pub(crate) fn end_request(req: &mut Request) -> bool {
+fn end_request(req: &mut Request) -> bool {
     let Some(began) = req.began.take() else {
         return true;
     };
@@ -132,12 +266,6 @@ pub(crate) fn end_request(req: &mut Request) -> bool {
 /// still on its way to the client.
 const MAX_LINGER_DISCARD: usize = 256 * 1024;
 
-/// Closes the connection: [`begin_close`], then the half-close.
-pub(crate) fn finish(req: &mut Request) {
-    begin_close(req);
-    req.wfile.close_write();
-}
-
 /// The first half of a close: flushes what is left, ends a request still
 /// in progress (the engine's 503: `after_response` runs) and discards the
 /// unread input that already arrived. Returns whether the client may still
@@ -146,7 +274,7 @@ pub(crate) fn finish(req: &mut Request) {
 /// dropping its input for a while after the half-close (nginx's
 /// `lingering_close`), so that the close does not turn into a reset that
 /// destroys the response on its way.
-pub(crate) fn begin_close(req: &mut Request) -> bool {
+fn begin_close(req: &mut Request) -> bool {
     let _ = req.wfile.flush();
     end_request(req);
     let d = req.rfile.wire_mut().discard_nonblocking(MAX_LINGER_DISCARD);
@@ -156,7 +284,7 @@ pub(crate) fn begin_close(req: &mut Request) -> bool {
 /// One request (`handle_one_request()` plus CPython's `handle_error`),
 /// then the `after_response` hook. Returns whether the connection stays
 /// open for another request.
-pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool {
+fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool {
     req.close_connection = true;
     let outcome = catch_unwind(AssertUnwindSafe(|| handle_one_request(handler, req)));
     // A misuse outside `dispatch` (in `handle_expect_100`).
@@ -182,11 +310,9 @@ pub(crate) fn serve_one<H: Handler>(handler: &mut H, req: &mut Request) -> bool 
     end_request(req) && keep
 }
 
-/// Whether the read buffer holds a whole request head: a request line that
-/// needs no headers (HTTP/0.9, or one answered with an error at once), or a
-/// request line and headers up to the blank line.
-pub(crate) fn head_ready(req: &Request) -> bool {
-    let buf = req.rfile.wire().buffered();
+/// Whether `buf` (the read buffer of `req`'s connection) holds a whole
+/// request head.
+fn head_ready(buf: &[u8], req: &Request) -> bool {
     let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
         return false;
     };
@@ -211,7 +337,7 @@ pub(crate) fn head_ready(req: &Request) -> bool {
 /// `Connection: close` (best effort), run `after_response`, and close.
 /// Without a request in progress (the engine's deadline scan, which does
 /// not see the head begin) it began a head deadline ago.
-pub(crate) fn send_head_timeout(req: &mut Request) {
+fn send_head_timeout(req: &mut Request) {
     let began = req.began.take().unwrap_or_else(|| {
         let waited = req.server().config().head_deadline().unwrap_or_default();
         let now = Instant::now();
@@ -539,5 +665,79 @@ fn read_headers(req: &mut Request) -> io::Result<Result<(), ParseError>> {
         if let Err(e) = checked {
             return Ok(Err(e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+    use crate::memory::MemoryStream;
+    use std::borrow::Cow;
+    use std::io::Read;
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    /// Answers `GET` with 200 and a two-byte body.
+    struct Ok2;
+
+    impl Handler for Ok2 {
+        fn methods(&self) -> Cow<'static, [&'static str]> {
+            Cow::Borrowed(&["GET"])
+        }
+        fn class(&self) -> Class {
+            Class {
+                protocol_version: "HTTP/1.1".into(),
+                ..Class::BASE
+            }
+        }
+        fn dispatch(&mut self, req: &mut Request) -> io::Result<()> {
+            req.send_response(200)?;
+            req.send_header("Content-Length", "2")?;
+            req.end_headers()?;
+            req.wfile.write_all(b"ok")
+        }
+    }
+
+    fn memory_connection() -> (Connection, MemoryStream) {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 8000));
+        let info = Arc::new(ServerInfo::new(addr, ServerConfig::default()));
+        let stream = MemoryStream::default();
+        let conn = Connection::new(&Ok2, Box::new(stream.clone()), addr, info).unwrap();
+        (conn, stream)
+    }
+
+    #[test]
+    fn the_request_has_the_streams_only_while_it_is_in_progress() {
+        let (mut conn, stream) = memory_connection();
+        stream.push_input(b"GET / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n");
+        assert!(conn.serve_one(&mut Ok2));
+        let out = stream.take_output();
+        assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"), "{out:?}");
+        assert!(out.ends_with(b"\r\n\r\nok"), "{out:?}");
+        // Between requests the connection holds them: the pipelined head
+        // waits in its input, and the request's own streams are stand-ins.
+        assert_eq!(conn.input_ref().buffered(), b"GET /2 HTTP/1.1\r\n");
+        assert!(!conn.head_ready());
+        assert_eq!(conn.output_ref().bytes_written(), out.len() as u64);
+        assert!(conn.req.wfile.write(b"late").is_err());
+        assert!(conn.req.wfile.flush().is_ok());
+        assert_eq!(conn.req.rfile.remaining(), Some(0));
+        assert_eq!(conn.req.rfile.read(&mut [0; 8]).unwrap(), 0);
+        assert!(stream.take_output().is_empty());
+    }
+
+    #[test]
+    fn a_panic_while_lent_gives_the_streams_back() {
+        let (mut conn, stream) = memory_connection();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let _req = conn.lend();
+            panic!("user code");
+        }));
+        assert!(caught.is_err());
+        stream.push_input(b"GET / HTTP/1.1\r\n\r\n");
+        assert!(matches!(conn.input().fill_raw_any(), Ok(n) if n > 0));
+        assert!(conn.head_ready());
+        assert!(conn.serve_one(&mut Ok2));
+        assert!(stream.take_output().ends_with(b"ok"));
     }
 }

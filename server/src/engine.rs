@@ -11,8 +11,9 @@
 //!   connection. A connection is either *parked* in the table (idle between
 //!   keep-alive requests, still sending its head or its TLS handshake, or
 //!   waiting for the client to take response bytes), where it costs its
-//!   `Request` value and a socket and no thread; or *busy* on the thread
-//!   that took its event. An event for a busy connection is noted in its
+//!   `crate::connection::Connection` (its streams, and the request state
+//!   that borrows them for one request) and a socket and no thread; or
+//!   *busy* on the thread that took its event. An event for a busy connection is noted in its
 //!   slot and acted on when the thread parks it, so no `epoll_ctl` is
 //!   needed per request.
 //! * The thread that takes an event reads what arrived without blocking.
@@ -75,15 +76,12 @@ use std::time::{Duration, Instant};
 mod pool;
 
 use crate::config::ServerConfig;
-use crate::connection::{
-    self, begin_close, finish, head_ready, panic_message, report_error, send_head_timeout,
-    serve_one,
-};
+use crate::connection::{Connection, panic_message, report_error};
 use crate::handler::Handler;
 use crate::info::{ServerInfo, Waker};
 use crate::outbox::Sent;
 use crate::poller::{self, Event, Events, Interest, Poller};
-use crate::request::{Class, Request};
+use crate::request::Class;
 use crate::scheme::Scheme;
 use crate::stream::{Fill, READ_BUFFER, Rfile, Wfile};
 use crate::transport::{SharedTcp, failure_message};
@@ -156,7 +154,8 @@ struct Conn<H> {
     sock: Arc<TcpStream>,
     peer: SocketAddr,
     handler: H,
-    req: Request,
+    /// Its streams, and the request state that borrows them per request.
+    io: Connection,
     state: State,
     deadline: Option<Instant>,
     /// Registered for writability too (a TLS handshake flight or response
@@ -170,14 +169,13 @@ struct Conn<H> {
 }
 
 impl<H> Conn<H> {
-    /// The connection's input: its transport and read buffer (lent to the
-    /// request's `rfile` for reading bodies).
+    /// The connection's input: its transport and read buffer.
     fn input(&mut self) -> &mut Wire {
-        self.req.rfile.wire_mut()
+        self.io.input()
     }
 
     fn input_ref(&self) -> &Wire {
-        self.req.rfile.wire()
+        self.io.input_ref()
     }
 }
 
@@ -672,20 +670,20 @@ where
         // The factory and `class()` are user code.
         let made = guarded(peer, || {
             let handler = (self.factory)();
-            connection::new_request(&handler, transport, peer, Arc::clone(&self.info))
-                .map(|req| (handler, req))
+            Connection::new(&handler, transport, peer, Arc::clone(&self.info))
+                .map(|io| (handler, io))
         });
-        let Some(Ok((handler, mut req))) = made else {
+        let Some(Ok((handler, mut io))) = made else {
             return;
         };
-        req.wfile.set_deferring(true);
+        io.output().set_deferring(true);
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
         let conn = Box::new(Conn {
             token,
             sock: Arc::clone(&sock),
             peer,
             handler,
-            req,
+            io,
             state: State::Fresh,
             deadline: deadline(Instant::now(), self.config.head_deadline()),
             wants_out: false,
@@ -699,7 +697,7 @@ where
             if self.stopping.load(Ordering::SeqCst) {
                 drop(conns);
                 let mut conn = conn;
-                finish(&mut conn.req);
+                conn.io.finish();
                 return;
             }
             self.info.connection_opened();
@@ -734,32 +732,34 @@ where
         let _ = sock.set_write_timeout(Some(REJECT_WRITE_TIMEOUT));
         let sock = Arc::new(sock);
         guarded(peer, || {
-            let mut req = self.stand_in_request(&sock, peer);
+            let mut io = self.stand_in(&sock, peer);
+            let _ = io.input().fill_nonblocking(READ_BUFFER);
+            let mut req = io.lend();
             req.request_version.clear();
             // A request of its own: `after_response` runs for the 503.
             req.began = Some(Instant::now());
-            let _ = req.rfile.wire_mut().fill_nonblocking(READ_BUFFER);
             let _ = req.send_error_full(
                 503,
                 None,
                 Some("The server has too many connections open"),
                 &[],
             );
-            finish(&mut req);
+            drop(req);
+            io.finish();
         });
         let _ = sock.shutdown(Shutdown::Both);
     }
 
-    /// A `Request` over plain `sock` for a connection no handler holds (a
-    /// 503 over the cap, a line about a connection cut at the shutdown),
-    /// with the class of one handler made on first need. User code: call
-    /// it under [`guarded`].
-    fn stand_in_request(&self, sock: &Arc<TcpStream>, peer: SocketAddr) -> Request {
+    /// A connection over plain `sock` that no handler holds (a 503 over the
+    /// cap, a line about a connection cut at the shutdown), with the class
+    /// of one handler made on first need. User code: call it under
+    /// [`guarded`].
+    fn stand_in(&self, sock: &Arc<TcpStream>, peer: SocketAddr) -> Connection {
         let class = self
             .reject_class
             .get_or_init(|| (self.factory)().class())
             .clone();
-        Request::new(
+        Connection::assemble(
             Rfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
             Wfile::new(Box::new(SharedTcp(Arc::clone(sock)))),
             peer,
@@ -771,7 +771,7 @@ where
     /// A line through the handler class's `log_message` (`log_error`) for a
     /// connection this thread does not hold.
     fn log_for(&self, sock: &Arc<TcpStream>, peer: SocketAddr, args: std::fmt::Arguments<'_>) {
-        guarded(peer, || self.stand_in_request(sock, peer).log_error(args));
+        guarded(peer, || self.stand_in(sock, peer).log_error(args));
     }
 
     /// An event for connection `token`: take it from the table and drive it
@@ -834,7 +834,7 @@ where
                     Err(()) => return self.close(conn),
                     Ok(false) => {}
                     Ok(true) => {
-                        if close_after || conn.req.wfile.queued_short() {
+                        if close_after || conn.io.output_ref().queued_short() {
                             return self.close(conn);
                         }
                         if self.set_interest(&mut conn, false).is_err() {
@@ -869,11 +869,11 @@ where
     /// went out, `Ok(false)` when the socket is full (the write deadline
     /// restarts when some went out), `Err` when the client is gone.
     fn send_queued(&self, conn: &mut Conn<H>) -> Result<bool, ()> {
-        let before = conn.req.wfile.queued_progress();
-        match conn.req.wfile.send_queued() {
+        let before = conn.io.output_ref().queued_progress();
+        match conn.io.output().send_queued() {
             Ok(Sent::All) => Ok(true),
             Ok(Sent::Blocked) => {
-                if conn.req.wfile.queued_progress() != before {
+                if conn.io.output_ref().queued_progress() != before {
                     conn.deadline = deadline(Instant::now(), self.config.write_deadline());
                 }
                 Ok(false)
@@ -900,7 +900,7 @@ where
     fn read_head(&self, conn: &mut Conn<H>) -> Step {
         let preread = self.preread;
         let mut fill = conn.input().fill_nonblocking(preread);
-        if conn.peer_shut && matches!(fill, Ok(Fill::Pending)) && !head_ready(&conn.req) {
+        if conn.peer_shut && matches!(fill, Ok(Fill::Pending)) && !conn.io.head_ready() {
             // The peer shut its side and no further event will say so:
             // read on to the end of the stream before parking a partial
             // head. (Without `peer_shut` a later shutdown raises its own
@@ -912,7 +912,7 @@ where
             Err(e) => {
                 if let Some(message) = failure_message(&e) {
                     // A failed TLS handshake: one line, then the close.
-                    conn.req.log_error(format_args!("{message}"));
+                    conn.io.log_error(format_args!("{message}"));
                 }
                 return Step::Close;
             }
@@ -934,7 +934,7 @@ where
             }
             return Step::Wait;
         }
-        if fill != Fill::Pending || head_ready(&conn.req) {
+        if fill != Fill::Pending || conn.io.head_ready() {
             return Step::Serve;
         }
         if conn.state == State::Idle {
@@ -949,9 +949,9 @@ where
     /// connection is `Sending`). Returns whether it stays open.
     fn serve_buffered(&self, conn: &mut Conn<H>) -> bool {
         loop {
-            let keep = serve_one(&mut conn.handler, &mut conn.req);
+            let keep = conn.io.serve_one(&mut conn.handler);
             let stopping = self.stopping.load(Ordering::SeqCst);
-            if conn.req.wfile.has_queued() {
+            if conn.io.output_ref().has_queued() {
                 // The client has not taken the whole response: the engine
                 // sends the rest when it can, and this thread moves on.
                 conn.state = State::Sending {
@@ -972,7 +972,7 @@ where
                     Ok(Fill::Pending)
                 );
             }
-            if !full && (conn.input_ref().buffered().is_empty() || !head_ready(&conn.req)) {
+            if !full && (conn.input_ref().buffered().is_empty() || !conn.io.head_ready()) {
                 break;
             }
         }
@@ -1004,7 +1004,7 @@ where
         }
         if reading && self.info.open_connections() > KEEP_BUFFERS_BELOW {
             conn.input().release_idle_buffer();
-            conn.req.wfile.release_idle_buffer();
+            conn.io.output().release_idle_buffer();
         }
         let mut conns = lock(&self.conns);
         if reading && self.stopping.load(Ordering::SeqCst) {
@@ -1044,13 +1044,13 @@ where
     fn close(&self, mut conn: Box<Conn<H>>) {
         let lingering = conn.state == State::Lingering;
         if !lingering {
-            conn.req.wfile.discard_queued();
-            let may_send = begin_close(&mut conn.req);
+            conn.io.output().discard_queued();
+            let may_send = conn.io.begin_close();
             if may_send
                 && !self.stopping.load(Ordering::SeqCst)
                 && self.set_interest(&mut conn, false).is_ok()
             {
-                conn.req.wfile.close_write();
+                conn.io.output().close_write();
                 conn.state = State::Lingering;
                 conn.deadline = Some(Instant::now() + LINGER_TIME);
                 // Its next event goes on dropping input (`drive`).
@@ -1066,7 +1066,7 @@ where
         self.forget(conn.token);
         // The peer sees the end only after the connection stopped counting.
         if !lingering {
-            conn.req.wfile.close_write();
+            conn.io.output().close_write();
         }
     }
 
@@ -1115,9 +1115,9 @@ where
             let peer = conn.peer;
             // `send_error` and `log_message` are user code.
             guarded(peer, || match conn.state {
-                State::Head => send_head_timeout(&mut conn.req),
+                State::Head => conn.io.send_head_timeout(),
                 State::Sending { .. } => {
-                    conn.req.log_error(format_args!(
+                    conn.io.log_error(format_args!(
                         "Request timed out: the client took no response bytes \
                          within the write deadline"
                     ));
@@ -1126,7 +1126,7 @@ where
                 _ if conn.input_ref().in_handshake() => {
                     // Bounded by the head deadline like a slow head; no 408,
                     // as nothing can be said before the handshake is done.
-                    conn.req
+                    conn.io
                         .log_error(format_args!("TLS handshake failed: timed out"));
                 }
                 _ => {}
@@ -1149,7 +1149,7 @@ where
                     .name(format!("bh-{}-send", self.info.server_port()))
                     .spawn(move || {
                         let mut conn = conn;
-                        let _ = std::io::Write::flush(&mut conn.req.wfile);
+                        let _ = std::io::Write::flush(conn.io.output());
                         e.close(conn);
                     });
                 if let Ok(h) = finisher {
@@ -1231,6 +1231,7 @@ fn is_out_of_descriptors(e: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::Request;
     use crate::stream::MAX_HELD_OUTPUT;
     use std::borrow::Cow;
     use std::io::{Read, Write};
@@ -1327,24 +1328,26 @@ mod tests {
         // A response far larger than the socket buffers, written by a
         // "handler" that then returns.
         let body: Vec<u8> = (0..8u32 << 20).map(|i| (i % 241) as u8).collect();
-        conn.req.request_version = "HTTP/1.0".into();
-        conn.req.send_response(200).unwrap();
-        conn.req
-            .send_header("Content-Length", &body.len().to_string())
+        let mut req = conn.io.lend();
+        req.request_version = "HTTP/1.0".into();
+        req.send_response(200).unwrap();
+        req.send_header("Content-Length", &body.len().to_string())
             .unwrap();
-        conn.req.end_headers().unwrap();
-        conn.req
-            .wfile
-            .write_all(&body[..MAX_HELD_OUTPUT / 2])
-            .unwrap();
-        conn.req.wfile.flush_deferred().unwrap();
+        req.end_headers().unwrap();
+        req.wfile.write_all(&body[..MAX_HELD_OUTPUT / 2]).unwrap();
+        req.wfile.flush_deferred().unwrap();
         let mut file_path = std::env::temp_dir();
         file_path.push(format!("basehttp-engine-send-{}", std::process::id()));
         std::fs::write(&file_path, &body[MAX_HELD_OUTPUT / 2..]).unwrap();
         let mut file = std::fs::File::open(&file_path).unwrap();
         let rest = (body.len() - MAX_HELD_OUTPUT / 2) as u64;
-        assert_eq!(conn.req.wfile.send_file(&mut file, rest).unwrap(), rest);
-        assert!(conn.req.wfile.has_queued(), "the socket cannot take 8 MiB");
+        assert_eq!(req.wfile.send_file(&mut file, rest).unwrap(), rest);
+        drop(req);
+        // Given back, the output still waits with the connection.
+        assert!(
+            conn.io.output_ref().has_queued(),
+            "the socket cannot take 8 MiB"
+        );
         conn.state = State::Sending { close_after: true };
         e.set_interest(&mut conn, true).unwrap();
         assert!(e.park(conn).is_none());

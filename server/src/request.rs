@@ -46,9 +46,11 @@ pub struct Request {
     /// Whether the connection closes after this request.
     pub close_connection: bool,
     /// The request body: `Content-Length` bytes, or a chunked body decoded
-    /// (its chunk framing and trailer are not shown).
+    /// (its chunk framing and trailer are not shown). The connection's
+    /// input, lent to the request while it is in progress.
     pub rfile: Rfile,
-    /// The response stream.
+    /// The response stream: the connection's output, lent to the request
+    /// while it is in progress.
     pub wfile: Wfile,
     pub(crate) class: Class,
     pub(crate) server: Arc<ServerInfo>,

@@ -41,13 +41,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
-use crate::connection::{finish, new_request, serve_one};
+use crate::connection::Connection;
 use crate::handler::Handler;
 use crate::headers::Headers;
 use crate::info::ServerInfo;
 use crate::memory::MemoryStream;
 use crate::pystr::{latin1, push_latin1};
-use crate::request::Request;
 
 /// The address the in-memory server appears to listen on
 /// (`server_address`; `server_name` is `localhost`).
@@ -69,11 +68,12 @@ pub const CLIENT_ADDRESS: SocketAddr =
 pub struct Client<H> {
     handler: H,
     info: Arc<ServerInfo>,
-    conn: Option<Connection>,
+    conn: Option<MemoryConnection>,
 }
 
-struct Connection {
-    req: Request,
+/// The server's side of the connection, and the client's end of its stream.
+struct MemoryConnection {
+    io: Connection,
     stream: MemoryStream,
 }
 
@@ -131,22 +131,22 @@ impl<H: Handler> Client<H> {
         let handler = &mut self.handler;
         let info = &self.info;
         let conn = self.conn.get_or_insert_with(|| {
-            // The connection a server would make (`new_request`), over memory.
+            // The connection a server would make, over memory.
             let stream = MemoryStream::default();
-            let req = new_request(
+            let io = Connection::new(
                 handler,
                 Box::new(stream.clone()),
                 CLIENT_ADDRESS,
                 Arc::clone(info),
             )
             .expect("an in-memory stream always clones");
-            Connection { req, stream }
+            MemoryConnection { io, stream }
         });
         conn.stream.push_input(bytes.as_ref());
         let mut open = true;
-        while !(conn.stream.input_is_empty() && conn.req.rfile.wire().buffered().is_empty()) {
-            if !serve_one(handler, &mut conn.req) {
-                finish(&mut conn.req);
+        while !(conn.stream.input_is_empty() && conn.io.input_ref().buffered().is_empty()) {
+            if !conn.io.serve_one(handler) {
+                conn.io.finish();
                 open = false;
                 break;
             }
@@ -167,7 +167,7 @@ impl<H: Handler> Client<H> {
     /// a new one.
     pub fn close(&mut self) {
         if let Some(mut conn) = self.conn.take() {
-            finish(&mut conn.req);
+            conn.io.finish();
         }
     }
 

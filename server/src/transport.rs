@@ -5,7 +5,10 @@
 //!
 //! * plain TCP ([`SharedTcp`], this file);
 //! * TLS (`crate::tls::TlsStream`, rustls over the same socket);
-//! * in memory (`crate::memory::MemoryStream`, for `crate::test::Client`).
+//! * in memory (`crate::memory::MemoryStream`, for `crate::test::Client`);
+//!
+//! and a stand-in ([`Detached`]) that a request's streams run over between
+//! requests, while the connection holds its own.
 //!
 //! Besides blocking `Read`/`Write`, a transport can be filled without
 //! blocking ([`Transport::read_nonblocking`]): the engine calls that
@@ -225,6 +228,35 @@ impl Transport for SharedTcp {
     }
     fn write_nonblocking(&mut self, data: &[u8]) -> io::Result<usize> {
         send_nonblocking(&self.0, data)
+    }
+}
+
+/// What a request's `rfile` and `wfile` run over between requests, while
+/// their connection ([`crate::connection::Connection`]) holds its streams:
+/// nothing to read, and nothing can be written.
+pub(crate) struct Detached;
+
+impl Read for Detached {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl Write for Detached {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::new(
+            io::ErrorKind::NotConnected,
+            "no request in progress on this connection",
+        ))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for Detached {
+    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
+        Ok(Box::new(Detached))
     }
 }
 
