@@ -1,6 +1,7 @@
 //! Integration tests over real sockets: one binary, one module per area.
 #![allow(missing_docs, unreachable_pub, dead_code)]
 
+mod access_log;
 mod after_response;
 mod base;
 mod cgi;

@@ -395,7 +395,7 @@ pub(crate) fn report_error(client: SocketAddr, what: &str) {
         client.ip(),
         client.port()
     );
-    eprint!("{text}");
+    crate::log::log_line(&text);
 }
 
 /// `handle_one_request()`: read and parse one request, dispatch it, flush.

@@ -45,6 +45,10 @@
 //!   body, the rest of a refused head) lingers, half-closed and parked, its
 //!   input dropped until the client closes too (nginx's `lingering_close`),
 //!   so that the close is no reset that destroys the answer on its way.
+//! * Log lines of the pool threads are buffered per thread
+//!   (`crate::log::buffer`): written when a thread is about to wait for
+//!   work or its buffer fills, by the time keeper within a few
+//!   milliseconds when the thread is busy, and at the shutdown.
 //! * `shutdown()` wakes every thread, stops accepting, closes idle
 //!   connections, lets running requests and sends finish within
 //!   `shutdown_grace`, then cuts what is left and logs each cut.
@@ -79,6 +83,7 @@ use crate::config::ServerConfig;
 use crate::connection::{Connection, panic_message, report_error};
 use crate::handler::Handler;
 use crate::info::{ServerInfo, Waker};
+use crate::log::buffer::{Attached, LogBuffers};
 use crate::outbox::Sent;
 use crate::poller::{self, Event, Events, Interest, Poller};
 use crate::request::Class;
@@ -249,6 +254,8 @@ struct Engine<F, H> {
     reject_class: OnceLock<Class>,
     /// The threads.
     pool: Pool,
+    /// The pool threads' log lines, buffered.
+    logs: LogBuffers,
     /// Join handles of the pool threads started so far.
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -397,6 +404,7 @@ where
             accept_stalled: AtomicBool::new(false),
             reject_class: OnceLock::new(),
             pool: Pool::new(base, max, thread_idle),
+            logs: LogBuffers::default(),
             threads: Mutex::new(Vec::new()),
         })
     }
@@ -475,6 +483,7 @@ where
             drop(guard);
             self.relieve_stall();
             let now = Instant::now();
+            self.logs.write_stale(Some(now));
             if now >= next_scan {
                 self.expire(now);
                 self.info.kill_overdue_scripts(now);
@@ -566,10 +575,12 @@ where
     /// `workers`, an idle `thread_idle`.
     fn work(self: Arc<Self>, id: usize, mut waiting: bool) {
         let pool = &self.pool;
+        let logs = self.logs.attach();
         let mut events = Events::with_capacity(1);
         let mut first = !waiting;
         loop {
             if !waiting {
+                logs.write_out();
                 let stop = || self.finished();
                 match pool.wait_spare(id, mem::take(&mut first), &stop) {
                     Wake::Promoted => waiting = true,
@@ -587,7 +598,7 @@ where
             // A thread beyond the first `target` waits on the poller only
             // so long, then stands down if it is not needed there.
             let limit = (id >= pool.target).then_some(pool.retire_after);
-            if let Err(e) = self.poller.wait(&mut events, limit) {
+            if let Err(e) = self.wait_for_work(&logs, &mut events, limit) {
                 self.fail(e);
                 break;
             }
@@ -612,6 +623,25 @@ where
         }
         pool.live.fetch_sub(1, Ordering::SeqCst);
         pool.release_id(id);
+    }
+
+    /// Waits on the poller for an event; first writes the thread's log
+    /// lines if there is no event already (a busy thread writes them when
+    /// its buffer fills, or the time keeper does).
+    fn wait_for_work(
+        &self,
+        logs: &Attached<'_>,
+        events: &mut Events,
+        limit: Option<Duration>,
+    ) -> io::Result<()> {
+        if logs.holds_lines() {
+            self.poller.wait(events, Some(Duration::ZERO))?;
+            if !events.is_empty() {
+                return Ok(());
+            }
+            logs.write_out();
+        }
+        self.poller.wait(events, limit)
     }
 
     /// Runs one event; `waiter`: the id of a thread in the waiting role,
@@ -1190,6 +1220,8 @@ where
                 let _ = t.join();
             }
         }
+        // A thread left in a handler keeps its buffer: write what it holds.
+        self.logs.write_stale(None);
     }
 
     /// Waits until no connection is open, or `until`; returns whether none is.

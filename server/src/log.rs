@@ -1,8 +1,14 @@
 //! Access and error logging: `log_request`, `log_error` and `log_message`
 //! of `BaseHTTPRequestHandler`, in CPython's exact format:
 //! `127.0.0.1 - - [23/Nov/2026 12:06:36] "GET / HTTP/1.0" 200 -`.
+//! Where the lines go (stderr, buffered per thread on the engine's pool):
+//! [`buffer`].
 
 use std::time::SystemTime;
+
+pub(crate) mod buffer;
+
+pub(crate) use buffer::log_line;
 
 use crate::date::log_date_time_string;
 use crate::pystr::is_py_space;

@@ -365,7 +365,7 @@ impl Class {
     /// `eprint!`, so `cargo test` captures the lines of a server a test runs.
     pub fn default_log_message(req: &Request, message: &str) {
         let line = format_log_line(&req.address_string(), SystemTime::now(), message);
-        eprint!("{line}");
+        crate::log::log_line(&line);
     }
 
     /// The default `after_response` hook: CPython's access line,
