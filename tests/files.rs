@@ -828,7 +828,10 @@ impl FileHandler for Shrunk {
         req.send_response(200)?;
         req.send_header("Content-Length", "100")?;
         req.end_headers()?;
-        Ok(Some(basehttp::handlers::Body::File { file, len: 100 }))
+        Ok(Some(basehttp::handlers::Body::File {
+            file: file.into(),
+            len: 100,
+        }))
     }
 }
 
@@ -925,4 +928,101 @@ fn quote_fs_name(name: &[u8]) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The open-file cache (issue 20) serves every edit at once: on one
+/// keep-alive connection, each change between two requests is seen by the
+/// second, whatever the cache holds.
+#[test]
+fn the_open_file_cache_never_serves_a_stale_file() {
+    let dir = TempDir::new("file-cache");
+    let file = dir.path().join("page.txt");
+    std::fs::write(&file, b"first version").unwrap();
+    let handler =
+        SimpleHttpRequestHandler::new(dir.path()).with_protocol_version("HTTP/1.1");
+    let server = spawn(move || handler.clone());
+    let mut s = crate::support::connect(server.addr);
+    let mut get = |range: Option<&str>| {
+        let extra = range.map(|r| format!("Range: {r}\r\n")).unwrap_or_default();
+        write!(s, "GET /page.txt HTTP/1.1\r\nHost: x\r\n{extra}\r\n").unwrap();
+        let r = crate::support::read_response(&mut s, false);
+        if r.header("Connection") == Some("close") {
+            // An error page ends the connection (as in CPython): go on
+            // with a new one.
+            s = crate::support::connect(server.addr);
+        }
+        r
+    };
+    let body = |r: &Response| String::from_utf8_lossy(&r.body).into_owned();
+    assert_eq!(body(&get(None)), "first version");
+    assert_eq!(body(&get(None)), "first version", "served again (cached)");
+
+    // Rewritten in place, same size.
+    std::fs::write(&file, b"FIRST VERSION").unwrap();
+    assert_eq!(body(&get(None)), "FIRST VERSION");
+    // Grown.
+    std::fs::write(&file, b"FIRST VERSION, longer").unwrap();
+    let r = get(None);
+    assert_eq!(body(&r), "FIRST VERSION, longer");
+    assert_eq!(r.header("Content-Length"), Some("21"));
+    // Truncated (the same inode, shorter).
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(5)
+        .unwrap();
+    assert_eq!(body(&get(None)), "FIRST");
+    // Replaced by a rename, with the same size and contents of its own.
+    let other = dir.path().join("next.txt");
+    std::fs::write(&other, b"NEXT!").unwrap();
+    std::fs::rename(&other, &file).unwrap();
+    assert_eq!(body(&get(None)), "NEXT!");
+    assert_eq!(body(&get(Some("bytes=1-2"))), "EX");
+    // Deleted.
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(get(None).status, 404);
+    // Back, then a directory in its place.
+    std::fs::write(&file, b"back").unwrap();
+    assert_eq!(body(&get(None)), "back");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let r = get(None);
+    assert_eq!(r.status, 301, "a directory now: the trailing-slash redirect");
+    assert_eq!(r.header("Location"), Some("/page.txt/"));
+}
+
+/// Requests share one cached descriptor and each reads at its own
+/// position: ranges fetched at once from many threads are each right.
+#[test]
+fn requests_sharing_a_cached_file_read_their_own_ranges() {
+    let dir = TempDir::new("file-cache-ranges");
+    let data: Vec<u8> = (0..60_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path().join("data.bin"), &data).unwrap();
+    let handler = SimpleHttpRequestHandler::new(dir.path());
+    let server = spawn(move || handler.clone());
+    let addr = server.addr;
+    let data = std::sync::Arc::new(data);
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let data = std::sync::Arc::clone(&data);
+            std::thread::spawn(move || {
+                for i in 0..40usize {
+                    let start = (t * 7_001 + i * 977) % 50_000;
+                    let end = start + 1 + (i * 131) % 9_000;
+                    let req = format!(
+                        "GET /data.bin HTTP/1.0\r\nRange: bytes={start}-{end}\r\n\r\n"
+                    );
+                    let r = parse(&raw(addr, req.as_bytes()));
+                    assert_eq!(r.status, 206);
+                    assert!(r.body == data[start..=end], "range {start}-{end}");
+                    let whole = parse(&raw(addr, b"GET /data.bin HTTP/1.0\r\n\r\n"));
+                    assert!(whole.body == *data);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
 }

@@ -139,6 +139,7 @@ mod connection;
 mod date;
 mod engine;
 mod exchange;
+mod file;
 pub mod form;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]

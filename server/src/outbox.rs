@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io;
 use std::net::TcpStream;
 use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 use crate::sendfile::Step;
 use crate::transport::Transport;
@@ -28,7 +29,7 @@ const JOIN_BELOW: usize = 4 * 1024;
 
 enum Piece {
     Bytes { data: Vec<u8>, pos: usize },
-    File { file: File, pos: u64, end: u64 },
+    File { file: Arc<File>, pos: u64, end: u64 },
 }
 
 /// What is waiting to be sent, in order.
@@ -103,7 +104,7 @@ impl Outbox {
     }
 
     /// Queues bytes `pos..end` of `file` after what waits.
-    pub(crate) fn push_file(&mut self, file: File, pos: u64, end: u64) {
+    pub(crate) fn push_file(&mut self, file: Arc<File>, pos: u64, end: u64) {
         if pos < end {
             self.pieces.push_back(Piece::File { file, pos, end });
         }
@@ -270,7 +271,6 @@ mod tests {
     use crate::transport::{SharedTcp, wait_socket};
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
-    use std::sync::Arc;
 
     fn pair() -> (Arc<TcpStream>, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -301,7 +301,7 @@ mod tests {
         let mut t = SharedTcp(Arc::clone(&server));
         let mut out = Outbox::default();
         out.push_bytes(b"head:");
-        out.push_file(file, 100, body.len() as u64);
+        out.push_file(Arc::new(file), 100, body.len() as u64);
         out.push_bytes(b":tail");
         // 16 MiB is more than the socket buffers hold: the first send stops.
         assert_eq!(out.send(&mut t).unwrap(), Sent::Blocked);
@@ -333,7 +333,7 @@ mod tests {
         let (path, file) = temp_file("short", &[b'x'; 1000]);
         let mut t = SharedTcp(Arc::clone(&server));
         let mut out = Outbox::default();
-        out.push_file(file, 0, 5000);
+        out.push_file(Arc::new(file), 0, 5000);
         assert_eq!(out.send(&mut t).unwrap(), Sent::All);
         assert!(out.short());
         server.shutdown(std::net::Shutdown::Write).unwrap();
@@ -349,7 +349,7 @@ mod tests {
         let (path, file) = temp_file("gone", &vec![7u8; 8 << 20]);
         let mut t = SharedTcp(Arc::clone(&server));
         let mut out = Outbox::default();
-        out.push_file(file, 0, 8 << 20);
+        out.push_file(Arc::new(file), 0, 8 << 20);
         assert_eq!(out.send(&mut t).unwrap(), Sent::Blocked);
         drop(client);
         let failed = loop {

@@ -7,22 +7,21 @@
 //! calls it explicitly.
 
 use std::fs::File;
-use std::io::{self, Seek};
+use std::io;
 use std::net::TcpStream;
 
 /// Largest single `sendfile` request (the kernel caps one call near 2 GiB).
 const SENDFILE_CHUNK: usize = 1 << 30;
 
-/// Sends up to `len` bytes of `file`, from its current position, to `sock`
-/// with `sendfile(2)`, and leaves the file position after them. Returns how
-/// many bytes were sent; fewer than `len` only if the file ended early (it
+/// Sends bytes `start..start + len` of `file` to `sock` with
+/// `sendfile(2)` (the file's own offset is left alone). Returns how many
+/// bytes were sent; fewer than `len` only if the file ended early (it
 /// shrank while being sent).
 ///
 /// # Errors
 /// I/O errors; a socket that stays full past its write timeout is `TimedOut`.
 #[cfg(target_os = "linux")]
-pub(crate) fn send_file(sock: &TcpStream, file: &mut File, len: u64) -> io::Result<u64> {
-    let start = file.stream_position()?;
+pub(crate) fn send_file(sock: &TcpStream, file: &File, start: u64, len: u64) -> io::Result<u64> {
     let end = start + len;
     let mut offset = start;
     // On a blocking socket a step ends at the end of the range or the
@@ -30,7 +29,6 @@ pub(crate) fn send_file(sock: &TcpStream, file: &mut File, len: u64) -> io::Resu
     if send_step(sock, file, &mut offset, end)? != Step::Eof && offset < end {
         return Err(io::Error::from(io::ErrorKind::TimedOut));
     }
-    file.seek(io::SeekFrom::Start(offset))?;
     Ok(offset - start)
 }
 

@@ -10,10 +10,13 @@
 //! request, and what it leaves unread is drained or the connection closed.
 
 use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 use crate::chunked::{ChunkError, Decoder};
+use crate::file::SharedFile;
 use crate::misuse::Misuse;
 use crate::outbox::{Outbox, Sent, take_some};
 pub(crate) use crate::transport::Transport;
@@ -234,6 +237,30 @@ impl BufRead for Rfile {
     fn consume(&mut self, amt: usize) {
         self.wire.consume(amt);
         self.body_consumed(amt);
+    }
+}
+
+/// A file to send: one the caller owns (a second descriptor is made if
+/// the rest must wait), or one already shared.
+enum FileRef<'a> {
+    Owned(&'a File),
+    Shared(&'a Arc<File>),
+}
+
+impl FileRef<'_> {
+    fn file(&self) -> &File {
+        match self {
+            FileRef::Owned(f) => f,
+            FileRef::Shared(f) => f,
+        }
+    }
+
+    /// A descriptor the outbox may keep.
+    fn to_shared(&self) -> io::Result<Arc<File>> {
+        match self {
+            FileRef::Owned(f) => Ok(Arc::new(f.try_clone()?)),
+            FileRef::Shared(f) => Ok(Arc::clone(f)),
+        }
     }
 }
 
@@ -497,12 +524,35 @@ impl Wfile {
     }
 
     /// Sends `len` bytes of `file` from its current position, with zero-copy
-    /// `sendfile` where the platform and transport allow it, else by copying.
-    /// Returns the number of bytes sent (short only if the file shrank).
+    /// `sendfile` where the platform and transport allow it, else by copying,
+    /// and leaves the position after them. Returns the number of bytes sent
+    /// (short only if the file shrank).
     ///
     /// # Errors
     /// I/O errors reading the file or writing the socket.
     pub fn send_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+        let start = file.stream_position()?;
+        let n = self.send_range(FileRef::Owned(file), start, len)?;
+        file.seek(SeekFrom::Start(start + n))?;
+        Ok(n)
+    }
+
+    /// [`send_file`](Self::send_file) for a [`SharedFile`] (what the stock
+    /// file handler's [`Body::File`](crate::handlers::Body::File) holds):
+    /// the same, from its own position, without a second descriptor when
+    /// the rest must wait for a slow client.
+    ///
+    /// # Errors
+    /// I/O errors reading the file or writing the socket.
+    pub fn send_shared_file(&mut self, file: &mut SharedFile, len: u64) -> io::Result<u64> {
+        let start = file.position();
+        let n = self.send_range(FileRef::Shared(file.shared()), start, len)?;
+        file.set_position(start + n);
+        Ok(n)
+    }
+
+    /// Sends bytes `start..start + len` of `file`; fewer only if it ended.
+    fn send_range(&mut self, file: FileRef<'_>, start: u64, len: u64) -> io::Result<u64> {
         if len > 0 {
             self.check_body()?;
         }
@@ -513,94 +563,95 @@ impl Wfile {
             && self.buf.len() + small <= WRITE_BUFFER
         {
             // A small file joins the buffered headers: one write, no sendfile.
-            return self.buffer_file(file, small);
+            return self.buffer_file(file.file(), start, small);
         }
         if self.chunked.is_some() {
             // Chunks need framing around the bytes: copy, no sendfile.
-            return io::copy(&mut Read::by_ref(file).take(len), self);
+            return self.copy_file(file.file(), start, len, true);
         }
         if self.deferring {
-            return self.defer_file(file, len);
+            return self.defer_file(file, start, len);
         }
         self.flush()?;
         #[cfg(target_os = "linux")]
         if let Some(sock) = self.inner.plain_tcp() {
-            let n = crate::sendfile::send_file(sock, file, len)?;
+            let n = crate::sendfile::send_file(sock, file.file(), start, len)?;
             self.written += n;
             return Ok(n);
         }
-        self.copy_unbuffered(file, len)
+        self.copy_file(file.file(), start, len, false)
     }
 
-    /// `send_file` when deferring: what the socket does not take at once
-    /// waits in the outbox as a range of a second descriptor of the file.
-    fn defer_file(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
-        use std::io::{Seek, SeekFrom};
+    /// `send_range` when deferring: what the socket does not take at once
+    /// waits in the outbox as a range of the file.
+    fn defer_file(&mut self, file: FileRef<'_>, start: u64, len: u64) -> io::Result<u64> {
         self.flush_buf()?;
-        let start = file.stream_position()?;
         let end = start.saturating_add(len);
         let mut pos = start;
         #[cfg(target_os = "linux")]
         if self.outbox.is_empty()
             && !self.inner.wants_write()
             && let Some(sock) = self.inner.plain_tcp()
-            && self.outbox.sendfile_now(sock, file, &mut pos, end)?
+            && self.outbox.sendfile_now(sock, file.file(), &mut pos, end)?
         {
             // The file ended early.
-            file.seek(SeekFrom::Start(pos))?;
             self.written += pos - start;
             return Ok(pos - start);
         }
         if pos < end {
-            self.outbox.push_file(file.try_clone()?, pos, end);
+            self.outbox.push_file(file.to_shared()?, pos, end);
             self.send_queued()?;
         }
-        file.seek(SeekFrom::Start(end))?;
         self.written += len;
         Ok(len)
     }
 
-    /// Copies up to `len` bytes of `file` straight to the transport through
-    /// a buffer; fewer only if the file ended early.
-    fn copy_unbuffered(&mut self, file: &mut File, len: u64) -> io::Result<u64> {
+    /// Copies up to `len` bytes of `file` from `start` through a buffer:
+    /// `buffered`, as written bytes (chunk framing applies); else straight
+    /// to the transport. Fewer only if the file ended early.
+    fn copy_file(&mut self, file: &File, start: u64, len: u64, buffered: bool) -> io::Result<u64> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut sent = 0u64;
         while sent < len {
             let want = usize::try_from(len - sent)
                 .unwrap_or(usize::MAX)
                 .min(buf.len());
-            let n = match file.read(&mut buf[..want]) {
+            let n = match file.read_at(&mut buf[..want], start + sent) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            self.emit(&buf[..n])?;
+            if buffered {
+                self.write_all(&buf[..n])?;
+            } else {
+                self.emit(&buf[..n])?;
+                self.written += n as u64;
+            }
             sent += n as u64;
         }
-        self.written += sent;
         Ok(sent)
     }
 
-    fn buffer_file(&mut self, file: &mut File, len: usize) -> io::Result<u64> {
+    fn buffer_file(&mut self, file: &File, start: u64, len: usize) -> io::Result<u64> {
         if self.buf.capacity() == 0 {
             self.buf.reserve(WRITE_BUFFER);
         }
-        let start = self.buf.len();
-        self.buf.resize(start + len, 0);
+        let at = self.buf.len();
+        self.buf.resize(at + len, 0);
         let mut got = 0;
         let result = loop {
             if got == len {
                 break Ok(());
             }
-            match file.read(&mut self.buf[start + got..]) {
+            match file.read_at(&mut self.buf[at + got..], start + got as u64) {
                 Ok(0) => break Ok(()),
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Err(e),
             }
         };
-        self.buf.truncate(start + got);
+        self.buf.truncate(at + got);
         self.written += got as u64;
         result.map(|()| got as u64)
     }

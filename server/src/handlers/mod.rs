@@ -4,5 +4,6 @@
 pub mod cgi;
 pub mod files;
 
+pub use crate::file::SharedFile;
 pub use cgi::{CgiHandler, CgiHttpRequestHandler};
 pub use files::{Body, FileHandler, SimpleHttpRequestHandler};
