@@ -96,6 +96,7 @@ if [[ $parts == *table* ]]; then
     -s static_ka,c1000,static_close,big_rx,dirlist,hello_ka,hello_c1000,hello_close,cgi \
     "basehttp-1.1|static|$BIN --bind 127.0.0.1 --directory {root} --protocol HTTP/1.1 {port}" \
     "nginx|static|{here}/run-nginx.sh {port} {root} {tmp} static" \
+    "nginx-log|static|{here}/run-nginx-log.sh {port} {root} {tmp} static" \
     "lighttpd|static|{here}/run-lighttpd.sh {port} {root} {tmp}" \
     "${peers[@]}" \
     "basehttp-hello|dynamic|$HELLO {port}" \

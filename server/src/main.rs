@@ -24,6 +24,9 @@ use basehttp::{
 use cli::{Args, PROG, UsageError};
 
 fn main() -> ExitCode {
+    // Run as root with `--cgi`, scripts start from a spawner process that is
+    // this executable again (in which this call never returns).
+    basehttp::handlers::cgi::enable_spawner();
     let args = match Args::parse(std::env::args_os().skip(1)) {
         Ok(a) => a,
         Err(e @ UsageError::Help) => {

@@ -11,18 +11,23 @@
 //! script; the connection always closes after script output (it has no
 //! framing); chunked request bodies are decoded and streamed to the script;
 //! and an opt-in RFC 3875 mode honours `Status:` and `Location:` and passes
-//! every request header as `HTTP_*`.
+//! every request header as `HTTP_*`. Run as root, scripts run as `nobody`
+//! as in CPython, started by a spawner process instead of a fork of the
+//! server in an executable that calls [`enable_spawner`].
 
 mod env;
 
 pub use env::EscapesRoot;
 mod rfc3875;
 mod runner;
+mod spawner;
+
+pub use spawner::enable_spawner;
 
 use std::borrow::Cow;
-use std::io::{self, Read, Write};
+use std::ffi::OsString;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -31,11 +36,12 @@ use crate::handler::Base;
 use crate::pystr::py_repr;
 use crate::request::Class;
 use crate::request::Request;
-use crate::stream::{Rfile, Transport};
+use crate::stream::Rfile;
+use crate::transport::Detached;
 use env::{CgiRequest, cgi_environ, query_argument, split_cgi_path, url_collapse_path};
 #[cfg(any(test, fuzzing))]
 pub(crate) use rfc3875::fuzz_script_head;
-use runner::Ending;
+use runner::{Ending, ScriptCommand};
 
 /// CPython's default `cgi_directories`.
 pub const CGI_DIRECTORIES: [&str; 2] = ["/cgi-bin", "/htbin"];
@@ -327,7 +333,7 @@ fn check_script<H: CgiHandler + ?Sized>(
 /// The script's command: `argv[0]`, the query argument, the CGI/1.1
 /// environment (plus every header as `HTTP_*` in RFC 3875 mode), and
 /// `nobody`'s ids when the server runs as root.
-fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script) -> Command {
+fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script) -> ScriptCommand {
     let software = req.version_string();
     let translated = h.translate_path(&crate::pystr::unquote(&script.path_info));
     let translated = translated.to_string_lossy();
@@ -348,18 +354,27 @@ fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script)
         },
         |name| std::env::var_os(name).is_some(),
     );
-    let mut cmd = Command::new(&script.path);
-    std::os::unix::process::CommandExt::arg0(&mut cmd, &script.file_name);
-    cmd.args(query_argument(&script.query)).envs(vars);
+    let mut env: Vec<(OsString, OsString)> = vars
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
     if h.cgi_handler().rfc3875 {
-        cmd.envs(env::header_variables(&req.headers));
+        env.extend(
+            env::header_variables(&req.headers)
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into())),
+        );
     }
-    if rustix::process::geteuid().is_root() {
-        let (uid, gid) = nobody();
-        std::os::unix::process::CommandExt::gid(&mut cmd, gid);
-        std::os::unix::process::CommandExt::uid(&mut cmd, uid);
+    ScriptCommand {
+        program: script.path.clone(),
+        arg0: script.file_name.clone().into(),
+        args: query_argument(&script.query)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        env,
+        user: rustix::process::geteuid().is_root().then(nobody),
     }
-    cmd
 }
 
 /// Starts the script (500 if it cannot start), feeds it the request body
@@ -368,12 +383,12 @@ fn script_command<H: CgiHandler + ?Sized>(h: &H, req: &Request, script: &Script)
 /// The connection closes after it, since script output has no framing.
 fn run_script(
     req: &mut Request,
-    cmd: Command,
+    cmd: ScriptCommand,
     rfc3875: bool,
     timeout: Option<Duration>,
 ) -> io::Result<()> {
-    let child = match runner::spawn(cmd) {
-        Ok(child) => child,
+    let script = match runner::spawn(&cmd) {
+        Ok(script) => script,
         Err(e) => {
             req.log_error(format_args!("CGI script could not be started: {e}"));
             return req.send_error_with(500, "CGI script could not be started");
@@ -384,9 +399,9 @@ fn run_script(
     let max_body = req.server().config().max_body;
     // The body reader moves to the runner (to a feeder thread when the
     // body could block) while `req` writes.
-    let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(NoTransport)));
+    let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(Detached)));
     let server = Arc::clone(&req.server);
-    let ending = runner::run(child, &mut rfile, timeout, max_body, &server, |stdout| {
+    let ending = runner::run(script, &mut rfile, timeout, max_body, &server, |stdout| {
         if rfc3875 {
             rfc3875::relay(req, stdout)
         } else {
@@ -457,30 +472,5 @@ impl CgiHttpRequestHandler {
     /// CPython's: `100 Continue` at once (the binary's bytes stay CPython's).
     fn handle_expect_100(&mut self, req: &mut Request) -> io::Result<bool> {
         crate::handler::send_continue(req)
-    }
-}
-
-/// A transport that is never read: stands in for `req.rfile` while the
-/// runner has the real one to feed the script.
-struct NoTransport;
-
-impl Read for NoTransport {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        Ok(0)
-    }
-}
-
-impl Write for NoTransport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Transport for NoTransport {
-    fn try_clone_box(&self) -> io::Result<Box<dyn Transport>> {
-        Ok(Box::new(NoTransport))
     }
 }

@@ -1,5 +1,7 @@
 //! Runs one CGI script: CPython's fork/exec half of `run_cgi`, with
-//! `std::process::Command` instead of `fork`.
+//! `std::process::Command` instead of `fork` (a `posix_spawn`), or, for a
+//! script run as `nobody` by a server running as root, through the spawner
+//! (`spawner.rs`), so that the server is never forked.
 //!
 //! The request body is streamed to the script's stdin (by a second thread
 //! when it could block) while the request's thread streams the script's
@@ -7,11 +9,14 @@
 //! own process group, so a timeout or a client that goes away kills the
 //! script and everything it started.
 
+use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, poll};
@@ -19,6 +24,7 @@ use rustix::process::{
     Pid, PidfdFlags, Signal, WaitId, WaitIdOptions, kill_process_group, pidfd_open, waitid,
 };
 
+use super::spawner::{Launch, Spawner};
 use crate::info::ServerInfo;
 use crate::stream::Rfile;
 
@@ -50,16 +56,108 @@ pub(crate) fn exit_code(status: ExitStatus) -> i32 {
         .unwrap_or(-1)
 }
 
-/// Spawns `cmd` (stdin/stdout piped, stderr inherited) in a new process group.
+/// A script's command: CPython's `run_cgi` argument list and environment.
+#[derive(Debug, Clone)]
+pub(crate) struct ScriptCommand {
+    pub(crate) program: PathBuf,
+    pub(crate) arg0: OsString,
+    pub(crate) args: Vec<OsString>,
+    /// Set on top of the server's environment.
+    pub(crate) env: Vec<(OsString, OsString)>,
+    /// The uid and gid to run it as (`nobody`, when the server is root).
+    pub(crate) user: Option<(u32, u32)>,
+}
+
+/// A running script: its pid and pipes, and who reaps it.
+pub(crate) struct Script {
+    pid: Pid,
+    stdin: Option<File>,
+    stdout: Option<File>,
+    parent: Parent,
+}
+
+enum Parent {
+    /// A child of the server.
+    Server(Child),
+    /// Started by the spawner, which reaps it.
+    Spawner(&'static Spawner),
+}
+
+impl Script {
+    /// Waits for the exit and reaps the script.
+    fn wait(&mut self) -> io::Result<ExitStatus> {
+        match &mut self.parent {
+            Parent::Server(child) => child.wait(),
+            Parent::Spawner(s) => s.wait(self.pid),
+        }
+    }
+}
+
+/// Starts `cmd` (stdin/stdout piped, stderr inherited) in a new process
+/// group: through the spawner when it runs as another user and a spawner
+/// is available, else as a child of the server.
 ///
 /// # Errors
 /// When the script cannot be started.
-pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
-    cmd.stdin(Stdio::piped())
+pub(crate) fn spawn(cmd: &ScriptCommand) -> io::Result<Script> {
+    if let Some((uid, gid)) = cmd.user
+        && let Some(spawner) = Spawner::get(uid, gid)
+    {
+        match spawn_remote(spawner, cmd) {
+            // Gone, or a command too large for a message: fork instead.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe | io::ErrorKind::InvalidInput
+                ) => {}
+            r => return r,
+        }
+    }
+    let mut command = Command::new(&cmd.program);
+    command
+        .arg0(&cmd.arg0)
+        .args(&cmd.args)
+        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .process_group(0);
-    cmd.spawn()
+    if let Some((uid, gid)) = cmd.user {
+        command.gid(gid).uid(uid);
+    }
+    let mut child = command.spawn()?;
+    let stdin = child.stdin.take().map(|p| File::from(OwnedFd::from(p)));
+    let stdout = child.stdout.take().map(|p| File::from(OwnedFd::from(p)));
+    Ok(Script {
+        pid: Pid::from_child(&child),
+        stdin,
+        stdout,
+        parent: Parent::Server(child),
+    })
+}
+
+/// Starts `cmd` through the spawner, with the server's environment as it
+/// is now (as a child would inherit it) and its working directory.
+fn spawn_remote(spawner: &'static Spawner, cmd: &ScriptCommand) -> io::Result<Script> {
+    let mut env: std::collections::BTreeMap<OsString, OsString> = std::env::vars_os().collect();
+    env.extend(cmd.env.iter().cloned());
+    let launch = Launch {
+        program: cmd.program.clone(),
+        arg0: cmd.arg0.clone(),
+        args: cmd.args.clone(),
+        env: env.into_iter().collect(),
+        cwd: std::env::current_dir()?,
+    };
+    let flags = rustix::pipe::PipeFlags::CLOEXEC;
+    let (stdin_r, stdin_w) = rustix::pipe::pipe_with(flags)?;
+    let (stdout_r, stdout_w) = rustix::pipe::pipe_with(flags)?;
+    let pid = spawner.spawn(&launch, &stdin_r, &stdout_w)?;
+    Ok(Script {
+        pid,
+        stdin: Some(File::from(stdin_w)),
+        stdout: Some(File::from(stdout_r)),
+        parent: Parent::Spawner(spawner),
+    })
 }
 
 /// Feeds the body to the script while `output` relays the script's stdout
@@ -76,7 +174,7 @@ pub(crate) fn spawn(mut cmd: Command) -> io::Result<Child> {
 /// time keeper kills the script at its deadline too (a client that keeps
 /// taking a few bytes at a time could otherwise stretch one write).
 pub(crate) fn run<F>(
-    mut child: Child,
+    mut script: Script,
     rfile: &mut Rfile,
     timeout: Option<Duration>,
     max_body: Option<u64>,
@@ -86,13 +184,17 @@ pub(crate) fn run<F>(
 where
     F: FnOnce(&mut ScriptOutput<'_>) -> io::Result<()>,
 {
-    let pid = Pid::from_child(&child);
-    let stdin = child.stdin.take();
-    let pipe = child.stdout.take().expect("stdout is piped");
+    let pid = script.pid;
+    let stdin = script.stdin.take();
+    let pipe = script.stdout.take().expect("stdout is piped");
     let mut clock = Clock {
         pid,
         deadline: timeout.map(|t| Instant::now() + t),
         timed_out: false,
+        spawner: match script.parent {
+            Parent::Spawner(s) => Some(s),
+            Parent::Server(_) => None,
+        },
     };
     if let Some(deadline) = clock.deadline {
         // Killed at the deadline by the engine's time keeper too, in case
@@ -159,7 +261,7 @@ where
     }
     // Before the reaping: no kill after it.
     server.unwatch_script(pid);
-    let status = child.wait();
+    let status = script.wait();
     let killed = status
         .as_ref()
         .is_ok_and(|s| s.signal() == Some(Signal::KILL.as_raw()));
@@ -192,7 +294,7 @@ const EXITED_NOWAIT: WaitIdOptions = WaitIdOptions::EXITED.union(WaitIdOptions::
 /// sets the client socket's send timeout to the time left, so that a client
 /// that takes nothing cannot hold the script past its deadline.
 pub(crate) struct ScriptOutput<'a> {
-    pipe: ChildStdout,
+    pipe: File,
     clock: &'a mut Clock,
     /// The client's socket, whose write timeout is shortened.
     socket: Option<&'a TcpStream>,
@@ -205,6 +307,9 @@ struct Clock {
     pid: Pid,
     deadline: Option<Instant>,
     timed_out: bool,
+    /// The spawner, if it started the script (then the server cannot
+    /// `waitid` for it, not being its parent).
+    spawner: Option<&'static Spawner>,
 }
 
 impl Clock {
@@ -259,8 +364,13 @@ impl Clock {
     /// deadline, then kills the script.
     fn poll_exit(&mut self) {
         loop {
-            match waitid(WaitId::Pid(self.pid), EXITED_NOWAIT | WaitIdOptions::NOHANG) {
-                Ok(Some(_)) | Err(_) => return,
+            let exited = match self.spawner {
+                Some(s) => Ok(s.has_exited(self.pid).then_some(())),
+                None => waitid(WaitId::Pid(self.pid), EXITED_NOWAIT | WaitIdOptions::NOHANG)
+                    .map(|s| s.map(|_| ())),
+            };
+            match exited {
+                Ok(Some(())) | Err(_) => return,
                 Ok(None) if self.past_deadline() => return self.kill_on_timeout(),
                 Ok(None) => std::thread::sleep(EXIT_POLL),
             }
@@ -303,7 +413,7 @@ enum Fed {
 /// body that ends early or is malformed is [`Fed::Broken`]: the script
 /// would take what it got for the whole body. A short `Content-Length`
 /// body ends the copy as in CPython (the script can compare the length).
-fn feed(rfile: &mut Rfile, stdin: Option<std::process::ChildStdin>, max_body: Option<u64>) -> Fed {
+fn feed(rfile: &mut Rfile, stdin: Option<File>, max_body: Option<u64>) -> Fed {
     let Some(mut stdin) = stdin else {
         return Fed::Done;
     };
