@@ -938,8 +938,7 @@ fn the_open_file_cache_never_serves_a_stale_file() {
     let dir = TempDir::new("file-cache");
     let file = dir.path().join("page.txt");
     std::fs::write(&file, b"first version").unwrap();
-    let handler =
-        SimpleHttpRequestHandler::new(dir.path()).with_protocol_version("HTTP/1.1");
+    let handler = SimpleHttpRequestHandler::new(dir.path()).with_protocol_version("HTTP/1.1");
     let server = spawn(move || handler.clone());
     let mut s = crate::support::connect(server.addr);
     let mut get = |range: Option<&str>| {
@@ -988,7 +987,10 @@ fn the_open_file_cache_never_serves_a_stale_file() {
     std::fs::remove_file(&file).unwrap();
     std::fs::create_dir(&file).unwrap();
     let r = get(None);
-    assert_eq!(r.status, 301, "a directory now: the trailing-slash redirect");
+    assert_eq!(
+        r.status, 301,
+        "a directory now: the trailing-slash redirect"
+    );
     assert_eq!(r.header("Location"), Some("/page.txt/"));
 }
 
@@ -1010,9 +1012,8 @@ fn requests_sharing_a_cached_file_read_their_own_ranges() {
                 for i in 0..40usize {
                     let start = (t * 7_001 + i * 977) % 50_000;
                     let end = start + 1 + (i * 131) % 9_000;
-                    let req = format!(
-                        "GET /data.bin HTTP/1.0\r\nRange: bytes={start}-{end}\r\n\r\n"
-                    );
+                    let req =
+                        format!("GET /data.bin HTTP/1.0\r\nRange: bytes={start}-{end}\r\n\r\n");
                     let r = parse(&raw(addr, req.as_bytes()));
                     assert_eq!(r.status, 206);
                     assert!(r.body == data[start..=end], "range {start}-{end}");
