@@ -560,12 +560,15 @@ fn the_cgi_handler_serves_files_compressed() {
     assert_eq!(decode("zstd", &resp.body), site.app);
 }
 
+/// The form chosen for each request path, in order.
+type Seen = Arc<Mutex<Vec<(String, Encoding)>>>;
+
 /// The stock handler with `select_encoding` overridden to record each
 /// choice (and to show the step is overridable on its own).
 #[derive(Clone)]
 struct Recording {
     files: SimpleHttpRequestHandler,
-    seen: Arc<Mutex<Vec<(String, Encoding)>>>,
+    seen: Seen,
 }
 
 impl FileHandler for Recording {
@@ -586,7 +589,7 @@ impl FileHandler for Recording {
 #[http_handler(extends = basehttp::handlers::SimpleHttpRequestHandler)]
 impl Recording {}
 
-fn recording(site: &Site, protocol: &str) -> (TestServer, Arc<Mutex<Vec<(String, Encoding)>>>) {
+fn recording(site: &Site, protocol: &str) -> (TestServer, Seen) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let handler = Recording {
         files: site.handler().with_protocol_version(protocol),
