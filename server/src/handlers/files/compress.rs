@@ -8,9 +8,9 @@ use std::io::{self, Read};
 use super::encoding::ContentCoding;
 use crate::file::SharedFile;
 
-/// Brotli quality (0-11) on the fly: 4 is the usual dynamic setting
-/// (Cloudflare's, and near the knee of brotli's speed curve); 11 is for
-/// precompressing.
+/// Brotli quality (0-11) on the fly: 4, two below ngx_brotli's default
+/// `brotli_comp_level` (6), since this server compresses on the request's
+/// own thread; the top qualities (10, 11) are for precompressing.
 const BROTLI_QUALITY: u32 = 4;
 
 /// Brotli window, log2 bytes: 19 (512 KiB) is ngx_brotli's default

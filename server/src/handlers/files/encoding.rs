@@ -307,7 +307,9 @@ fn sibling_path(path: &Path, suffix: &str) -> PathBuf {
 
 /// Whether `path`'s sibling in `coding` may stand for it: a regular file
 /// (links followed) not older than the original, so a stale `.gz` left
-/// behind by an edit is never served.
+/// behind by an edit is never served. Compared in whole seconds, and an
+/// equal time counts: `gzip -k` gives the `.gz` its original's time, and
+/// some copies keep only seconds.
 fn usable_sibling(file: &OpenFile, coding: ContentCoding) -> bool {
     fs::metadata(sibling_path(&file.path, coding.extension())).is_ok_and(|m| {
         m.is_file()
