@@ -5,6 +5,7 @@ mod access_log;
 mod after_response;
 mod base;
 mod cgi;
+mod compress;
 mod dev;
 mod engine;
 mod equivalence;

@@ -1,7 +1,8 @@
 //! The `basehttp` command line (a module of the binary, not the library): a
 //! port of the argparse parser of `python -m http.server` (CPython 3.15
 //! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
-//! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate` and `--no-cache`). Pure: [`Args::parse`] takes the arguments and returns a
+//! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate`, `--no-cache` and
+//! `--compress`). Pure: [`Args::parse`] takes the arguments and returns a
 //! value or a [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
@@ -61,6 +62,9 @@ pub(crate) struct Args {
     pub(crate) isolate: bool,
     /// `--no-cache`: `Cache-Control: no-store`, never a 304.
     pub(crate) no_cache: bool,
+    /// `--compress`: content codings by `Accept-Encoding` (precompressed
+    /// siblings and on the fly).
+    pub(crate) compress: bool,
 }
 
 impl Default for Args {
@@ -81,6 +85,7 @@ impl Default for Args {
             cors: false,
             isolate: false,
             no_cache: false,
+            compress: false,
         }
     }
 }
@@ -136,6 +141,8 @@ enum Opt {
     Cors,
     Isolate,
     NoCache,
+    // Ours (issue 20).
+    Compress,
 }
 
 /// The file `--spa` serves when no `=FILE` is given.
@@ -158,15 +165,17 @@ const LONG: &[(&str, Opt)] = &[
     ("--tls-password-file", Opt::TlsPasswordFile),
 ];
 
-/// Our long options (the peers' spellings: miniserve `--spa`, `serve` and
-/// `http-server` `--cors`). Matched by exact name, or by an abbreviation
-/// that no option in [`LONG`] starts with (`--cor`, never `--co`).
+/// Our long options (the peers' spellings where they have one: miniserve
+/// `--spa`, `serve` and `http-server` `--cors`). Matched by exact name, or
+/// by an abbreviation that no option in [`LONG`] starts with (`--cor`,
+/// `--com`, never `--co`).
 const OURS: &[(&str, Opt)] = &[
     ("--cgi-rfc3875", Opt::CgiRfc3875),
     ("--spa", Opt::Spa),
     ("--cors", Opt::Cors),
     ("--isolate", Opt::Isolate),
     ("--no-cache", Opt::NoCache),
+    ("--compress", Opt::Compress),
 ];
 
 impl Opt {
@@ -197,6 +206,7 @@ impl Opt {
             Opt::Cors => "--cors",
             Opt::Isolate => "--isolate",
             Opt::NoCache => "--no-cache",
+            Opt::Compress => "--compress",
         }
     }
     fn nargs(self) -> usize {
@@ -207,7 +217,8 @@ impl Opt {
             | Opt::Spa
             | Opt::Cors
             | Opt::Isolate
-            | Opt::NoCache => 0,
+            | Opt::NoCache
+            | Opt::Compress => 0,
             Opt::Header => 2,
             _ => 1,
         }
@@ -321,6 +332,7 @@ impl Args {
             Opt::Cors => self.cors = true,
             Opt::Isolate => self.isolate = true,
             Opt::NoCache => self.no_cache = true,
+            Opt::Compress => self.compress = true,
         }
         Ok(())
     }
@@ -663,9 +675,17 @@ mod tests {
 
     #[test]
     fn dev_flags() {
-        let a = parse(&["--spa", "--cors", "--isolate", "--no-cache", "8080"]).unwrap();
+        let a = parse(&[
+            "--spa",
+            "--cors",
+            "--isolate",
+            "--no-cache",
+            "--compress",
+            "8080",
+        ])
+        .unwrap();
         assert_eq!(a.spa, Some("index.html".into()));
-        assert!(a.cors && a.isolate && a.no_cache);
+        assert!(a.cors && a.isolate && a.no_cache && a.compress);
         // `--spa` never takes the port as its FILE.
         assert_eq!(a.port, 8080);
         assert_eq!(parse(&["--spa", "9000"]).unwrap().port, 9000);
@@ -673,8 +693,8 @@ mod tests {
         assert_eq!((a.spa, a.port), (Some("app.html".into()), 8000));
         // Off by default: CPython's bytes.
         let d = Args::default();
-        assert!(d.spa.is_none() && !d.cors && !d.isolate && !d.no_cache);
-        for flag in ["--cors=1", "--isolate=1", "--no-cache=1"] {
+        assert!(d.spa.is_none() && !d.cors && !d.isolate && !d.no_cache && !d.compress);
+        for flag in ["--cors=1", "--isolate=1", "--no-cache=1", "--compress=1"] {
             let name = flag.trim_end_matches("=1");
             assert_eq!(
                 err(&[flag]),
@@ -718,6 +738,8 @@ mod tests {
             "argument --content-type: expected one argument"
         );
         assert_eq!(parse(&["--co", "text/x"]).unwrap().content_type, "text/x");
+        // Nor with `--compress`: `--co text/x` leaves compression off.
+        assert!(!parse(&["--co", "text/x"]).unwrap().compress);
         assert_eq!(
             parse(&["--cgi"]).unwrap(),
             Args {
@@ -739,6 +761,8 @@ mod tests {
             ("--iso", "isolate"),
             ("--n", "no-cache"),
             ("--no-c", "no-cache"),
+            ("--com", "compress"),
+            ("--compr", "compress"),
         ] {
             let a = parse(&[prefix]).unwrap();
             let got = match () {
@@ -747,6 +771,7 @@ mod tests {
                 () if a.cors => "cors",
                 () if a.isolate => "isolate",
                 () if a.no_cache => "no-cache",
+                () if a.compress => "compress",
                 () => "none",
             };
             assert_eq!(got, flag, "{prefix}");

@@ -6,7 +6,7 @@
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
 //! [--tls-password-file PATH] [-H HEADER VALUE] [--spa[=FILE]] [--cors]
-//! [--isolate] [--no-cache] [port]`
+//! [--isolate] [--no-cache] [--compress] [port]`
 
 mod cli;
 
@@ -85,7 +85,8 @@ fn run(args: Args) -> io::Result<()> {
     files = files
         .with_cors(args.cors)
         .with_isolate(args.isolate)
-        .with_no_cache(args.no_cache);
+        .with_no_cache(args.no_cache)
+        .with_compress(args.compress);
     // Socket activation is an environment contract, not a flag: with a
     // socket from systemd, `--bind` and the port are not used.
     let listener = match basehttp::systemd_listener()? {

@@ -169,6 +169,45 @@ fn dev_flags() {
     assert!(!text.contains("Access-Control") && !text.contains("Cache-Control"));
 }
 
+/// `--compress` (and its abbreviation `--com`) on the real binary: a text
+/// file of 1 KiB or more comes gzip-compressed to a client that asks, a
+/// precompressed sibling comes as stored; without the flag, the same
+/// requests get the file as stored with CPython's headers.
+#[test]
+fn compress_flag() {
+    let dir = TempDir::new("compress-flag");
+    let text = "compress me\n".repeat(200);
+    std::fs::write(dir.join("a.txt"), &text).unwrap();
+    std::fs::write(dir.join("b.txt"), "b\n").unwrap();
+    std::fs::write(dir.join("b.txt.gz"), b"\x1f\x8bstand-in").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let root = std::path::Path::new("/");
+    let ask = |target: &str| format!("GET {target} HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n");
+    for flag in ["--compress", "--com"] {
+        let run = start(&["-b", "127.0.0.1", "-d", d, flag, "0"], root);
+        let resp = get(run.port, ask("/a.txt").as_bytes());
+        let head = String::from_utf8_lossy(&resp[..resp.len() - body(&resp).len()]).into_owned();
+        assert!(head.starts_with("HTTP/1.0 200 OK\r\n"), "{head}");
+        assert!(head.contains("\r\nContent-Encoding: gzip\r\n"), "{head}");
+        assert!(head.contains("\r\nVary: Accept-Encoding\r\n"), "{head}");
+        assert!(!head.contains("Content-Length"), "{head}");
+        // A gzip member (RFC 1952: ID1 ID2 CM=deflate), smaller than the file.
+        assert!(body(&resp).starts_with(b"\x1f\x8b\x08"));
+        assert!(body(&resp).len() < text.len() / 4);
+        let resp = get(run.port, ask("/b.txt").as_bytes());
+        assert_eq!(body(&resp), b"\x1f\x8bstand-in");
+    }
+    let run = start(&["-b", "127.0.0.1", "-d", d, "0"], root);
+    let resp = get(run.port, ask("/a.txt").as_bytes());
+    let head = String::from_utf8_lossy(&resp[..resp.len() - body(&resp).len()]).into_owned();
+    assert!(
+        !head.contains("Content-Encoding") && !head.contains("Vary"),
+        "{head}"
+    );
+    assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", text.len())));
+    assert_eq!(body(&resp), text.as_bytes());
+}
+
 #[test]
 fn cpythons_abbreviations_win_over_ours() {
     // `--co` is CPython's `--content-type` (it wants a value), not `--cors`;

@@ -11,21 +11,27 @@
 //! CPython's `send_head` is one method; here it calls one overridable
 //! method per step, so changing one step (say, the conditional-GET rule)
 //! does not mean copying the others: [`resolve_directory`], [`open_file`],
-//! [`send_not_modified`], [`select_range`] and [`send_file_headers`].
+//! [`select_encoding`], [`send_not_modified`], [`select_range`] and
+//! [`send_file_headers`].
 //!
 //! [`resolve_directory`]: FileHandler::resolve_directory
 //! [`open_file`]: FileHandler::open_file
+//! [`select_encoding`]: FileHandler::select_encoding
 //! [`send_not_modified`]: FileHandler::send_not_modified
 //! [`select_range`]: FileHandler::select_range
 //! [`send_file_headers`]: FileHandler::send_file_headers
 //!
 //! Beyond CPython, and only when a client asks: `Range` (one range, 206 /
 //! 416) and `If-Range`; opt-in strong `ETag`s with `If-None-Match`, and
-//! `Accept-Ranges: bytes`.
+//! `Accept-Ranges: bytes`; opt-in compression (precompressed siblings and
+//! on the fly, by `Accept-Encoding`).
 
 mod cache;
+#[cfg(feature = "compress")]
+mod compress;
 mod conditional;
 mod dev;
+mod encoding;
 mod listing;
 mod mime;
 mod path;
@@ -43,6 +49,7 @@ use crate::request::Class;
 use crate::request::Request;
 
 pub(crate) use self::dev::send_preflight;
+pub use self::encoding::{ContentCoding, Encoding};
 use self::listing::Entry;
 pub use self::range::ByteRange;
 #[cfg(any(test, fuzzing))]
@@ -50,7 +57,6 @@ pub(crate) use self::{conditional::fuzz_dates, range::fuzz_range};
 
 /// What `send_head` hands to `do_GET`: the response body still to be sent
 /// (Python returns an open file object).
-#[derive(Debug)]
 pub enum Body {
     /// `len` bytes of an open file, from its current position.
     File {
@@ -61,6 +67,24 @@ pub enum Body {
     },
     /// An in-memory body, such as a directory listing.
     Bytes(Vec<u8>),
+    /// A body of unknown length, read to its end, such as a file compressed
+    /// on the fly: the head was ended with
+    /// [`end_headers_chunked`](Request::end_headers_chunked).
+    Reader(Box<dyn io::Read + Send>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::File { file, len } => f
+                .debug_struct("File")
+                .field("file", file)
+                .field("len", len)
+                .finish(),
+            Body::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
+            Body::Reader(_) => f.write_str("Reader(..)"),
+        }
+    }
 }
 
 /// What the directory step of `send_head` ([`FileHandler::resolve_directory`])
@@ -95,8 +119,17 @@ pub struct OpenFile {
     pub ctype: String,
     /// Its strong entity tag (`"<mtime seconds>.<nanoseconds>-<size>"`, in
     /// hex), sent only when
-    /// [`SimpleHttpRequestHandler::etag`] is on.
+    /// [`SimpleHttpRequestHandler::etag`] is on. Distinct per
+    /// [`encoding`](Self::encoding).
     pub etag: String,
+    /// The form sent: the file as stored, a precompressed sibling (then
+    /// `path`, `file`, `size`, `mtime` and `etag` are the sibling's), or
+    /// compressed on the fly. Set by [`FileHandler::select_encoding`].
+    pub encoding: Encoding,
+    /// The response depends on `Accept-Encoding`: sent with
+    /// `Vary: Accept-Encoding` (on the 304 too). Set by
+    /// [`FileHandler::select_encoding`].
+    pub vary: bool,
 }
 
 /// The stock file handler: CPython's `SimpleHTTPRequestHandler` and its
@@ -148,6 +181,9 @@ pub struct SimpleHttpRequestHandler {
     /// Serve small files from the process's open-file cache (on). See
     /// [`with_open_file_cache`](Self::with_open_file_cache).
     pub open_file_cache: bool,
+    /// Content codings by `Accept-Encoding` (`--compress`; off, as in
+    /// CPython). See [`with_compress`](Self::with_compress).
+    pub compress: bool,
 }
 
 impl SimpleHttpRequestHandler {
@@ -170,6 +206,7 @@ impl SimpleHttpRequestHandler {
             isolate: false,
             no_cache: false,
             open_file_cache: true,
+            compress: false,
         }
     }
 
@@ -324,7 +361,16 @@ pub trait FileHandler: Send + 'static {
         default_open_file(self, req, path, stat)
     }
 
-    /// Step 3, conditional GET: answers `304 Not Modified` and returns
+    /// Step 3, with [`compress`](SimpleHttpRequestHandler::compress) on:
+    /// picks the form to send by the request's `Accept-Encoding` (a
+    /// precompressed sibling, compression on the fly, or the file as
+    /// stored) and marks the response `vary`. Returns `file` unchanged with
+    /// compression off.
+    fn select_encoding(&self, req: &Request, file: OpenFile) -> OpenFile {
+        default_select_encoding(self.file_handler(), req, file)
+    }
+
+    /// Step 4, conditional GET: answers `304 Not Modified` and returns
     /// `true` when the client's copy is current (`If-None-Match` with
     /// [`etag`](SimpleHttpRequestHandler::etag) on, else CPython's
     /// `If-Modified-Since` rule).
@@ -335,13 +381,14 @@ pub trait FileHandler: Send + 'static {
         default_send_not_modified(self.file_handler(), req, file)
     }
 
-    /// Step 4: the byte range a `GET` asks for (`Range`, ignored when an
-    /// `If-Range` does not match); [`ByteRange::Ignore`] for the whole file.
+    /// Step 5: the byte range a `GET` asks for (`Range`, ignored when an
+    /// `If-Range` does not match, or for an encoded form);
+    /// [`ByteRange::Ignore`] for the whole file.
     fn select_range(&self, req: &Request, file: &OpenFile) -> ByteRange {
         default_select_range(req, file)
     }
 
-    /// Step 5: sends the status line (200, 206 or 416) and the headers, and
+    /// Step 6: sends the status line (200, 206 or 416) and the headers, and
     /// returns the body to send.
     ///
     /// # Errors
@@ -364,6 +411,7 @@ pub trait FileHandler: Send + 'static {
     fn copyfile(&mut self, body: Body, req: &mut Request) -> io::Result<()> {
         match body {
             Body::Bytes(b) => req.wfile.write_all(&b),
+            Body::Reader(mut r) => io::copy(&mut r, &mut req.wfile).map(drop),
             Body::File { mut file, len } => {
                 let sent = req.wfile.send_shared_file(&mut file, len)?;
                 if sent < len {
@@ -481,6 +529,7 @@ pub fn default_send_head<H: FileHandler + ?Sized>(
     let Some(file) = h.open_file(req, path, stat)? else {
         return Ok(None);
     };
+    let file = h.select_encoding(req, file);
     // `--no-cache`: a dev server always sends the file.
     if !h.file_handler().no_cache && h.send_not_modified(req, &file)? {
         return Ok(None);
@@ -567,6 +616,8 @@ pub fn default_open_file<H: FileHandler + ?Sized>(
         mtime,
         ctype,
         etag: conditional::etag(mtime, size),
+        encoding: Encoding::Identity,
+        vary: false,
     }))
 }
 
@@ -591,6 +642,15 @@ fn open_regular(
     Some((SharedFile::from_shared(file), meta))
 }
 
+/// The default [`FileHandler::select_encoding`].
+pub fn default_select_encoding(
+    state: &SimpleHttpRequestHandler,
+    req: &Request,
+    file: OpenFile,
+) -> OpenFile {
+    encoding::select(state, req, file)
+}
+
 /// The default [`FileHandler::send_not_modified`].
 ///
 /// # Errors
@@ -608,6 +668,7 @@ pub fn default_send_not_modified(
         if conditional::none_match_hits(inm, &file.etag) {
             req.send_response(304)?;
             req.send_header("ETag", &file.etag)?;
+            send_vary(req, file.vary)?;
             req.end_headers()?;
             return Ok(true);
         }
@@ -619,6 +680,7 @@ pub fn default_send_not_modified(
         if state.etag {
             req.send_header("ETag", &file.etag)?;
         }
+        send_vary(req, file.vary)?;
         req.end_headers()?;
         return Ok(true);
     }
@@ -627,7 +689,8 @@ pub fn default_send_not_modified(
 
 /// The default [`FileHandler::select_range`].
 pub fn default_select_range(req: &Request, file: &OpenFile) -> ByteRange {
-    if req.command != "GET" {
+    // Ranges are of the file as stored (a `Range` request gets that form).
+    if req.command != "GET" || file.encoding != Encoding::Identity {
         return ByteRange::Ignore;
     }
     let Some(r) = req.headers.get("Range") else {
@@ -660,8 +723,20 @@ pub fn default_send_file_headers(
         mtime,
         ctype,
         etag,
+        encoding,
+        vary,
         ..
     } = file;
+    // Without the `compress` feature nothing compresses: the file as stored.
+    let encoding = match encoding {
+        Encoding::OnTheFly(_) if cfg!(not(feature = "compress")) => Encoding::Identity,
+        e => e,
+    };
+    // An encoded form is always sent whole (ranges are of the stored file).
+    let range = match encoding {
+        Encoding::Identity => range,
+        _ => ByteRange::Ignore,
+    };
     let last_modified = conditional::last_modified(mtime);
     let (len, content_range) = match range {
         ByteRange::Ignore => {
@@ -680,20 +755,40 @@ pub fn default_send_file_headers(
         }
     };
     req.send_header("Content-type", &ctype)?;
+    if let Some(coding) = encoding.coding() {
+        req.send_header("Content-Encoding", coding.token())?;
+    }
     if let Some(cr) = &content_range {
         req.send_header("Content-Range", cr)?;
     }
-    req.send_header("Content-Length", &len.to_string())?;
+    if !matches!(encoding, Encoding::OnTheFly(_)) {
+        req.send_header("Content-Length", &len.to_string())?;
+    }
     req.send_header("Last-Modified", &last_modified)?;
     if state.etag {
         req.send_header("ETag", &etag)?;
     }
-    if state.accept_ranges {
+    if state.accept_ranges && encoding == Encoding::Identity {
         req.send_header("Accept-Ranges", "bytes")?;
     }
+    send_vary(req, vary)?;
     send_extra_headers(state, req)?;
+    #[cfg(feature = "compress")]
+    if let Encoding::OnTheFly(coding) = encoding {
+        req.end_headers_chunked()?;
+        return Ok(Some(Body::Reader(compress::encoder(file, size, coding))));
+    }
     req.end_headers()?;
     Ok(Some(Body::File { file, len }))
+}
+
+/// `Vary: Accept-Encoding` for a response that depends on it
+/// ([`OpenFile::vary`]; RFC 9110 §12.5.5), on 304s too (§15.4.5).
+fn send_vary(req: &mut Request, vary: bool) -> io::Result<()> {
+    if vary {
+        req.send_header("Vary", "Accept-Encoding")?;
+    }
+    Ok(())
 }
 
 /// The default [`FileHandler::list_directory`].
