@@ -47,8 +47,8 @@
 //!   so that the close is no reset that destroys the answer on its way.
 //! * Log lines of the pool threads are buffered per thread
 //!   (`crate::log::buffer`): written when a thread is about to wait for
-//!   work or its buffer fills, by the time keeper within a few
-//!   milliseconds when the thread is busy, and at the shutdown.
+//!   work or its buffer fills, by a log thread within a few milliseconds
+//!   when the thread is busy, and at the shutdown.
 //! * `shutdown()` wakes every thread, stops accepting, closes idle
 //!   connections, lets running requests and sends finish within
 //!   `shutdown_grace`, then cuts what is left and logs each cut.
@@ -318,9 +318,11 @@ fn raise_fd_limit() -> usize {
         let _ = setrlimit(Resource::Nofile, lim);
     }
     let cur = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    // The open-file cache of the stock file handler may keep its own.
+    let cached = crate::limits::open_file_cache_entries(cur);
     usize::try_from(cur)
         .unwrap_or(usize::MAX)
-        .saturating_sub(RESERVED_FDS)
+        .saturating_sub(RESERVED_FDS + cached)
         .max(1)
 }
 
@@ -404,7 +406,7 @@ where
             accept_stalled: AtomicBool::new(false),
             reject_class: OnceLock::new(),
             pool: Pool::new(base, max, thread_idle),
-            logs: LogBuffers::default(),
+            logs: LogBuffers::new(),
             threads: Mutex::new(Vec::new()),
         })
     }
@@ -483,7 +485,6 @@ where
             drop(guard);
             self.relieve_stall();
             let now = Instant::now();
-            self.logs.write_stale(Some(now));
             if now >= next_scan {
                 self.expire(now);
                 self.info.kill_overdue_scripts(now);
@@ -1221,7 +1222,7 @@ where
             }
         }
         // A thread left in a handler keeps its buffer: write what it holds.
-        self.logs.write_stale(None);
+        self.logs.finish();
     }
 
     /// Waits until no connection is open, or `until`; returns whether none is.

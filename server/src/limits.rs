@@ -52,6 +52,22 @@ pub const MAX_HEAD_BYTES: usize = 1024 * 1024;
 /// not public.
 pub(crate) const HEAD_PREREAD: usize = 64 * 1024;
 
+/// Most descriptors the stock file handler's open-file cache keeps open
+/// in the process (nginx's `open_file_cache max=` is usually set near
+/// 1,000).
+const OPEN_FILE_CACHE: usize = 1024;
+
+/// How many descriptors the open-file cache may keep under the descriptor
+/// limit `fds`: one per 16 the limit allows, up to [`OPEN_FILE_CACHE`], and
+/// none below 64 (the cache is then off). The engine leaves room for them
+/// when it derives the connection cap from the same limit.
+pub(crate) fn open_file_cache_entries(fds: u64) -> usize {
+    let n = usize::try_from(fds / 16)
+        .unwrap_or(usize::MAX)
+        .min(OPEN_FILE_CACHE);
+    if n < 64 { 0 } else { n }
+}
+
 /// Largest request body the CGI handler accepts (the only reader of
 /// `ServerConfig::max_body`); a larger `Content-Length` is answered 413.
 /// Apache's `LimitRequestBody` default since 2.4.54 (1 GiB).

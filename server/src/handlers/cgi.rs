@@ -401,16 +401,21 @@ fn run_script(
     // body could block) while `req` writes.
     let mut rfile = std::mem::replace(&mut req.rfile, Rfile::new(Box::new(Detached)));
     let server = Arc::clone(&req.server);
-    let ending = runner::run(script, &mut rfile, timeout, max_body, &server, |stdout| {
-        if rfc3875 {
-            rfc3875::relay(req, stdout)
-        } else {
-            req.send_response_with(200, "Script output follows")?;
-            req.flush_headers()?;
-            runner::pump(stdout, &mut req.wfile)
-        }
-    });
+    // User code runs inside (hooks of the response): the body reader comes
+    // back to `req` even if it panics.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runner::run(script, &mut rfile, timeout, max_body, &server, |stdout| {
+            if rfc3875 {
+                rfc3875::relay(req, stdout)
+            } else {
+                req.send_response_with(200, "Script output follows")?;
+                req.flush_headers()?;
+                runner::pump(stdout, &mut req.wfile)
+            }
+        })
+    }));
     req.rfile = rfile;
+    let ending = ran.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     // A script's `Connection: keep-alive` header (RFC 3875 mode) does not
     // make its output framed: the connection still ends here.
     req.close_connection = true;

@@ -411,7 +411,15 @@ pub trait FileHandler: Send + 'static {
     fn copyfile(&mut self, body: Body, req: &mut Request) -> io::Result<()> {
         match body {
             Body::Bytes(b) => req.wfile.write_all(&b),
-            Body::Reader(mut r) => io::copy(&mut r, &mut req.wfile).map(drop),
+            Body::Reader(mut r) => match io::copy(&mut r, &mut req.wfile) {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    // Cut off (the chunked body gets no last chunk), never
+                    // ended as if whole.
+                    req.log_error(format_args!("{e}"));
+                    Err(e)
+                }
+                r => r.map(drop),
+            },
             Body::File { mut file, len } => {
                 let sent = req.wfile.send_shared_file(&mut file, len)?;
                 if sent < len {
@@ -495,7 +503,9 @@ fn send_extra_headers(state: &SimpleHttpRequestHandler, req: &mut Request) -> io
     let keep: Vec<bool> = state
         .extra_response_headers
         .iter()
-        .map(|(name, _)| !req.header_sent(name))
+        // `Vary` is a list (RFC 9110 §12.5.5): a second field adds to the
+        // `Vary: Accept-Encoding` of compression rather than replacing it.
+        .map(|(name, _)| name.eq_ignore_ascii_case("Vary") || !req.header_sent(name))
         .collect();
     for ((name, value), keep) in state.extra_response_headers.iter().zip(keep) {
         if keep {
@@ -621,6 +631,18 @@ pub fn default_open_file<H: FileHandler + ?Sized>(
     }))
 }
 
+/// Opens `path` for reading without waiting: a FIFO put in a regular
+/// file's place after its `stat` would otherwise block the open for ever
+/// (the caller checks the descriptor's `fstat`). Reads of a regular file
+/// are the same with `O_NONBLOCK`.
+pub(crate) fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+}
+
 /// Opens the regular file `path` whose `stat` was just taken: its cached
 /// descriptor if the file is unchanged, else a new one (checked with
 /// `fstat`, and cached). `None` if it cannot be opened or is no longer a
@@ -633,7 +655,7 @@ fn open_regular(
     if let Some(file) = cache.and_then(|c| c.lookup(path, &stat)) {
         return Some((SharedFile::from_shared(file), stat));
     }
-    let file = fs::File::open(path).ok()?;
+    let file = open_nonblocking(path).ok()?;
     let meta = file.metadata().ok().filter(fs::Metadata::is_file)?;
     let file = std::sync::Arc::new(file);
     if let Some(cache) = cache {
@@ -727,10 +749,23 @@ pub fn default_send_file_headers(
         vary,
         ..
     } = file;
-    // Without the `compress` feature nothing compresses: the file as stored.
-    let encoding = match encoding {
-        Encoding::OnTheFly(_) if cfg!(not(feature = "compress")) => Encoding::Identity,
-        e => e,
+    // Without the `compress` feature nothing compresses: the file as stored;
+    // nor when the most encoders allowed at once are running (a race with
+    // `select_encoding`'s check): then with the stored form's tag.
+    #[cfg(feature = "compress")]
+    let mut permit = None;
+    let (encoding, etag) = match encoding {
+        #[cfg(feature = "compress")]
+        Encoding::OnTheFly(c) => match compress::Permit::take() {
+            Some(p) => {
+                permit = Some(p);
+                (Encoding::OnTheFly(c), etag)
+            }
+            None => (Encoding::Identity, conditional::etag(mtime, size)),
+        },
+        #[cfg(not(feature = "compress"))]
+        Encoding::OnTheFly(_) => (Encoding::Identity, conditional::etag(mtime, size)),
+        e => (e, etag),
     };
     // An encoded form is always sent whole (ranges are of the stored file).
     let range = match encoding {
@@ -774,9 +809,10 @@ pub fn default_send_file_headers(
     send_vary(req, vary)?;
     send_extra_headers(state, req)?;
     #[cfg(feature = "compress")]
-    if let Encoding::OnTheFly(coding) = encoding {
+    if let (Encoding::OnTheFly(coding), Some(permit)) = (encoding, permit) {
         req.end_headers_chunked()?;
-        return Ok(Some(Body::Reader(compress::encoder(file, size, coding))));
+        let encoded = compress::encoder(file, size, coding, permit);
+        return Ok(Some(Body::Reader(encoded)));
     }
     req.end_headers()?;
     Ok(Some(Body::File { file, len }))

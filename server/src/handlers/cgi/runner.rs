@@ -174,7 +174,7 @@ fn spawn_remote(spawner: &'static Spawner, cmd: &ScriptCommand) -> io::Result<Sc
 /// time keeper kills the script at its deadline too (a client that keeps
 /// taking a few bytes at a time could otherwise stretch one write).
 pub(crate) fn run<F>(
-    mut script: Script,
+    script: Script,
     rfile: &mut Rfile,
     timeout: Option<Duration>,
     max_body: Option<u64>,
@@ -184,14 +184,19 @@ pub(crate) fn run<F>(
 where
     F: FnOnce(&mut ScriptOutput<'_>) -> io::Result<()>,
 {
-    let pid = script.pid;
-    let stdin = script.stdin.take();
-    let pipe = script.stdout.take().expect("stdout is piped");
+    let mut reap = Reap {
+        script,
+        server,
+        armed: true,
+    };
+    let pid = reap.script.pid;
+    let stdin = reap.script.stdin.take();
+    let pipe = reap.script.stdout.take().expect("stdout is piped");
     let mut clock = Clock {
         pid,
         deadline: timeout.map(|t| Instant::now() + t),
         timed_out: false,
-        spawner: match script.parent {
+        spawner: match reap.script.parent {
             Parent::Spawner(s) => Some(s),
             Parent::Server(_) => None,
         },
@@ -261,7 +266,8 @@ where
     }
     // Before the reaping: no kill after it.
     server.unwatch_script(pid);
-    let status = script.wait();
+    reap.armed = false;
+    let status = reap.script.wait();
     let killed = status
         .as_ref()
         .is_ok_and(|s| s.signal() == Some(Signal::KILL.as_raw()));
@@ -278,13 +284,33 @@ where
     }
 }
 
+/// Ends a run that user code cut short (a panic in `output`, which runs
+/// hooks such as `log_message`): kills the script's process group, stops
+/// the time keeper's watch, then reaps it, so that nothing is left running
+/// or unreaped.
+struct Reap<'a> {
+    script: Script,
+    server: &'a ServerInfo,
+    armed: bool,
+}
+
+impl Drop for Reap<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = kill_process_group(self.script.pid, Signal::KILL);
+            self.server.unwatch_script(self.script.pid);
+            let _ = self.script.wait();
+        }
+    }
+}
+
 /// The least a pipe holds without blocking the writer (one page: Linux
 /// shrinks pipes to that when a user has too many, `pipe(7)`).
 const PIPE_MIN_CAPACITY: u64 = 4096;
 
 /// How often the script's exit is checked for where no pidfd can be had
 /// (Linux before 5.3, or out of descriptors).
-const EXIT_POLL: Duration = Duration::from_millis(10);
+pub(super) const EXIT_POLL: Duration = Duration::from_millis(10);
 
 /// `waitid` for an exit, leaving the process to be reaped later.
 const EXITED_NOWAIT: WaitIdOptions = WaitIdOptions::EXITED.union(WaitIdOptions::NOWAIT);
@@ -365,7 +391,7 @@ impl Clock {
     fn poll_exit(&mut self) {
         loop {
             let exited = match self.spawner {
-                Some(s) => Ok(s.has_exited(self.pid).then_some(())),
+                Some(_) => Ok(super::spawner::is_zombie(self.pid).then_some(())),
                 None => waitid(WaitId::Pid(self.pid), EXITED_NOWAIT | WaitIdOptions::NOHANG)
                     .map(|s| s.map(|_| ())),
             };

@@ -6,10 +6,11 @@
 //! script is then a `posix_spawn` there. The server sends it the script's
 //! command line, environment and working directory with the script's
 //! stdin and stdout over a Unix socket (`SCM_RIGHTS`); it answers with the
-//! pid, and later with the exit status, keeping the process unreaped until
-//! the server releases it, so that the server's kill at a timeout can
-//! never hit a reused pid. The server, still root, kills the script's
-//! process group and watches its exit through a pidfd as before.
+//! pid and leaves the script unreaped until the server releases it, so that
+//! the server's kill at a timeout can never hit a reused pid. The server,
+//! still root, kills the script's process group, sees it exit through a
+//! pidfd, and reads the exit status of the zombie from `/proc` (as root may)
+//! before it releases it: the spawner is not woken for exits.
 //!
 //! Only an executable that calls [`enable_spawner`] first thing in `main`
 //! can be its own spawner (the `basehttp` command does); elsewhere, and
@@ -21,19 +22,23 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::net::{
     AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags, SocketFlags, SocketType, recvmsg, sendmsg, socketpair,
 };
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, WaitIdStatus, pidfd_open, waitid};
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
+
+mod wire;
+
+pub(crate) use wire::Launch;
+use wire::{Reply, Request, decode_reply, decode_request, encode_reply, encode_request};
 
 /// The argument that makes this executable the spawner.
 const SPAWNER_ARG: &str = "--basehttp-cgi-spawner";
@@ -76,188 +81,6 @@ pub fn enable_spawner() {
         std::process::exit(code);
     }
     ENABLED.store(true, Ordering::SeqCst);
-}
-
-/// A script to start: what `execve` gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Launch {
-    pub(crate) program: PathBuf,
-    pub(crate) arg0: OsString,
-    pub(crate) args: Vec<OsString>,
-    /// The whole environment.
-    pub(crate) env: Vec<(OsString, OsString)>,
-    pub(crate) cwd: PathBuf,
-}
-
-/// A message to the spawner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Request {
-    /// Start `launch` with the two descriptors sent beside (stdin, stdout).
-    Spawn { id: u64, launch: Launch },
-    /// The server is done with `pid`: reap it once it exits.
-    Release { pid: u32 },
-}
-
-/// A message from the spawner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reply {
-    Spawned {
-        id: u64,
-        pid: u32,
-    },
-    Failed {
-        id: u64,
-        errno: i32,
-    },
-    /// `pid` exited with this wait status (unreaped until released).
-    Exited {
-        pid: u32,
-        status: i32,
-    },
-}
-
-// The wire format: a tag byte, then fixed-width little-endian integers and
-// length-prefixed byte strings. Pure functions, so that the parsing is
-// tested on its own.
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-    out.extend_from_slice(b);
-}
-
-fn encode_request(r: &Request) -> Vec<u8> {
-    let mut out = Vec::new();
-    match r {
-        Request::Spawn { id, launch } => {
-            out.push(1);
-            out.extend_from_slice(&id.to_le_bytes());
-            put_bytes(&mut out, launch.program.as_os_str().as_bytes());
-            put_bytes(&mut out, launch.arg0.as_bytes());
-            put_bytes(&mut out, launch.cwd.as_os_str().as_bytes());
-            out.extend_from_slice(&(launch.args.len() as u32).to_le_bytes());
-            for a in &launch.args {
-                put_bytes(&mut out, a.as_bytes());
-            }
-            out.extend_from_slice(&(launch.env.len() as u32).to_le_bytes());
-            for (k, v) in &launch.env {
-                put_bytes(&mut out, k.as_bytes());
-                put_bytes(&mut out, v.as_bytes());
-            }
-        }
-        Request::Release { pid } => {
-            out.push(2);
-            out.extend_from_slice(&pid.to_le_bytes());
-        }
-    }
-    out
-}
-
-fn encode_reply(r: Reply) -> Vec<u8> {
-    let mut out = Vec::with_capacity(13);
-    let (tag, a, b) = match r {
-        Reply::Spawned { id, pid } => (1, id, pid as i32),
-        Reply::Failed { id, errno } => (2, id, errno),
-        Reply::Exited { pid, status } => (3, u64::from(pid), status),
-    };
-    out.push(tag);
-    out.extend_from_slice(&a.to_le_bytes());
-    out.extend_from_slice(&b.to_le_bytes());
-    out
-}
-
-/// A reader over a message; `None` when it is cut short.
-struct Fields<'a>(&'a [u8]);
-
-impl<'a> Fields<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn bytes(&mut self) -> Option<OsString> {
-        let n = usize::try_from(self.u32()?).ok()?;
-        Some(OsString::from_vec(self.take(n)?.to_vec()))
-    }
-    /// A count of items each at least `min` bytes long, checked against
-    /// what is left (a forged count cannot make a huge allocation).
-    fn count(&mut self, min: usize) -> Option<usize> {
-        let n = usize::try_from(self.u32()?).ok()?;
-        (n.checked_mul(min)? <= self.0.len()).then_some(n)
-    }
-}
-
-fn decode_request(msg: &[u8]) -> Option<Request> {
-    let (&tag, rest) = msg.split_first()?;
-    let mut f = Fields(rest);
-    let r = match tag {
-        1 => {
-            let id = f.u64()?;
-            let program = PathBuf::from(f.bytes()?);
-            let arg0 = f.bytes()?;
-            let cwd = PathBuf::from(f.bytes()?);
-            let nargs = f.count(4)?;
-            let args = (0..nargs).map(|_| f.bytes()).collect::<Option<Vec<_>>>()?;
-            let nenv = f.count(8)?;
-            let env = (0..nenv)
-                .map(|_| Some((f.bytes()?, f.bytes()?)))
-                .collect::<Option<Vec<_>>>()?;
-            Request::Spawn {
-                id,
-                launch: Launch {
-                    program,
-                    arg0,
-                    args,
-                    env,
-                    cwd,
-                },
-            }
-        }
-        2 => Request::Release { pid: f.u32()? },
-        _ => return None,
-    };
-    f.0.is_empty().then_some(r)
-}
-
-fn decode_reply(msg: &[u8]) -> Option<Reply> {
-    let (&tag, rest) = msg.split_first()?;
-    let mut f = Fields(rest);
-    let a = f.u64()?;
-    let b = f.u32()? as i32;
-    if !f.0.is_empty() {
-        return None;
-    }
-    match tag {
-        1 => Some(Reply::Spawned {
-            id: a,
-            pid: u32::try_from(b).ok()?,
-        }),
-        2 => Some(Reply::Failed { id: a, errno: b }),
-        3 => Some(Reply::Exited {
-            pid: u32::try_from(a).ok()?,
-            status: b,
-        }),
-        _ => None,
-    }
-}
-
-/// A wait status as `waitpid` reports it (what `ExitStatus::from_raw` takes).
-fn raw_status(s: &WaitIdStatus) -> i32 {
-    if let Some(code) = s.exit_status() {
-        (code & 0xff) << 8
-    } else if let Some(sig) = s.terminating_signal() {
-        sig | if s.dumped() { 0x80 } else { 0 }
-    } else {
-        0
-    }
 }
 
 fn send(sock: BorrowedFd<'_>, msg: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
@@ -314,16 +137,17 @@ pub(crate) struct Spawner {
     /// One request on the socket at a time.
     sending: Mutex<()>,
     replies: Mutex<Replies>,
-    replied: Condvar,
     next_id: AtomicU64,
     _process: Mutex<Child>,
 }
 
 #[derive(Default)]
 struct Replies {
-    spawned: HashMap<u64, Result<u32, i32>>,
-    exited: HashMap<u32, i32>,
-    /// The spawner is gone: no answer will come.
+    /// Who waits for the answer to each spawn request (one channel each,
+    /// so that an answer wakes only its own thread).
+    spawning: HashMap<u64, SyncSender<Result<u32, i32>>>,
+    /// The spawner is gone: no answer will come (the waiters' channels are
+    /// dropped, which ends their waits).
     gone: bool,
 }
 
@@ -360,12 +184,14 @@ impl Spawner {
             .arg(gid.to_string())
             .stdin(Stdio::from(theirs))
             .stdout(Stdio::null())
+            // Its own group: a Ctrl-C at the terminal reaches the server,
+            // whose graceful shutdown still needs the spawner.
+            .process_group(0)
             .spawn()?;
         let spawner = Spawner {
             sock: ours,
             sending: Mutex::new(()),
             replies: Mutex::default(),
-            replied: Condvar::new(),
             next_id: AtomicU64::new(0),
             _process: Mutex::new(process),
         };
@@ -399,30 +225,32 @@ impl Spawner {
             let mut r = lock(&self.replies);
             match reply {
                 Reply::Spawned { id, pid } => {
-                    r.spawned.insert(id, Ok(pid));
+                    if let Some(tx) = r.spawning.remove(&id) {
+                        let _ = tx.send(Ok(pid));
+                    }
                 }
                 Reply::Failed { id, errno } => {
-                    r.spawned.insert(id, Err(errno));
-                }
-                Reply::Exited { pid, status } => {
-                    r.exited.insert(pid, status);
+                    if let Some(tx) = r.spawning.remove(&id) {
+                        let _ = tx.send(Err(errno));
+                    }
                 }
             }
-            drop(r);
-            self.replied.notify_all();
         }
     }
 
     fn gone(&self) {
-        lock(&self.replies).gone = true;
-        self.replied.notify_all();
+        let mut r = lock(&self.replies);
+        r.gone = true;
+        r.spawning.clear();
     }
 
     /// Starts `launch` with `stdin` and `stdout`; its pid.
     ///
     /// # Errors
-    /// The script could not start (the spawner's `errno`), or the spawner
-    /// is gone (`BrokenPipe`), or the command is too large for a message.
+    /// The script could not start (the spawner's `errno`); the request
+    /// could not be sent (`BrokenPipe`) or is too large for a message
+    /// (`InvalidInput`), and the caller may fork instead; or the spawner
+    /// ended before it answered (`ConnectionAborted`).
     pub(crate) fn spawn(
         &'static self,
         launch: &Launch,
@@ -441,49 +269,48 @@ impl Spawner {
                 "CGI command too large for the spawner",
             ));
         }
+        let (tx, rx) = sync_channel(1);
+        {
+            let mut r = lock(&self.replies);
+            if r.gone {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            r.spawning.insert(id, tx);
+        }
         {
             let _one = lock(&self.sending);
-            send(self.sock.as_fd(), &msg, &[stdin.as_fd(), stdout.as_fd()])?;
+            // Not sent: the caller may fork the script instead.
+            let sent = send(self.sock.as_fd(), &msg, &[stdin.as_fd(), stdout.as_fd()]);
+            if let Err(e) = sent {
+                lock(&self.replies).spawning.remove(&id);
+                return Err(io::Error::new(io::ErrorKind::BrokenPipe, e));
+            }
         }
-        let mut r = lock(&self.replies);
-        loop {
-            if let Some(answer) = r.spawned.remove(&id) {
-                return match answer {
-                    Ok(pid) => Pid::from_raw(pid as i32)
-                        .ok_or_else(|| io::Error::other("the spawner sent pid 0")),
-                    Err(errno) => Err(io::Error::from_raw_os_error(errno)),
-                };
+        match rx.recv() {
+            Ok(Ok(pid)) => {
+                Pid::from_raw(pid as i32).ok_or_else(|| io::Error::other("the spawner sent pid 0"))
             }
-            if r.gone {
-                return Err(io::ErrorKind::BrokenPipe.into());
-            }
-            r = self.replied.wait(r).unwrap_or_else(|e| e.into_inner());
+            Ok(Err(errno)) => Err(io::Error::from_raw_os_error(errno)),
+            // Sent, but no answer: the script may be running, so it must
+            // not be started again.
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "the CGI spawner ended",
+            )),
         }
     }
 
-    /// Whether `pid` has exited.
-    pub(crate) fn has_exited(&self, pid: Pid) -> bool {
-        let r = lock(&self.replies);
-        r.gone || r.exited.contains_key(&(pid.as_raw_nonzero().get() as u32))
-    }
-
-    /// Waits for `pid` to exit, then lets the spawner reap it.
+    /// Waits for `pid` to exit, reads its exit status, then lets the
+    /// spawner reap it.
     ///
     /// # Errors
-    /// The spawner is gone.
+    /// The status cannot be read (the spawner died and the script was
+    /// reaped by another).
     pub(crate) fn wait(&self, pid: Pid) -> io::Result<ExitStatus> {
-        let key = pid.as_raw_nonzero().get() as u32;
-        let mut r = lock(&self.replies);
-        let status = loop {
-            if let Some(status) = r.exited.remove(&key) {
-                break status;
-            }
-            if r.gone {
-                return Err(io::ErrorKind::BrokenPipe.into());
-            }
-            r = self.replied.wait(r).unwrap_or_else(|e| e.into_inner());
-        };
-        drop(r);
+        wait_exit(pid)?;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_nonzero()))?;
+        let status = exit_status_of(&stat)
+            .ok_or_else(|| io::Error::other("no exit status in /proc/PID/stat"))?;
         self.release(pid);
         Ok(ExitStatus::from_raw(status))
     }
@@ -499,75 +326,75 @@ impl Spawner {
     }
 }
 
-/// A script the spawner started.
-struct Kid {
-    child: Child,
-    pidfd: Option<OwnedFd>,
-    /// Its exit was reported to the server.
-    reported: bool,
-    /// The server released it: reap it when it exits.
-    released: bool,
+/// Waits until `pid` (a script of the spawner, unreaped) has exited:
+/// through a pidfd, or, before Linux 5.3, by looking every
+/// [`EXIT_POLL`](super::runner::EXIT_POLL).
+pub(crate) fn wait_exit(pid: Pid) -> io::Result<()> {
+    if let Ok(pidfd) = pidfd_open(pid, PidfdFlags::empty()) {
+        let mut fds = [PollFd::new(&pidfd, PollFlags::IN)];
+        loop {
+            match poll(&mut fds, None) {
+                Err(rustix::io::Errno::INTR) => {}
+                r => return r.map(drop).map_err(Into::into),
+            }
+        }
+    }
+    while !is_zombie(pid) {
+        std::thread::sleep(super::runner::EXIT_POLL);
+    }
+    Ok(())
 }
 
-/// The spawner process: drops to `uid`/`gid`, then serves the server on
-/// stdin until it closes.
-fn run_spawner(uid: u32, gid: u32) -> io::Result<()> {
-    use rustix::process::{Gid, Uid, getegid, geteuid};
-    use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
-    // Single-threaded here: the per-thread calls drop the whole process.
-    let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
-    set_thread_groups(&[])?;
-    set_thread_res_gid(gid, gid, gid)?;
-    set_thread_res_uid(uid, uid, uid)?;
-    if geteuid() != uid || getegid() != gid {
-        return Err(io::Error::other("could not drop privileges"));
+/// Whether `pid` has exited (or is gone).
+pub(crate) fn is_zombie(pid: Pid) -> bool {
+    match std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_nonzero())) {
+        Ok(stat) => stat_fields(&stat).and_then(|mut f| f.next()) == Some("Z"),
+        Err(_) => true,
     }
-    let stdin = std::io::stdin();
-    let sock = stdin.as_fd();
-    let mut kids: HashMap<u32, Kid> = HashMap::new();
-    let mut buf = vec![0u8; MAX_MESSAGE];
-    loop {
-        let watched: Vec<u32> = kids
-            .iter()
-            .filter(|(_, k)| !k.reported && k.pidfd.is_some())
-            .map(|(pid, _)| *pid)
-            .collect();
-        let mut fds = vec![PollFd::new(&sock, PollFlags::IN)];
-        fds.extend(
-            watched
-                .iter()
-                .filter_map(|pid| kids[pid].pidfd.as_ref())
-                .map(|fd| PollFd::new(fd, PollFlags::IN)),
-        );
-        // Without pidfds (Linux before 5.3), look every 10 ms.
-        let unwatched = kids.values().any(|k| !k.reported && k.pidfd.is_none());
-        let tick = crate::poller::timespec(std::time::Duration::from_millis(10));
-        match poll(&mut fds, unwatched.then_some(&tick)) {
-            Ok(_) | Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let from_server = !fds[0].revents().is_empty();
-        drop(fds);
-        if from_server {
-            let Some((n, received)) = receive(sock, &mut buf)? else {
-                return Ok(());
+}
+
+/// The fields of `/proc/PID/stat` after the command name (which may hold
+/// spaces and parentheses): the state (field 3) first.
+fn stat_fields(stat: &str) -> Option<std::str::SplitAsciiWhitespace<'_>> {
+    Some(stat[stat.rfind(')')? + 1..].split_ascii_whitespace())
+}
+
+/// The wait status of an exited process, from its `/proc/PID/stat`: field
+/// 52, `exit_code` (Linux 3.5, `proc(5)`; shown to root).
+fn exit_status_of(stat: &str) -> Option<i32> {
+    let mut fields = stat_fields(stat)?;
+    if fields.next()? != "Z" {
+        return None;
+    }
+    fields.nth(52 - 4)?.parse().ok()
+}
+
+/// A script the spawner started, unreaped until the server releases it.
+type Kids = Mutex<HashMap<u32, Child>>;
+
+/// What the spawner's threads share: the socket to the server and the
+/// scripts.
+struct Spawning {
+    sock: OwnedFd,
+    kids: Kids,
+}
+
+impl Spawning {
+    /// One spawning thread: takes requests off the socket (each `recvmsg`
+    /// is one whole message with its descriptors) until the server closes
+    /// it, which ends the process.
+    fn serve(&self) -> io::Result<()> {
+        let mut buf = vec![0u8; MAX_MESSAGE];
+        loop {
+            let Some((n, received)) = receive(self.sock.as_fd(), &mut buf)? else {
+                std::process::exit(0);
             };
             match decode_request(&buf[..n]) {
                 Some(Request::Spawn { id, launch }) => {
                     let reply = match start_script(&launch, received) {
                         Ok(child) => {
                             let pid = child.id();
-                            let pidfd = Pid::from_child(&child);
-                            let pidfd = pidfd_open(pidfd, PidfdFlags::empty()).ok();
-                            kids.insert(
-                                pid,
-                                Kid {
-                                    child,
-                                    pidfd,
-                                    reported: false,
-                                    released: false,
-                                },
-                            );
+                            lock(&self.kids).insert(pid, child);
                             Reply::Spawned { id, pid }
                         }
                         Err(e) => Reply::Failed {
@@ -575,46 +402,80 @@ fn run_spawner(uid: u32, gid: u32) -> io::Result<()> {
                             errno: e.raw_os_error().unwrap_or(libc_einval()),
                         },
                     };
-                    send(sock, &encode_reply(reply), &[])?;
+                    send(self.sock.as_fd(), &encode_reply(reply), &[])?;
                 }
                 Some(Request::Release { pid }) => {
-                    if let Some(kid) = kids.get_mut(&pid) {
-                        kid.released = true;
-                        if kid.reported {
-                            let mut kid = kids.remove(&pid).expect("present");
-                            let _ = kid.child.wait();
-                        }
+                    // It has exited (the server saw it): reaping it is quick.
+                    let kid = lock(&self.kids).remove(&pid);
+                    if let Some(mut kid) = kid {
+                        let _ = kid.wait();
                     }
                 }
                 None => return Err(io::Error::other("malformed request from the server")),
             }
         }
-        // Report (or reap) the scripts that exited.
-        let mut done = Vec::new();
-        for (pid, kid) in &kids {
-            if kid.reported {
-                continue;
-            }
-            let id = match &kid.pidfd {
-                Some(fd) => WaitId::PidFd(fd.as_fd()),
-                None => WaitId::Pid(Pid::from_child(&kid.child)),
-            };
-            let opts = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
-            if let Ok(Some(status)) = waitid(id, opts) {
-                done.push((*pid, raw_status(&status)));
-            }
-        }
-        for (pid, status) in done {
-            let kid = kids.get_mut(&pid).expect("present");
-            if kid.released {
-                let mut kid = kids.remove(&pid).expect("present");
-                let _ = kid.child.wait();
-            } else {
-                kid.reported = true;
-                send(sock, &encode_reply(Reply::Exited { pid, status }), &[])?;
-            }
-        }
     }
+}
+
+/// Spawning threads: as many as cores (a `posix_spawn` holds its thread
+/// until the script's `execve`), at least two.
+fn spawning_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+/// The spawner process: drops to `uid`/`gid`, then serves the server on
+/// stdin until it closes, on [`spawning_threads`] threads.
+fn run_spawner(uid: u32, gid: u32) -> io::Result<()> {
+    use rustix::process::{DumpableBehavior, Gid, Uid, getegid, geteuid, set_dumpable_behavior};
+    use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
+    if uid == 0 || gid == 0 {
+        return Err(io::Error::other("refusing to run scripts as root"));
+    }
+    // The per-thread calls below drop the whole process only while it has
+    // one thread, as it has when `main` calls `enable_spawner` first.
+    if std::fs::read_dir("/proc/self/task")?.count() != 1 {
+        return Err(io::Error::other(
+            "enable_spawner must be called before any thread starts",
+        ));
+    }
+    let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
+    set_thread_groups(&[])?;
+    set_thread_res_gid(gid, gid, gid)?;
+    set_thread_res_uid(uid, uid, uid)?;
+    if geteuid() != uid || getegid() != gid || rustix::process::getuid() != uid {
+        return Err(io::Error::other("could not drop privileges"));
+    }
+    // No script (same uid) may attach to it (`ptrace`) or read its memory.
+    set_dumpable_behavior(DumpableBehavior::NotDumpable)?;
+    // It ends when the server closes the socket; signals meant for the
+    // server (a terminal's, a service manager's) leave it running until
+    // then. A flag nobody reads: the signals are only kept from killing it.
+    let ignored = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&ignored))?;
+    }
+    // Threads start only now, with the dropped ids.
+    let sock = rustix::io::fcntl_dupfd_cloexec(std::io::stdin(), 3)?;
+    let spawning = Arc::new(Spawning {
+        sock,
+        kids: Mutex::new(HashMap::new()),
+    });
+    for _ in 1..spawning_threads() {
+        let s = Arc::clone(&spawning);
+        std::thread::Builder::new()
+            .name("spawn".into())
+            .spawn(move || {
+                if let Err(e) = s.serve() {
+                    eprintln!("basehttp: CGI spawner: {e}");
+                    std::process::exit(1);
+                }
+            })?;
+    }
+    spawning.serve()
 }
 
 fn libc_einval() -> i32 {
@@ -647,62 +508,20 @@ fn start_script(launch: &Launch, fds: Vec<OwnedFd>) -> io::Result<Child> {
 mod tests {
     use super::*;
 
-    fn launch() -> Launch {
-        Launch {
-            program: "/srv/cgi-bin/x.sh".into(),
-            arg0: "x.sh".into(),
-            args: vec!["a b".into(), OsString::from_vec(vec![0xff, b'c'])],
-            env: vec![
-                ("QUERY_STRING".into(), "a=1".into()),
-                ("EMPTY".into(), "".into()),
-            ],
-            cwd: "/srv".into(),
-        }
-    }
-
     #[test]
-    fn requests_and_replies_round_trip() {
-        for r in [
-            Request::Spawn {
-                id: 7,
-                launch: launch(),
-            },
-            Request::Release { pid: 4242 },
-        ] {
-            assert_eq!(decode_request(&encode_request(&r)), Some(r));
-        }
-        for r in [
-            Reply::Spawned { id: 1, pid: 99 },
-            Reply::Failed { id: 2, errno: 13 },
-            Reply::Exited { pid: 99, status: 9 },
-        ] {
-            assert_eq!(decode_reply(&encode_reply(r)), Some(r));
-        }
-    }
-
-    #[test]
-    fn malformed_messages_are_refused() {
-        let whole = encode_request(&Request::Spawn {
-            id: 7,
-            launch: launch(),
-        });
-        for cut in 0..whole.len() {
-            assert_eq!(decode_request(&whole[..cut]), None, "cut at {cut}");
-        }
-        let mut longer = whole.clone();
-        longer.push(0);
-        assert_eq!(decode_request(&longer), None);
-        // A forged count cannot ask for more items than bytes remain.
-        let mut forged = vec![1];
-        forged.extend_from_slice(&7u64.to_le_bytes());
-        for _ in 0..3 {
-            forged.extend_from_slice(&0u32.to_le_bytes());
-        }
-        forged.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(decode_request(&forged), None);
-        assert_eq!(decode_request(&[9]), None);
-        assert_eq!(decode_reply(&[1, 0, 0]), None);
-        assert_eq!(decode_reply(&[4; 13]), None);
+    fn the_exit_status_of_a_zombie_comes_from_proc_stat() {
+        // A command name with spaces and parentheses; 52 fields in all.
+        let mut fields = vec!["Z".to_owned()];
+        fields.extend((4..52).map(|n| n.to_string()));
+        fields.push("768".to_owned());
+        let stat = format!("4242 (a (b) c) {}", fields.join(" "));
+        assert_eq!(exit_status_of(&stat), Some(768));
+        let running = stat.replacen(") Z ", ") S ", 1);
+        assert_eq!(exit_status_of(&running), None, "only a zombie's");
+        assert_eq!(exit_status_of("4242 (x) Z 1 2"), None, "cut short");
+        assert_eq!(exit_status_of("garbage"), None);
+        // Our own process runs.
+        assert!(!is_zombie(rustix::process::getpid()));
     }
 
     #[test]

@@ -10,12 +10,13 @@
 //! deletion, a directory in its place) reopens or answers as without the
 //! cache.
 //!
-//! Bounded: [`MAX_ENTRIES`] descriptors in [`SHARDS`] shards, each behind
+//! Bounded: at most 1,024 descriptors (`limits::open_file_cache_entries`)
+//! in [`SHARDS`] shards, each behind
 //! its own lock (held for a lookup, never for I/O), least recently used out
 //! first; only files up to [`MAX_CACHED_SIZE`] (the per-request cost it
 //! saves matters for small files, and a deleted file a descriptor keeps
-//! holds its disk space until the entry goes); off when the descriptor
-//! limit leaves less than [`FDS_PER_ENTRY`] per entry.
+//! holds its disk space until the entry goes); one entry per 16
+//! descriptors the limit allows, and off below 64 entries.
 
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
@@ -23,17 +24,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Most descriptors the cache keeps open (nginx's `open_file_cache max=`
-/// is usually set near 1,000).
-pub(crate) const MAX_ENTRIES: usize = 1024;
 /// Independent parts, so that pool threads seldom wait for each other.
-pub(crate) const SHARDS: usize = 16;
+const SHARDS: usize = 16;
 /// Largest file kept open: at most 1,024 × 64 KiB of deleted files' space
 /// is held until their entries go.
-pub(crate) const MAX_CACHED_SIZE: u64 = 64 * 1024;
-/// The cache is on only when the descriptor limit allows this many
-/// descriptors per entry (connections need theirs).
-pub(crate) const FDS_PER_ENTRY: u64 = 16;
+const MAX_CACHED_SIZE: u64 = 64 * 1024;
 
 /// What must match for a cached descriptor to be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,12 +84,12 @@ impl OpenFileCache {
         static CACHE: OnceLock<Option<OpenFileCache>> = OnceLock::new();
         CACHE
             .get_or_init(|| {
+                // The limit in force (the engine raised it to the hard one
+                // at its start; `HttpServer` leaves it as it is).
                 let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
-                let fds = limit.maximum.unwrap_or(u64::MAX);
-                let entries = usize::try_from(fds / FDS_PER_ENTRY)
-                    .unwrap_or(usize::MAX)
-                    .min(MAX_ENTRIES);
-                (entries >= SHARDS * 4).then(|| OpenFileCache::new(entries))
+                let entries =
+                    crate::limits::open_file_cache_entries(limit.current.unwrap_or(u64::MAX));
+                (entries > 0).then(|| OpenFileCache::new(entries))
             })
             .as_ref()
     }

@@ -4,6 +4,7 @@
 //! The crates, and why these: `docs/files.md`.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::encoding::ContentCoding;
 use crate::file::SharedFile;
@@ -24,20 +25,98 @@ const ZSTD_LEVEL: i32 = 3;
 /// nginx's usual `gzip_comp_level` in published configurations.
 const GZIP_LEVEL: u32 = 6;
 
+/// zstd window, log2 bytes: 20 (1 MiB) at most, where level 3 would take
+/// 2 MiB for input of unknown size; the pledged size (the file's length)
+/// shrinks it further for smaller files.
+const ZSTD_WINDOW_LOG: u32 = 20;
+
 /// How much of the file an encoder reads at a time (the size of the reads
 /// the uncompressed path makes too).
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Most encoders alive at once in the process. Each holds up to a few
+/// MiB (brotli's and zstd's windows and tables) for as long as its client
+/// takes to read the response; past this, files go out as stored, which
+/// the client accepts too. 64 × ~4 MiB bounds the total near 256 MiB.
+const MAX_ENCODERS: usize = 64;
+
+static ENCODERS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`MAX_ENCODERS`]; given back when dropped.
+pub(crate) struct Permit(());
+
+impl Permit {
+    /// Whether a permit is free now.
+    pub(crate) fn available() -> bool {
+        ENCODERS.load(Ordering::Acquire) < MAX_ENCODERS
+    }
+
+    /// A permit, if fewer than [`MAX_ENCODERS`] are out.
+    pub(crate) fn take() -> Option<Permit> {
+        ENCODERS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_ENCODERS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Permit(()))
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        ENCODERS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The encoded stream of `len` bytes of `file` (what it held when opened:
-/// a file that grows meanwhile is cut there, one that shrinks ends early).
-/// The encoder is built at the first read, so a `HEAD` never pays for it.
-pub(crate) fn encoder(file: SharedFile, len: u64, coding: ContentCoding) -> Box<dyn Read + Send> {
-    Box::new(Lazy::Pending(file.take(len), coding))
+/// a file that grows meanwhile is cut there; one that shrinks is an
+/// `UnexpectedEof` error, so the response is cut off rather than ended as
+/// if whole). The encoder is built at the first read, so a `HEAD` never
+/// pays for it; `permit` is held until the stream is dropped.
+pub(crate) fn encoder(
+    file: SharedFile,
+    len: u64,
+    coding: ContentCoding,
+    permit: Permit,
+) -> Box<dyn Read + Send> {
+    let input = Exact {
+        file: file.take(len),
+        left: len,
+    };
+    Box::new(Lazy {
+        state: State::Pending(input, coding),
+        _permit: permit,
+    })
+}
+
+/// Exactly `left` more bytes of the file, or an error.
+struct Exact {
+    file: io::Take<SharedFile>,
+    left: u64,
+}
+
+impl Read for Exact {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n == 0 && self.left > 0 && !buf.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "file shrank while being compressed",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// An encoder not built until it is read.
-enum Lazy {
-    Pending(io::Take<SharedFile>, ContentCoding),
+struct Lazy {
+    state: State,
+    _permit: Permit,
+}
+
+enum State {
+    Pending(Exact, ContentCoding),
     Running(Box<dyn Read + Send>),
     /// Only while switching from `Pending` to `Running`.
     Empty,
@@ -45,20 +124,21 @@ enum Lazy {
 
 impl Read for Lazy {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Lazy::Pending(..) = self
-            && let Lazy::Pending(input, coding) = std::mem::replace(self, Lazy::Empty)
+        if let State::Pending(..) = self.state
+            && let State::Pending(input, coding) = std::mem::replace(&mut self.state, State::Empty)
         {
-            *self = Lazy::Running(build(input, coding)?);
+            self.state = State::Running(build(input, coding)?);
         }
-        match self {
-            Lazy::Running(r) => r.read(buf),
-            Lazy::Pending(..) | Lazy::Empty => Ok(0),
+        match &mut self.state {
+            State::Running(r) => r.read(buf),
+            State::Pending(..) | State::Empty => Ok(0),
         }
     }
 }
 
 /// The encoder for `coding` reading `input`.
-fn build(input: io::Take<SharedFile>, coding: ContentCoding) -> io::Result<Box<dyn Read + Send>> {
+fn build(input: Exact, coding: ContentCoding) -> io::Result<Box<dyn Read + Send>> {
+    let len = input.left;
     Ok(match coding {
         ContentCoding::Brotli => Box::new(brotli::CompressorReader::new(
             input,
@@ -66,10 +146,15 @@ fn build(input: io::Take<SharedFile>, coding: ContentCoding) -> io::Result<Box<d
             BROTLI_QUALITY,
             BROTLI_LGWIN,
         )),
-        ContentCoding::Zstd => Box::new(zstd::stream::read::Encoder::with_buffer(
-            io::BufReader::with_capacity(READ_CHUNK, input),
-            ZSTD_LEVEL,
-        )?),
+        ContentCoding::Zstd => {
+            let mut e = zstd::stream::read::Encoder::with_buffer(
+                io::BufReader::with_capacity(READ_CHUNK, input),
+                ZSTD_LEVEL,
+            )?;
+            e.set_pledged_src_size(Some(len))?;
+            e.window_log(ZSTD_WINDOW_LOG)?;
+            Box::new(e)
+        }
         ContentCoding::Gzip => Box::new(flate2::read::GzEncoder::new(
             io::BufReader::with_capacity(READ_CHUNK, input),
             flate2::Compression::new(GZIP_LEVEL),
@@ -100,9 +185,15 @@ mod tests {
         for coding in ContentCoding::ALL {
             let mut encoded = Vec::new();
             let len = text.len() as u64 - 10;
-            encoder(SharedFile::new(File::open(&path).unwrap()), len, coding)
-                .read_to_end(&mut encoded)
-                .unwrap();
+            let permit = Permit::take().unwrap();
+            encoder(
+                SharedFile::new(File::open(&path).unwrap()),
+                len,
+                coding,
+                permit,
+            )
+            .read_to_end(&mut encoded)
+            .unwrap();
             assert!(
                 encoded.len() < text.len() / 4,
                 "{coding:?}: {}",

@@ -12,7 +12,7 @@
 //! system is looked at only by [`select`], and the encoders live in
 //! `compress.rs` (the `compress` cargo feature).
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::file::SharedFile;
@@ -306,10 +306,12 @@ fn sibling_path(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Whether `path`'s sibling in `coding` may stand for it: a regular file
-/// (links followed) not older than the original, so a stale `.gz` left
-/// behind by an edit is never served. Compared in whole seconds, and an
-/// equal time counts: `gzip -k` gives the `.gz` its original's time, and
-/// some copies keep only seconds.
+/// (links followed) not older than the original, so a `.gz` left behind by
+/// a later edit is not served. Compared in whole seconds, and an equal time
+/// counts: `gzip -k` gives the `.gz` its original's time, and some copies
+/// keep only seconds; so an edit in the same second as the sibling, or an
+/// original whose older time was restored (`rsync -t`), is not noticed
+/// (nginx's `gzip_static` checks nothing): make the siblings with the file.
 fn usable_sibling(file: &OpenFile, coding: ContentCoding) -> bool {
     fs::metadata(sibling_path(&file.path, coding.extension())).is_ok_and(|m| {
         m.is_file()
@@ -323,6 +325,15 @@ fn usable_sibling(file: &OpenFile, coding: ContentCoding) -> bool {
 /// [`MIN_COMPRESS_LENGTH`] long.
 fn on_the_fly_ok(file: &OpenFile) -> bool {
     cfg!(feature = "compress") && file.size >= MIN_COMPRESS_LENGTH && is_compressible(&file.ctype)
+}
+
+/// Whether an on-the-fly encoder may start now (fewer than the most
+/// allowed at once are running); the answer still `Vary`s either way.
+fn encoder_available() -> bool {
+    #[cfg(feature = "compress")]
+    return super::compress::Permit::available();
+    #[cfg(not(feature = "compress"))]
+    false
 }
 
 /// The entity tag of an encoded form, distinct per coding: a
@@ -344,7 +355,7 @@ fn encoded_etag(tag: &str, encoding: Encoding) -> String {
 /// `None` if it cannot be opened as a regular file after all.
 fn open_sibling(file: &OpenFile, coding: ContentCoding) -> Option<OpenFile> {
     let path = sibling_path(&file.path, coding.extension());
-    let opened = File::open(&path).ok()?;
+    let opened = super::open_nonblocking(&path).ok()?;
     let meta = opened.metadata().ok().filter(fs::Metadata::is_file)?;
     let mtime = meta.modified().unwrap_or(file.mtime);
     let encoding = Encoding::Precompressed(coding);
@@ -394,7 +405,7 @@ pub(crate) fn select(
         .chain(
             ContentCoding::ALL
                 .into_iter()
-                .filter(|_| fly)
+                .filter(|_| fly && encoder_available())
                 .map(Encoding::OnTheFly),
         )
         .collect();
