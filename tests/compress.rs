@@ -549,6 +549,26 @@ fn off_sends_every_file_as_stored() {
     );
 }
 
+/// A `Vary` of the user's (`-H Vary Origin`) is sent beside compression's
+/// own, not dropped: both fields are there, on every form.
+#[test]
+fn a_vary_of_the_users_adds_to_accept_encoding() {
+    let site = Site::new();
+    let server = site.serve(site.handler().with_header("Vary", "Origin"));
+    for accept in ["br", "identity"] {
+        let resp = request(&server, "GET", "/app.js", &[("Accept-Encoding", accept)]);
+        assert_eq!(resp.status, 200);
+        assert_eq!(
+            resp.headers_named("Vary"),
+            ["Accept-Encoding", "Origin"],
+            "{accept}"
+        );
+    }
+    // A file with one form only: the user's alone.
+    let resp = request(&server, "GET", "/small.txt", &[("Accept-Encoding", "br")]);
+    assert_eq!(resp.headers_named("Vary"), ["Origin"]);
+}
+
 /// Through the CGI handler's file side (`--cgi --compress`) too.
 #[test]
 fn the_cgi_handler_serves_files_compressed() {

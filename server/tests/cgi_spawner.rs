@@ -102,6 +102,16 @@ fn scripts_of_a_root_server_run_as_nobody_from_the_spawner() {
     assert_eq!(field(&second, "method"), "POST");
     assert!(second.ends_with("hello there"), "{second}");
 
+    // A Ctrl-C meant for the server, or a service manager's TERM, leaves
+    // the spawner running (it ends with the server's socket).
+    let spawner = rustix::process::Pid::from_raw(parent.parse().unwrap()).unwrap();
+    for sig in [rustix::process::Signal::INT, rustix::process::Signal::TERM] {
+        rustix::process::kill_process(spawner, sig).unwrap();
+    }
+    let third = get(server.port, b"GET /cgi-bin/who.sh HTTP/1.0\r\n\r\n");
+    let third = String::from_utf8_lossy(body(&third)).into_owned();
+    assert_eq!(field(&third, "ppid"), parent, "the same spawner: {third}");
+
     // Its exit status comes back through the spawner.
     get(server.port, b"GET /cgi-bin/fail.sh HTTP/1.0\r\n\r\n");
     stderr_line(&mut server, "CGI script exit code 3");

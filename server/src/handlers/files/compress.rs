@@ -168,10 +168,50 @@ mod tests {
     use std::fs::File;
     use std::io::Write;
 
+    /// The tests that take permits, one at a time (one of them takes all).
+    static PERMITS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A file shorter than the length it had when opened is an error at
+    /// its end, never an encoded stream that looks whole.
+    #[test]
+    fn a_file_that_shrank_is_an_error() {
+        let _one = PERMITS.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = std::env::temp_dir().join(format!("basehttp-shrunk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.txt");
+        std::fs::write(&path, vec![b'a'; 5000]).unwrap();
+        for coding in ContentCoding::ALL {
+            let permit = Permit::take().unwrap();
+            let file = SharedFile::new(File::open(&path).unwrap());
+            let err = encoder(file, 6000, coding, permit)
+                .read_to_end(&mut Vec::new())
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{coding:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// At most [`MAX_ENCODERS`] at once; a dropped one frees its place.
+    #[test]
+    fn encoders_are_capped() {
+        let _one = PERMITS.lock().unwrap_or_else(|e| e.into_inner());
+        // Integration code elsewhere in this process holds none here.
+        let mut held = Vec::new();
+        while let Some(p) = Permit::take() {
+            held.push(p);
+        }
+        assert_eq!(held.len(), MAX_ENCODERS);
+        assert!(!Permit::available());
+        held.pop();
+        assert!(Permit::available());
+        assert!(Permit::take().is_some());
+    }
+
     /// Every coding round-trips through its crate's decoder, and a file
     /// is cut at the length it had when opened.
     #[test]
     fn round_trips() {
+        let _one = PERMITS.lock().unwrap_or_else(|e| e.into_inner());
         let dir = std::env::temp_dir().join(format!("basehttp-compress-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("a.txt");
