@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +20,7 @@ use basehttp::handlers::files::{self, ContentCoding, Encoding, OpenFile};
 use basehttp::handlers::{CgiHttpRequestHandler, FileHandler, SimpleHttpRequestHandler};
 use basehttp::prelude::*;
 
+use crate::clients::{self, CHROMIUM, client_present, run_bounded};
 use crate::support::{Response, TempDir, TestServer, connect, parse, raw, read_to_close, spawn};
 
 /// Over the 1 KiB threshold, compressible: compressed on the fly.
@@ -618,56 +619,6 @@ fn recording(site: &Site, protocol: &str) -> (TestServer, Seen) {
     (spawn(move || handler.clone()), seen)
 }
 
-/// Whether a client program is here. Missing, the test is skipped with a
-/// message, unless it runs under CI, which installs it: then it fails.
-fn client_present(program: &str, install: &str) -> bool {
-    let here = Command::new(program)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !here {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is missing under CI: .ci/run installs it ({install})"
-        );
-        eprintln!("SKIPPED: {program} is not installed here ({install})");
-    }
-    here
-}
-
-/// How long a client program may run before the test gives up on it (a
-/// bound against a hang, not a timing).
-const CLIENT_BOUND: Duration = Duration::from_secs(120);
-
-/// Runs `command` in a process group of its own, killed (the group) if it
-/// is still running after [`CLIENT_BOUND`].
-fn run_bounded(mut command: Command) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = command
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn client");
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(CLIENT_BOUND) {
-        Ok(output) => output.expect("client output"),
-        Err(_) => {
-            let group = rustix::process::Pid::from_raw(pid as i32).expect("a child's pid");
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-            panic!("{command:?} still running after {CLIENT_BOUND:?}");
-        }
-    }
-}
-
 /// curl `--compressed` (it sends `deflate, gzip, br, zstd` and decodes),
 /// over one kept-alive HTTP/1.1 connection; and each coding alone.
 #[test]
@@ -819,9 +770,6 @@ fn python_urllib_and_http_client() {
     );
 }
 
-/// Where Debian's `chromium` package puts the browser.
-const CHROMIUM: &str = "/usr/bin/chromium";
-
 /// Headless Chromium loads a page whose scripts come compressed, one on
 /// the fly (br) and one precompressed, and runs both: the DOM it dumps
 /// shows what they wrote.
@@ -833,19 +781,8 @@ fn chromium_runs_compressed_scripts() {
     let site = Site::new();
     let (server, seen) = recording(&site, "HTTP/1.1");
     let profile = TempDir::new("compress-chromium");
-    let mut chromium = Command::new(CHROMIUM);
+    let mut chromium = clients::chromium(&profile);
     chromium
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(format!("http://127.0.0.1:{}/page.html", server.port()));
     let output = run_bounded(chromium);

@@ -1,8 +1,9 @@
 //! The `basehttp` command line (a module of the binary, not the library): a
 //! port of the argparse parser of `python -m http.server` (CPython 3.15
 //! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
-//! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate`, `--no-cache` and
-//! `--compress`). Pure: [`Args::parse`] takes the arguments and returns a
+//! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate`, `--no-cache`,
+//! `--compress`, `--upload`, `--overwrite`, `--auth` and
+//! `--auth-writes-only`). Pure: [`Args::parse`] takes the arguments and returns a
 //! value or a [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
@@ -65,6 +66,15 @@ pub(crate) struct Args {
     /// `--compress`: content codings by `Accept-Encoding` (precompressed
     /// siblings and on the fly).
     pub(crate) compress: bool,
+    /// `--upload[=DIR]`: accept uploads (anywhere: `Some(None)`; into DIR
+    /// and below: `Some(Some(DIR))`).
+    pub(crate) upload: Option<Option<OsString>>,
+    /// `--overwrite`: uploads may replace files.
+    pub(crate) overwrite: bool,
+    /// `--auth USER:PASS` (or `USER:sha256:HEX`), each time given.
+    pub(crate) auth: Vec<String>,
+    /// `--auth-writes-only`: only uploads ask for the password.
+    pub(crate) auth_writes_only: bool,
 }
 
 impl Default for Args {
@@ -86,6 +96,10 @@ impl Default for Args {
             isolate: false,
             no_cache: false,
             compress: false,
+            upload: None,
+            overwrite: false,
+            auth: Vec::new(),
+            auth_writes_only: false,
         }
     }
 }
@@ -143,6 +157,11 @@ enum Opt {
     NoCache,
     // Ours (issue 20).
     Compress,
+    // Ours, for sharing a folder (issue 23).
+    Upload,
+    Overwrite,
+    Auth,
+    AuthWritesOnly,
 }
 
 /// The file `--spa` serves when no `=FILE` is given.
@@ -176,6 +195,10 @@ const OURS: &[(&str, Opt)] = &[
     ("--isolate", Opt::Isolate),
     ("--no-cache", Opt::NoCache),
     ("--compress", Opt::Compress),
+    ("--upload", Opt::Upload),
+    ("--overwrite", Opt::Overwrite),
+    ("--auth", Opt::Auth),
+    ("--auth-writes-only", Opt::AuthWritesOnly),
 ];
 
 impl Opt {
@@ -207,6 +230,10 @@ impl Opt {
             Opt::Isolate => "--isolate",
             Opt::NoCache => "--no-cache",
             Opt::Compress => "--compress",
+            Opt::Upload => "--upload",
+            Opt::Overwrite => "--overwrite",
+            Opt::Auth => "--auth",
+            Opt::AuthWritesOnly => "--auth-writes-only",
         }
     }
     fn nargs(self) -> usize {
@@ -218,7 +245,10 @@ impl Opt {
             | Opt::Cors
             | Opt::Isolate
             | Opt::NoCache
-            | Opt::Compress => 0,
+            | Opt::Compress
+            | Opt::Upload
+            | Opt::Overwrite
+            | Opt::AuthWritesOnly => 0,
             Opt::Header => 2,
             _ => 1,
         }
@@ -227,7 +257,7 @@ impl Opt {
     /// Takes a value only when attached (`--spa=FILE`): argparse's
     /// `nargs='?'` would take the port that follows as the value.
     fn optional_inline(self) -> bool {
-        self == Opt::Spa
+        matches!(self, Opt::Spa | Opt::Upload)
     }
 }
 
@@ -333,6 +363,15 @@ impl Args {
             Opt::Isolate => self.isolate = true,
             Opt::NoCache => self.no_cache = true,
             Opt::Compress => self.compress = true,
+            Opt::Upload => self.upload = Some(values.next()),
+            Opt::Overwrite => self.overwrite = true,
+            Opt::Auth => {
+                let spec = utf8(next())?;
+                basehttp::handlers::BasicAuth::parse(&spec)
+                    .map_err(|e| UsageError::Invalid(format!("argument --auth: {e}")))?;
+                self.auth.push(spec);
+            }
+            Opt::AuthWritesOnly => self.auth_writes_only = true,
         }
         Ok(())
     }
@@ -777,6 +816,46 @@ mod tests {
             assert_eq!(got, flag, "{prefix}");
         }
         assert_eq!(parse(&["--sp=a.html"]).unwrap().spa, Some("a.html".into()));
+    }
+
+    #[test]
+    fn sharing_flags() {
+        let a = parse(&[
+            "--upload",
+            "--overwrite",
+            "--auth",
+            "u:p",
+            "--auth",
+            "v:q",
+            "8080",
+        ])
+        .unwrap();
+        assert_eq!(a.upload, Some(None));
+        assert!(a.overwrite && !a.auth_writes_only);
+        assert_eq!(a.auth, ["u:p", "v:q"]);
+        assert_eq!(a.port, 8080, "--upload takes no value unless attached");
+        let a = parse(&["--upload=incoming", "--auth-writes-only", "--auth=u:p"]).unwrap();
+        assert_eq!(a.upload, Some(Some("incoming".into())));
+        assert!(a.auth_writes_only);
+        // Abbreviations: unique prefixes of ours; `--au` could be two.
+        assert_eq!(parse(&["--up"]).unwrap().upload, Some(None));
+        assert!(parse(&["--ov"]).unwrap().overwrite);
+        assert!(parse(&["--auth-w"]).unwrap().auth_writes_only);
+        let e = parse(&["--au", "u:p"]).unwrap_err().to_string();
+        assert!(
+            e.ends_with("error: ambiguous option: --au could match --auth, --auth-writes-only\n"),
+            "{e}"
+        );
+        for bad in ["nocolon", ":p", "u:sha256:12"] {
+            let e = parse(&["--auth", bad]).unwrap_err().to_string();
+            assert!(e.contains("error: argument --auth: "), "{e}");
+        }
+        assert!(
+            parse(&["--auth"])
+                .unwrap_err()
+                .to_string()
+                .contains("expected one argument")
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use basehttp::__private::{ShutdownOnSignals, shutdown_on_signals};
-use basehttp::handlers::{CgiHttpRequestHandler, SimpleHttpRequestHandler};
+use basehttp::handlers::{BasicAuth, CgiHttpRequestHandler, SimpleHttpRequestHandler, Upload};
 use basehttp::{
     Handler, ServerConfig, ServerInfo, ThreadingHttpServer, ThreadingHttpsServer, TlsConfig,
 };
@@ -87,6 +87,20 @@ fn run(args: Args) -> io::Result<()> {
         .with_isolate(args.isolate)
         .with_no_cache(args.no_cache)
         .with_compress(args.compress);
+    if let Some(dir) = &args.upload {
+        files = files.with_upload(Some(Upload {
+            dir: dir.as_ref().map(PathBuf::from),
+            overwrite: args.overwrite,
+        }));
+    }
+    if !args.auth.is_empty() {
+        let mut auth = BasicAuth::default().writes_only(args.auth_writes_only);
+        for spec in &args.auth {
+            // Checked by the parser already.
+            auth = auth.and(spec).map_err(io::Error::other)?;
+        }
+        files = files.with_auth(Some(auth));
+    }
     // Socket activation is an environment contract, not a flag: with a
     // socket from systemd, `--bind` and the port are not used.
     let listener = match basehttp::systemd_listener()? {

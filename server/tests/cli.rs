@@ -103,6 +103,45 @@ fn protocol_content_type_and_header_flags() {
 /// `--spa --cors --isolate --no-cache` (our flags, issue 23) on the real
 /// binary; without them the same requests get CPython's answers.
 #[test]
+fn sharing_flags() {
+    let dir = TempDir::new("share-flags");
+    std::fs::create_dir(dir.join("inbox")).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let root = std::path::Path::new("/");
+    let run = start(
+        &[
+            "-b",
+            "127.0.0.1",
+            "-d",
+            d,
+            "--upload=inbox",
+            "--auth",
+            "alice:s3cret",
+            "--auth-writes-only",
+            "0",
+        ],
+        root,
+    );
+    // printf %s alice:s3cret | base64
+    let auth = "Authorization: Basic YWxpY2U6czNjcmV0\r\n";
+    let put = |target: &str, auth: &str| {
+        let req = format!("PUT {target} HTTP/1.0\r\n{auth}Content-Length: 2\r\n\r\nhi");
+        String::from_utf8(get(run.port, req.as_bytes())).unwrap()
+    };
+    assert!(put("/inbox/a.txt", "").starts_with("HTTP/1.0 401 "));
+    assert!(put("/inbox/a.txt", auth).starts_with("HTTP/1.0 201 "));
+    assert!(put("/inbox/a.txt", auth).starts_with("HTTP/1.0 409 "));
+    assert!(put("/b.txt", auth).starts_with("HTTP/1.0 403 "));
+    assert_eq!(std::fs::read(dir.join("inbox/a.txt")).unwrap(), b"hi");
+    let listing = String::from_utf8(get(run.port, b"GET /inbox/ HTTP/1.0\r\n\r\n")).unwrap();
+    assert!(
+        listing.starts_with("HTTP/1.0 200 "),
+        "reading needs no password"
+    );
+    assert!(listing.contains("<form method=\"post\""), "{listing}");
+}
+
+#[test]
 fn dev_flags() {
     let dir = TempDir::new("dev-flags");
     std::fs::write(dir.join("index.html"), "<title>app</title>").unwrap();

@@ -203,6 +203,9 @@ impl<H: CgiHandler> Base<H> for CgiHttpRequestHandler {
     const METHODS: &'static [&'static str] = &["GET", "HEAD", "POST"];
 
     fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
+        if let Some(refused) = files::check_auth(handler.file_handler(), req) {
+            return Some(refused);
+        }
         match req.command.as_str() {
             "POST" => Some(handler.do_POST(req)),
             "OPTIONS" if handler.file_handler().cors => {

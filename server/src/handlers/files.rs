@@ -26,6 +26,7 @@
 //! `Accept-Ranges: bytes`; opt-in compression (precompressed siblings and
 //! on the fly, by `Accept-Encoding`).
 
+mod auth;
 mod cache;
 #[cfg(feature = "compress")]
 mod compress;
@@ -36,6 +37,7 @@ mod listing;
 mod mime;
 mod path;
 mod range;
+mod upload;
 
 use std::borrow::Cow;
 use std::fs;
@@ -48,10 +50,12 @@ use crate::handler::Base;
 use crate::request::Class;
 use crate::request::Request;
 
+pub use self::auth::BasicAuth;
 pub(crate) use self::dev::send_preflight;
 pub use self::encoding::{ContentCoding, Encoding};
 use self::listing::Entry;
 pub use self::range::ByteRange;
+pub use self::upload::Upload;
 #[cfg(any(test, fuzzing))]
 pub(crate) use self::{conditional::fuzz_dates, range::fuzz_range};
 
@@ -184,6 +188,12 @@ pub struct SimpleHttpRequestHandler {
     /// Content codings by `Accept-Encoding` (`--compress`; off, as in
     /// CPython). See [`with_compress`](Self::with_compress).
     pub compress: bool,
+    /// Accept uploads (`--upload`; off, as in CPython). See
+    /// [`with_upload`](Self::with_upload).
+    pub upload: Option<Upload>,
+    /// Ask for a user and password (`--auth`; off, as in CPython). See
+    /// [`with_auth`](Self::with_auth).
+    pub auth: Option<BasicAuth>,
 }
 
 impl SimpleHttpRequestHandler {
@@ -206,6 +216,8 @@ impl SimpleHttpRequestHandler {
             isolate: false,
             no_cache: false,
             open_file_cache: true,
+            upload: None,
+            auth: None,
             compress: false,
         }
     }
@@ -284,6 +296,63 @@ impl SimpleHttpRequestHandler {
         self.open_file_cache = on;
         self
     }
+
+    /// Accepts uploads (`--upload[=DIR]`), or not (`None`, the default):
+    /// `POST` of a `multipart/form-data` form to a directory's URL (files,
+    /// and folders with their relative paths), and `PUT` of a file to its
+    /// URL, written to a temporary file and renamed into place, never
+    /// through a symlink, never over a file unless
+    /// [`Upload::overwrite`], at most `ServerConfig::max_body` bytes. The
+    /// listing of a directory that takes uploads has the forms for them.
+    ///
+    /// ```
+    /// use basehttp::handlers::{SimpleHttpRequestHandler, Upload};
+    ///
+    /// let files = SimpleHttpRequestHandler::new("share").with_upload(Some(Upload::default()));
+    /// assert!(files.upload.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_upload(mut self, upload: Option<Upload>) -> Self {
+        self.upload = upload;
+        self
+    }
+
+    /// Asks for a user and password with HTTP Basic authentication
+    /// (`--auth USER:PASS`), for every request or for writes only
+    /// ([`BasicAuth::writes_only`]); `None` (the default) asks nobody.
+    /// Basic authentication sends the password readable by anyone on the
+    /// way: use it over HTTPS (`--tls-cert`) beyond a trusted network.
+    ///
+    /// ```
+    /// use basehttp::handlers::{BasicAuth, SimpleHttpRequestHandler};
+    ///
+    /// let auth = BasicAuth::default().user("alice", "s3cret");
+    /// let files = SimpleHttpRequestHandler::new("share").with_auth(Some(auth));
+    /// assert!(files.auth.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_auth(mut self, auth: Option<BasicAuth>) -> Self {
+        self.auth = auth;
+        self
+    }
+}
+
+/// The credentials check of [`SimpleHttpRequestHandler::auth`], before
+/// any method runs: `Some` with the `401` sent when they are missing or
+/// wrong.
+pub(crate) fn check_auth(
+    state: &SimpleHttpRequestHandler,
+    req: &mut Request,
+) -> Option<io::Result<()>> {
+    let auth = state.auth.as_ref()?;
+    if !auth.guards(&req.command) {
+        return None;
+    }
+    let header = req.headers.get("Authorization").map(str::to_owned);
+    if auth.admits(header.as_deref()) {
+        return None;
+    }
+    Some(auth::send_challenge(req))
 }
 
 impl Default for SimpleHttpRequestHandler {
@@ -461,11 +530,21 @@ impl<H: FileHandler> Base<H> for SimpleHttpRequestHandler {
     const METHODS: &'static [&'static str] = &["GET", "HEAD"];
 
     fn dispatch(handler: &mut H, req: &mut Request) -> Option<io::Result<()>> {
+        if let Some(refused) = check_auth(handler.file_handler(), req) {
+            return Some(refused);
+        }
+        let state = handler.file_handler();
         match req.command.as_str() {
             "GET" => Some(handler.do_GET(req)),
             "HEAD" => Some(handler.do_HEAD(req)),
-            "OPTIONS" if handler.file_handler().cors => {
-                Some(dev::send_preflight(req, <Self as Base<H>>::METHODS))
+            "OPTIONS" if state.cors => Some(dev::send_preflight(req, <Self as Base<H>>::METHODS)),
+            "POST" if state.upload.is_some() => {
+                let (dir, up) = (state.directory.clone(), state.upload.clone().expect("some"));
+                Some(upload::post(req, &dir, &up))
+            }
+            "PUT" if state.upload.is_some() => {
+                let (dir, up) = (state.directory.clone(), state.upload.clone().expect("some"));
+                Some(upload::put(req, &dir, &up))
             }
             _ => None,
         }
@@ -862,7 +941,17 @@ pub fn default_list_directory<H: FileHandler + ?Sized>(
     }
     listing::sort_entries(&mut entries);
     let displaypath = path::unquote_fs(path::strip_query(&req.path));
-    let page = listing::render_listing(&displaypath, &entries);
+    let mut page = listing::render_listing(&displaypath, &entries);
+    if let Some(up) = &h.file_handler().upload
+        && upload::form_allowed(up, &req.url().path_unquoted())
+    {
+        // The forms go before the closing tags (the page is otherwise
+        // CPython's).
+        let tail = b"</body>\n</html>\n";
+        page.truncate(page.len() - tail.len());
+        upload::listing_form(&mut page);
+        page.extend_from_slice(tail);
+    }
     req.send_response(200)?;
     req.send_header("Content-type", "text/html; charset=utf-8")?;
     req.send_header("Content-Length", &page.len().to_string())?;

@@ -6,4 +6,4 @@ pub mod files;
 
 pub use crate::file::SharedFile;
 pub use cgi::{CgiHandler, CgiHttpRequestHandler};
-pub use files::{Body, FileHandler, SimpleHttpRequestHandler};
+pub use files::{BasicAuth, Body, FileHandler, SimpleHttpRequestHandler, Upload};
