@@ -295,3 +295,49 @@ fn all_switches_together_and_none_changes_nothing() {
         assert!(!a.contains("Access-Control") && !a.contains("Cross-Origin"));
     }
 }
+
+/// Headless Chromium on a dev build served with `--spa --isolate`: a
+/// client-side route loads the app (whose script runs, a module from the
+/// same origin included), and the page is `crossOriginIsolated`, which
+/// `SharedArrayBuffer` needs; without `--isolate` it is not.
+#[test]
+fn chromium_loads_a_spa_route_cross_origin_isolated() {
+    use crate::clients::{self, CHROMIUM, client_present, run_bounded};
+    if !client_present(CHROMIUM, "apt-get install chromium") {
+        return;
+    }
+    let dir = TempDir::new("dev-chromium");
+    dir.write(
+        "index.html",
+        b"<!doctype html><html><body><script type=\"module\" src=\"/app.js\"></script></body></html>",
+    );
+    dir.write(
+        "app.js",
+        b"const p = document.createElement('p'); p.id = 'r';\n\
+          p.textContent = `${location.pathname} isolated=${self.crossOriginIsolated} \
+          sab=${typeof SharedArrayBuffer}`;\n\
+          document.body.appendChild(p);\n",
+    );
+    for (isolate, want) in [
+        (true, "/settings/profile isolated=true sab=function"),
+        (false, "/settings/profile isolated=false"),
+    ] {
+        let handler = SimpleHttpRequestHandler::new(dir.path())
+            .with_spa("index.html")
+            .with_isolate(isolate);
+        let server = spawn(move || handler.clone());
+        let profile = TempDir::new("dev-chromium-profile");
+        let mut chromium = clients::chromium(&profile);
+        chromium.arg("--dump-dom").arg(format!(
+            "http://127.0.0.1:{}/settings/profile",
+            server.port()
+        ));
+        let output = run_bounded(chromium);
+        let dom = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            dom.contains(&format!("<p id=\"r\">{want}")),
+            "{dom}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
