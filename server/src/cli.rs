@@ -2,8 +2,8 @@
 //! port of the argparse parser of `python -m http.server` (CPython 3.15
 //! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
 //! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate`, `--no-cache`,
-//! `--compress`, `--upload`, `--overwrite`, `--auth` and
-//! `--auth-writes-only`). Pure: [`Args::parse`] takes the arguments and returns a
+//! `--compress`, `--upload`, `--overwrite`, `--auth`,
+//! `--auth-writes-only`, `--urls` and `--qr`). Pure: [`Args::parse`] takes the arguments and returns a
 //! value or a [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
@@ -75,6 +75,10 @@ pub(crate) struct Args {
     pub(crate) auth: Vec<String>,
     /// `--auth-writes-only`: only uploads ask for the password.
     pub(crate) auth_writes_only: bool,
+    /// `--urls`: the URLs to open, on stderr.
+    pub(crate) urls: bool,
+    /// `--qr`: also a QR code of the first LAN URL (implies `--urls`).
+    pub(crate) qr: bool,
 }
 
 impl Default for Args {
@@ -100,6 +104,8 @@ impl Default for Args {
             overwrite: false,
             auth: Vec::new(),
             auth_writes_only: false,
+            urls: false,
+            qr: false,
         }
     }
 }
@@ -162,6 +168,8 @@ enum Opt {
     Overwrite,
     Auth,
     AuthWritesOnly,
+    Urls,
+    Qr,
 }
 
 /// The file `--spa` serves when no `=FILE` is given.
@@ -199,6 +207,8 @@ const OURS: &[(&str, Opt)] = &[
     ("--overwrite", Opt::Overwrite),
     ("--auth", Opt::Auth),
     ("--auth-writes-only", Opt::AuthWritesOnly),
+    ("--urls", Opt::Urls),
+    ("--qr", Opt::Qr),
 ];
 
 impl Opt {
@@ -234,6 +244,8 @@ impl Opt {
             Opt::Overwrite => "--overwrite",
             Opt::Auth => "--auth",
             Opt::AuthWritesOnly => "--auth-writes-only",
+            Opt::Urls => "--urls",
+            Opt::Qr => "--qr",
         }
     }
     fn nargs(self) -> usize {
@@ -248,7 +260,9 @@ impl Opt {
             | Opt::Compress
             | Opt::Upload
             | Opt::Overwrite
-            | Opt::AuthWritesOnly => 0,
+            | Opt::AuthWritesOnly
+            | Opt::Urls
+            | Opt::Qr => 0,
             Opt::Header => 2,
             _ => 1,
         }
@@ -372,6 +386,11 @@ impl Args {
                 self.auth.push(spec);
             }
             Opt::AuthWritesOnly => self.auth_writes_only = true,
+            Opt::Urls => self.urls = true,
+            Opt::Qr => {
+                self.urls = true;
+                self.qr = true;
+            }
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 //! [--isolate] [--no-cache] [--compress] [port]`
 
 mod cli;
+mod reach;
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, ToSocketAddrs};
@@ -107,12 +108,16 @@ fn run(args: Args) -> io::Result<()> {
         Some(listener) => listener,
         None => bind(args.bind.as_deref(), args.port)?,
     };
+    let reach = Reach {
+        urls: args.urls,
+        qr: args.qr,
+    };
     if args.cgi || args.cgi_rfc3875 {
         let mut cgi = CgiHttpRequestHandler::with_files(files);
         cgi.rfc3875 = args.cgi_rfc3875;
-        serve(listener, move || cgi.clone(), tls)
+        serve(listener, move || cgi.clone(), tls, reach)
     } else {
-        serve(listener, move || files.clone(), tls)
+        serve(listener, move || files.clone(), tls, reach)
     }
 }
 
@@ -121,17 +126,18 @@ fn serve<H: Handler>(
     listener: TcpListener,
     factory: impl Fn() -> H + Send + Sync + 'static,
     tls: Option<TlsConfig>,
+    reach: Reach,
 ) -> io::Result<()> {
     let config = ServerConfig::default();
     match tls {
         None => {
             let server = ThreadingHttpServer::from_listener(listener, factory, config)?;
-            let _signals = announce(server.info(), "http")?;
+            let _signals = announce(server.info(), "http", reach)?;
             server.serve_forever()
         }
         Some(tls) => {
             let server = ThreadingHttpsServer::from_listener(listener, factory, tls, config)?;
-            let _signals = announce(server.info(), "https")?;
+            let _signals = announce(server.info(), "https", reach)?;
             server.serve_forever()
         }
     }
@@ -146,7 +152,7 @@ const KEYBOARD_INTERRUPT_MESSAGE: &str = "\nKeyboard interrupt received, exiting
 /// CPython's message; SIGINT and SIGTERM start a graceful shutdown, so
 /// `serve_forever` returns and the process exits 0 once requests in flight
 /// are done; a second signal ends the process at once.
-fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<ShutdownOnSignals> {
+fn announce(server: &Arc<ServerInfo>, scheme: &str, reach: Reach) -> io::Result<ShutdownOnSignals> {
     let addr = server.server_address();
     let host = addr.ip().to_string();
     let url_host = if host.contains(':') {
@@ -163,7 +169,30 @@ fn announce(server: &Arc<ServerInfo>, scheme: &str) -> io::Result<ShutdownOnSign
         scheme.to_ascii_uppercase()
     )?;
     out.flush()?;
+    if reach.urls {
+        // On stderr: stdout stays CPython's, line for line.
+        let urls = reach::urls(addr, scheme);
+        let mut text = String::from("Open it at:\n");
+        for url in &urls {
+            text.push_str(&format!("  {url}\n"));
+        }
+        // The first address other machines can use, else loopback.
+        let lan = urls.get(1).or(urls.first());
+        if reach.qr
+            && let Some(qr) = lan.and_then(|u| reach::qr_lines(u))
+        {
+            text.push_str(&qr);
+        }
+        eprint!("{text}");
+    }
     Ok(signals)
+}
+
+/// What `announce` adds on stderr (`--urls`, `--qr`).
+#[derive(Clone, Copy)]
+struct Reach {
+    urls: bool,
+    qr: bool,
 }
 
 /// `_get_best_family(bind, port)` + `DualStackServer.server_bind`: with no

@@ -103,6 +103,35 @@ fn protocol_content_type_and_header_flags() {
 /// `--spa --cors --isolate --no-cache` (our flags, issue 23) on the real
 /// binary; without them the same requests get CPython's answers.
 #[test]
+fn urls_and_qr_go_to_stderr() {
+    use std::io::BufRead;
+    let dir = TempDir::new("urls");
+    let d = dir.path().to_str().unwrap();
+    let mut run = start(&["-b", "127.0.0.1", "-d", d, "--qr", "0"], dir.path());
+    assert_eq!(
+        run.banner,
+        format!(
+            "Serving HTTP on 127.0.0.1 port {0} (http://127.0.0.1:{0}/) ...\n",
+            run.port
+        ),
+        "stdout stays CPython's"
+    );
+    let mut line = String::new();
+    run.stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "Open it at:\n");
+    line.clear();
+    run.stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, format!("  http://127.0.0.1:{}/\n", run.port));
+    // The QR code: rows of half blocks, black on white.
+    line.clear();
+    run.stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("\x1b[30;47m") && line.ends_with("\x1b[0m\n"),
+        "{line:?}"
+    );
+}
+
+#[test]
 fn sharing_flags() {
     let dir = TempDir::new("share-flags");
     std::fs::create_dir(dir.join("inbox")).unwrap();
