@@ -10,10 +10,12 @@
 //! taken with `pidfd_getfd(2)` (Linux 5.6): the kernel duplicates our own
 //! descriptor 3 into a new, close-on-exec one. Descriptor 3 itself stays
 //! open, and the environment is left as it is, since `std::env::remove_var`
-//! is `unsafe` in Rust 2024 (`sd_listen_fds(1)` would unset it); both are
-//! harmless to child processes such as CGI scripts: `LISTEN_PID` names this
-//! process, so a child ignores the variables, and an inherited listening
-//! socket nobody accepts on costs only a descriptor.
+//! is `unsafe` in Rust 2024 (`sd_listen_fds(1)` would unset it). Child
+//! processes such as CGI scripts ignore the variables (`LISTEN_PID` names
+//! this process), but they inherit descriptor 3, the listening socket, and
+//! could accept connections on it: with socket activation, run only CGI
+//! scripts you trust (closing it, or marking it close-on-exec, needs the
+//! raw descriptor, which only `unsafe` code can name).
 
 use std::ffi::OsStr;
 use std::io;
