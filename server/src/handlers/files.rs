@@ -24,9 +24,14 @@
 //! Beyond CPython, and only when a client asks: `Range` (one range, 206 /
 //! 416) and `If-Range`; opt-in strong `ETag`s with `If-None-Match`, and
 //! `Accept-Ranges: bytes`; opt-in compression (precompressed siblings and
-//! on the fly, by `Accept-Encoding`).
+//! on the fly, by `Accept-Encoding`). Opt-in sharing policies: dot-files
+//! hidden, links followed only inside the directory or not at all
+//! ([`Symlinks`]), and folders downloaded as one archive
+//! ([`with_archive`](SimpleHttpRequestHandler::with_archive)).
 
+mod archive;
 mod auth;
+mod beneath;
 mod cache;
 #[cfg(feature = "compress")]
 mod compress;
@@ -37,6 +42,8 @@ mod listing;
 mod mime;
 mod path;
 mod range;
+mod sharing;
+mod tar;
 mod upload;
 
 use std::borrow::Cow;
@@ -53,8 +60,8 @@ use crate::request::Request;
 pub use self::auth::BasicAuth;
 pub(crate) use self::dev::send_preflight;
 pub use self::encoding::{ContentCoding, Encoding};
-use self::listing::Entry;
 pub use self::range::ByteRange;
+pub use self::sharing::Symlinks;
 pub use self::upload::Upload;
 #[cfg(any(test, fuzzing))]
 pub(crate) use self::{conditional::fuzz_dates, range::fuzz_range};
@@ -109,7 +116,7 @@ pub enum Resolved {
 }
 
 /// A regular file `send_head` serves, opened, with what its later steps use.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OpenFile {
     /// Where it is.
     pub path: PathBuf,
@@ -182,6 +189,15 @@ pub struct SimpleHttpRequestHandler {
     /// `Cache-Control: no-store` and no `304` (`--no-cache`; off, as in
     /// CPython). See [`with_no_cache`](Self::with_no_cache).
     pub no_cache: bool,
+    /// Serve dot-files (on, as in CPython; `--no-dotfiles` turns it off).
+    /// See [`with_dotfiles`](Self::with_dotfiles).
+    pub dotfiles: bool,
+    /// Which links may be followed ([`Symlinks::Follow`], as in CPython;
+    /// `--symlinks`). See [`with_symlinks`](Self::with_symlinks).
+    pub symlinks: Symlinks,
+    /// Folder downloads as one archive (`--archive`; off, as in CPython).
+    /// See [`with_archive`](Self::with_archive).
+    pub archive: bool,
     /// Serve small files from the process's open-file cache (on). See
     /// [`with_open_file_cache`](Self::with_open_file_cache).
     pub open_file_cache: bool,
@@ -215,6 +231,9 @@ impl SimpleHttpRequestHandler {
             cors: false,
             isolate: false,
             no_cache: false,
+            dotfiles: true,
+            symlinks: Symlinks::Follow,
+            archive: false,
             open_file_cache: true,
             upload: None,
             auth: None,
@@ -637,7 +656,7 @@ pub fn default_resolve_directory<H: FileHandler + ?Sized>(
     path: PathBuf,
 ) -> io::Result<Resolved> {
     // One stat serves `os.path.isdir` and the regular-file check of `open_file`.
-    let stat = fs::metadata(&path).ok();
+    let stat = sharing::stat(h.file_handler(), &path);
     if !stat.as_ref().is_some_and(fs::Metadata::is_dir) {
         return Ok(Resolved::File { path, stat });
     }
@@ -645,11 +664,12 @@ pub fn default_resolve_directory<H: FileHandler + ?Sized>(
         req.redirect(301, &location)?;
         return Ok(Resolved::Sent(None));
     }
+    if let Some(format) = archive::requested(h.file_handler(), &req.path) {
+        return archive::send(h.file_handler(), req, &path, format).map(Resolved::Sent);
+    }
     let index = h.file_handler().index_pages.iter().find_map(|p| {
         let candidate = path.join(p);
-        let meta = fs::metadata(&candidate)
-            .ok()
-            .filter(fs::Metadata::is_file)?;
+        let meta = sharing::stat(h.file_handler(), &candidate).filter(fs::Metadata::is_file)?;
         Some((candidate, meta))
     });
     match index {
@@ -684,7 +704,7 @@ pub fn default_open_file<H: FileHandler + ?Sized>(
         .then(cache::OpenFileCache::get)
         .flatten();
     let opened = match stat {
-        Some(m) if m.is_file() => open_regular(cache, &path, m),
+        Some(m) if m.is_file() => sharing::open_regular(h.file_handler(), cache, &path, m),
         _ => {
             if let Some(cache) = cache {
                 cache.forget(&path);
@@ -749,7 +769,7 @@ pub fn default_select_encoding(
     req: &Request,
     file: OpenFile,
 ) -> OpenFile {
-    encoding::select(state, req, file)
+    sharing::select_encoding(state, req, file)
 }
 
 /// The default [`FileHandler::send_not_modified`].
@@ -915,33 +935,14 @@ pub fn default_list_directory<H: FileHandler + ?Sized>(
     req: &mut Request,
     dir: &Path,
 ) -> io::Result<Option<Body>> {
-    let Ok(read) = fs::read_dir(dir) else {
+    let Some(mut entries) = sharing::read_entries(h.file_handler(), dir) else {
         req.send_error_with(404, "No permission to list directory")?;
         return Ok(None);
     };
-    let mut entries = Vec::new();
-    for item in read {
-        let Ok(item) = item else {
-            req.send_error_with(404, "No permission to list directory")?;
-            return Ok(None);
-        };
-        // d_type from readdir saves a stat per entry; links are followed
-        // (`os.path.isdir`).
-        let is_link = item.file_type().is_ok_and(|t| t.is_symlink());
-        let is_dir = if is_link {
-            item.path().is_dir()
-        } else {
-            item.file_type().is_ok_and(|t| t.is_dir())
-        };
-        entries.push(Entry {
-            name: path::os_bytes(&item.file_name()),
-            is_dir,
-            is_link,
-        });
-    }
     listing::sort_entries(&mut entries);
     let displaypath = path::unquote_fs(path::strip_query(&req.path));
-    let mut page = listing::render_listing(&displaypath, &entries);
+    let link = archive::listing_link(h.file_handler());
+    let mut page = listing::render_listing(&displaypath, &entries, link.as_deref());
     if let Some(up) = &h.file_handler().upload
         && upload::form_allowed(up, &req.url().path_unquoted())
     {

@@ -35,8 +35,10 @@ pub(crate) fn sort_entries(entries: &mut [Entry]) {
 }
 
 /// The listing page for `displaypath` (the unquoted request path without
-/// query or fragment, as OS bytes) and the already sorted `entries`.
-pub(crate) fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
+/// query or fragment, as OS bytes) and the already sorted `entries`, with
+/// `link` (the archive's, `--archive`) below the heading; without it,
+/// CPython's bytes.
+pub(crate) fn render_listing(displaypath: &[u8], entries: &[Entry], link: Option<&str>) -> Vec<u8> {
     let mut title = b"Directory listing for ".to_vec();
     push_html_escaped(&mut title, displaypath);
     let mut out = Vec::with_capacity(400 + entries.len() * 80);
@@ -47,7 +49,9 @@ pub(crate) fn render_listing(displaypath: &[u8], entries: &[Entry]) -> Vec<u8> {
     out.extend_from_slice(&title);
     out.extend_from_slice(b"</title>\n</head>\n<body>\n<h1>");
     out.extend_from_slice(&title);
-    out.extend_from_slice(b"</h1>\n<hr>\n<ul>\n");
+    out.extend_from_slice(b"</h1>\n");
+    out.extend_from_slice(link.unwrap_or("").as_bytes());
+    out.extend_from_slice(b"<hr>\n<ul>\n");
     for e in entries {
         let mut link = e.name.clone();
         let mut display = e.name.clone();
@@ -96,7 +100,7 @@ mod tests {
             entry("a b&<c>.html", false, false),
         ];
         sort_entries(&mut entries);
-        let page = render_listing(b"/", &entries);
+        let page = render_listing(b"/", &entries, None);
         let want = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <style type=\"text/css\">\n:root {\ncolor-scheme: light dark;\n}\n</style>\n\
 <title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n\
@@ -114,7 +118,21 @@ mod tests {
 </ul>\n<hr>\n</body>\n</html>\n";
         assert_eq!(String::from_utf8(page).unwrap(), want);
         assert_eq!(want.len(), 691);
-        assert_eq!(render_listing(b"/subdir/", &[]).len(), 270);
+        assert_eq!(render_listing(b"/subdir/", &[], None).len(), 270);
+    }
+
+    /// With `--archive` the page changes only by the link below the
+    /// heading.
+    #[test]
+    fn the_archive_link_is_the_only_change() {
+        let entries = [entry("a.txt", false, false)];
+        let plain = render_listing(b"/d/", &entries, None);
+        let link = "<p><a href=\"?archive=tar.gz\">Download this folder (.tar.gz)</a></p>\n";
+        let linked = render_listing(b"/d/", &entries, Some(link));
+        let at = plain.windows(6).position(|w| w == b"</h1>\n").unwrap() + 6;
+        let mut want = plain.clone();
+        want.splice(at..at, link.bytes());
+        assert_eq!(linked, want);
     }
 
     #[test]
@@ -167,7 +185,7 @@ mod tests {
             is_dir: false,
             is_link: false,
         };
-        let page = render_listing(b"/x\xff/", &[e]);
+        let page = render_listing(b"/x\xff/", &[e], None);
         let needle = b"<li><a href=\"%ED%B3%BF%3C.txt\">\xff&lt;.txt</a></li>";
         assert!(page.windows(needle.len()).any(|w| w == needle));
         assert!(page.windows(4).any(|w| w == b"/x\xff/"));
