@@ -2,13 +2,16 @@
 //! port of the argparse parser of `python -m http.server` (CPython 3.15
 //! `http.server._main` with its TLS options, plus 3.14's `--cgi` and our
 //! `--cgi-rfc3875`, `--spa`, `--cors`, `--isolate`, `--no-cache`,
-//! `--compress`, `--upload`, `--overwrite`, `--auth`,
-//! `--auth-writes-only`, `--urls` and `--qr`). Pure: [`Args::parse`] takes the arguments and returns a
-//! value or a [`UsageError`], so tests feed it vectors.
+//! `--compress`, `--upload`, `--overwrite`, `--auth`, `--auth-writes-only`,
+//! `--urls`, `--qr`, `--no-dotfiles`, `--symlinks` and `--archive`). Pure:
+//! [`Args::parse`] takes the arguments and returns a value or a
+//! [`UsageError`], so tests feed it vectors.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
+
+use basehttp::handlers::files::Symlinks;
 
 /// The program name shown in usage and error lines.
 pub(crate) const PROG: &str = "basehttp";
@@ -63,6 +66,12 @@ pub(crate) struct Args {
     pub(crate) isolate: bool,
     /// `--no-cache`: `Cache-Control: no-store`, never a 304.
     pub(crate) no_cache: bool,
+    /// `--no-dotfiles`: 404 for dot-paths, none in listings and archives.
+    pub(crate) no_dotfiles: bool,
+    /// `--symlinks follow|inside|off` (follow, CPython's, by default).
+    pub(crate) symlinks: Symlinks,
+    /// `--archive`: folders downloaded as one `.tar.gz`.
+    pub(crate) archive: bool,
     /// `--compress`: content codings by `Accept-Encoding` (precompressed
     /// siblings and on the fly).
     pub(crate) compress: bool,
@@ -99,6 +108,9 @@ impl Default for Args {
             cors: false,
             isolate: false,
             no_cache: false,
+            no_dotfiles: false,
+            symlinks: Symlinks::Follow,
+            archive: false,
             compress: false,
             upload: None,
             overwrite: false,
@@ -170,6 +182,9 @@ enum Opt {
     AuthWritesOnly,
     Urls,
     Qr,
+    NoDotfiles,
+    Symlinks,
+    Archive,
 }
 
 /// The file `--spa` serves when no `=FILE` is given.
@@ -209,6 +224,9 @@ const OURS: &[(&str, Opt)] = &[
     ("--auth-writes-only", Opt::AuthWritesOnly),
     ("--urls", Opt::Urls),
     ("--qr", Opt::Qr),
+    ("--no-dotfiles", Opt::NoDotfiles),
+    ("--symlinks", Opt::Symlinks),
+    ("--archive", Opt::Archive),
 ];
 
 impl Opt {
@@ -239,6 +257,9 @@ impl Opt {
             Opt::Cors => "--cors",
             Opt::Isolate => "--isolate",
             Opt::NoCache => "--no-cache",
+            Opt::NoDotfiles => "--no-dotfiles",
+            Opt::Symlinks => "--symlinks",
+            Opt::Archive => "--archive",
             Opt::Compress => "--compress",
             Opt::Upload => "--upload",
             Opt::Overwrite => "--overwrite",
@@ -257,6 +278,8 @@ impl Opt {
             | Opt::Cors
             | Opt::Isolate
             | Opt::NoCache
+            | Opt::NoDotfiles
+            | Opt::Archive
             | Opt::Compress
             | Opt::Upload
             | Opt::Overwrite
@@ -347,6 +370,7 @@ impl Args {
         }
         out.apply_positionals(positionals)?;
         out.check_tls()?;
+        out.check_archive()?;
         Ok(out)
     }
 
@@ -376,6 +400,9 @@ impl Args {
             Opt::Cors => self.cors = true,
             Opt::Isolate => self.isolate = true,
             Opt::NoCache => self.no_cache = true,
+            Opt::NoDotfiles => self.no_dotfiles = true,
+            Opt::Symlinks => self.symlinks = symlinks_choice(&utf8(next())?)?,
+            Opt::Archive => self.archive = true,
             Opt::Compress => self.compress = true,
             Opt::Upload => self.upload = Some(values.next()),
             Opt::Overwrite => self.overwrite = true,
@@ -424,6 +451,49 @@ impl Args {
             )));
         }
         Ok(())
+    }
+}
+
+/// `--symlinks`'s choices (argparse `choices`), in the order `--help`
+/// lists them.
+const SYMLINKS_CHOICES: [(&str, Symlinks); 3] = [
+    ("follow", Symlinks::Follow),
+    ("inside", Symlinks::Inside),
+    ("off", Symlinks::Off),
+];
+
+/// The `--symlinks` value, or argparse's `invalid choice` error.
+fn symlinks_choice(value: &str) -> Result<Symlinks, UsageError> {
+    SYMLINKS_CHOICES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|&(_, symlinks)| symlinks)
+        .ok_or_else(|| {
+            let names: Vec<&str> = SYMLINKS_CHOICES.iter().map(|(n, _)| *n).collect();
+            UsageError::Invalid(format!(
+                "argument --symlinks: invalid choice: {} (choose from {})",
+                basehttp::__private::py_repr(value),
+                names.join(", ")
+            ))
+        })
+}
+
+impl Args {
+    /// An archive of a folder above a CGI directory would hold the
+    /// scripts' source: `--archive` is refused with `--cgi` (argparse's
+    /// mutually exclusive message).
+    fn check_archive(&self) -> Result<(), UsageError> {
+        let cgi = match (self.cgi, self.cgi_rfc3875) {
+            (true, _) => "--cgi",
+            (false, true) => "--cgi-rfc3875",
+            (false, false) => return Ok(()),
+        };
+        if !self.archive {
+            return Ok(());
+        }
+        Err(UsageError::Invalid(format!(
+            "argument --archive: not allowed with argument {cgi}"
+        )))
     }
 }
 
@@ -812,13 +882,14 @@ mod tests {
         for (prefix, flag) in [
             ("--cgi-", "rfc"),
             ("--cgi-r", "rfc"),
-            ("--s", "spa"),
             ("--sp", "spa"),
             ("--cor", "cors"),
             ("--i", "isolate"),
             ("--iso", "isolate"),
-            ("--n", "no-cache"),
             ("--no-c", "no-cache"),
+            ("--no-d", "no-dotfiles"),
+            ("--ar", "archive"),
+            ("--arch", "archive"),
             ("--com", "compress"),
             ("--compr", "compress"),
         ] {
@@ -830,11 +901,74 @@ mod tests {
                 () if a.isolate => "isolate",
                 () if a.no_cache => "no-cache",
                 () if a.compress => "compress",
+                () if a.no_dotfiles => "no-dotfiles",
+                () if a.archive => "archive",
                 () => "none",
             };
             assert_eq!(got, flag, "{prefix}");
         }
         assert_eq!(parse(&["--sp=a.html"]).unwrap().spa, Some("a.html".into()));
+        assert_eq!(parse(&["--sy", "off"]).unwrap().symlinks, Symlinks::Off);
+        // Where two of ours share a prefix, argparse's ambiguity.
+        for (prefix, names) in [
+            ("--s", "--spa, --symlinks"),
+            ("--n", "--no-cache, --no-dotfiles"),
+            ("--no", "--no-cache, --no-dotfiles"),
+            ("--no-", "--no-cache, --no-dotfiles"),
+            ("--a", "--auth, --auth-writes-only, --archive"),
+        ] {
+            assert_eq!(
+                err(&[prefix]),
+                format!("ambiguous option: {prefix} could match {names}")
+            );
+        }
+    }
+
+    #[test]
+    fn dotfiles_symlinks_and_archive_flags() {
+        let a = parse(&["--no-dotfiles", "--symlinks", "inside", "--archive", "9000"]).unwrap();
+        assert!(a.no_dotfiles && a.archive);
+        assert_eq!((a.symlinks, a.port), (Symlinks::Inside, 9000));
+        for (value, want) in [
+            ("follow", Symlinks::Follow),
+            ("inside", Symlinks::Inside),
+            ("off", Symlinks::Off),
+        ] {
+            assert_eq!(parse(&["--symlinks", value]).unwrap().symlinks, want);
+            let inline = format!("--symlinks={value}");
+            assert_eq!(parse(&[&inline]).unwrap().symlinks, want);
+        }
+        // Off by default: CPython's bytes.
+        let d = Args::default();
+        assert!(!d.no_dotfiles && !d.archive && d.symlinks == Symlinks::Follow);
+        assert_eq!(
+            err(&["--symlinks", "Inside"]),
+            "argument --symlinks: invalid choice: 'Inside' (choose from follow, inside, off)"
+        );
+        assert_eq!(
+            err(&["--symlinks"]),
+            "argument --symlinks: expected one argument"
+        );
+        assert_eq!(
+            err(&["--symlinks", "--archive"]),
+            "argument --symlinks: expected one argument"
+        );
+        for flag in ["--no-dotfiles=1", "--archive=1"] {
+            let name = flag.trim_end_matches("=1");
+            assert_eq!(
+                err(&[flag]),
+                format!("argument {name}: ignored explicit argument '1'")
+            );
+        }
+        assert_eq!(
+            err(&["--cgi", "--archive"]),
+            "argument --archive: not allowed with argument --cgi"
+        );
+        assert_eq!(
+            err(&["--archive", "--cgi-rfc3875"]),
+            "argument --archive: not allowed with argument --cgi-rfc3875"
+        );
+        assert!(parse(&["--cgi", "--no-dotfiles", "--symlinks=off"]).is_ok());
     }
 
     #[test]

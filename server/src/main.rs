@@ -6,7 +6,9 @@
 //! `basehttp [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--cgi] [--cgi-rfc3875]
 //! [--content-type CONTENT_TYPE] [--tls-cert PATH] [--tls-key PATH]
 //! [--tls-password-file PATH] [-H HEADER VALUE] [--spa[=FILE]] [--cors]
-//! [--isolate] [--no-cache] [--compress] [port]`
+//! [--isolate] [--no-cache] [--compress] [--upload[=DIR]] [--overwrite]
+//! [--auth USER:PASS] [--auth-writes-only] [--urls] [--qr] [--no-dotfiles]
+//! [--symlinks {follow,inside,off}] [--archive] [port]`
 
 mod cli;
 mod reach;
@@ -83,6 +85,10 @@ fn run(args: Args) -> io::Result<()> {
     if let Some(page) = &args.spa {
         files = files.with_spa(page);
     }
+    files = files
+        .with_dotfiles(!args.no_dotfiles)
+        .with_symlinks(args.symlinks)
+        .with_archive(args.archive);
     files = files
         .with_cors(args.cors)
         .with_isolate(args.isolate)
