@@ -103,7 +103,7 @@ fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
 }
 
 /// The data of a chunked body (RFC 9112 §7.1) and what follows it.
-fn dechunk(mut b: &[u8]) -> (Vec<u8>, &[u8]) {
+pub(crate) fn dechunk(mut b: &[u8]) -> (Vec<u8>, &[u8]) {
     let mut out = Vec::new();
     loop {
         let eol = b

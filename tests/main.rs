@@ -21,6 +21,7 @@ mod misuse;
 mod scaleout;
 mod service;
 mod service_helpers;
+mod sharing;
 mod signal;
 mod support;
 mod tempdir;

@@ -276,6 +276,124 @@ fn compress_flag() {
     assert_eq!(body(&resp), text.as_bytes());
 }
 
+/// `--no-dotfiles`, `--symlinks` and `--archive` (our flags, issue 23) on
+/// the real binary; without them the same requests get CPython's answers.
+#[test]
+fn dotfiles_symlinks_and_archive_flags() {
+    let dir = TempDir::new("sharing-flags");
+    std::fs::create_dir_all(dir.join("www/.git")).unwrap();
+    std::fs::write(dir.join("www/.git/config"), "[core]\n").unwrap();
+    std::fs::write(dir.join("www/a.txt"), "a\n").unwrap();
+    std::fs::write(dir.join("secret.txt"), "secret\n").unwrap();
+    std::os::unix::fs::symlink("../secret.txt", dir.join("www/out")).unwrap();
+    std::os::unix::fs::symlink("a.txt", dir.join("www/in")).unwrap();
+    let d = dir.join("www");
+    let d = d.to_str().unwrap();
+    let root = std::path::Path::new("/");
+    let status = |port: u16, target: &str| {
+        let resp = get(port, format!("GET {target} HTTP/1.0\r\n\r\n").as_bytes());
+        let line = resp.split(|&b| b == b'\r').next().unwrap().to_vec();
+        (String::from_utf8(line).unwrap(), body(&resp).to_vec())
+    };
+    let run = start(
+        &[
+            "-b",
+            "127.0.0.1",
+            "-d",
+            d,
+            "--no-dotfiles",
+            "--symlinks",
+            "inside",
+            "--archive",
+            "0",
+        ],
+        root,
+    );
+    for target in ["/.git/config", "/%2egit/config", "/out"] {
+        assert_eq!(
+            status(run.port, target).0,
+            "HTTP/1.0 404 File not found",
+            "{target}"
+        );
+    }
+    assert_eq!(status(run.port, "/in").1, b"a\n");
+    let (line, page) = status(run.port, "/");
+    assert_eq!(line, "HTTP/1.0 200 OK");
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("<a href=\"?archive=tar.gz\">Download this folder (.tar.gz)</a>"));
+    assert!(
+        page.contains("href=\"in\"") && !page.contains(".git") && !page.contains("href=\"out\"")
+    );
+    let resp = get(run.port, b"GET /?archive=tar.gz HTTP/1.0\r\n\r\n");
+    let head = String::from_utf8_lossy(&resp[..resp.len() - body(&resp).len()]).into_owned();
+    assert!(head.starts_with("HTTP/1.0 200 OK\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nContent-type: application/gzip\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("\r\nContent-Disposition: attachment; filename=\"www.tar.gz\"\r\n"));
+    // A gzip member (RFC 1952: ID1 ID2 CM=deflate).
+    assert!(body(&resp).starts_with(b"\x1f\x8b\x08"));
+
+    // `--symlinks=off` and the abbreviations `--sy`, `--no-d`, `--ar`.
+    let run = start(
+        &[
+            "-b",
+            "127.0.0.1",
+            "-d",
+            d,
+            "--symlinks=off",
+            "--no-d",
+            "--ar",
+            "0",
+        ],
+        root,
+    );
+    assert_eq!(status(run.port, "/in").0, "HTTP/1.0 404 File not found");
+    let run = start(&["-b", "127.0.0.1", "-d", d, "--sy", "off", "0"], root);
+    assert_eq!(status(run.port, "/in").0, "HTTP/1.0 404 File not found");
+
+    // Without the flags: CPython's answers (dot-files served, links
+    // followed, the query ignored).
+    let run = start(&["-b", "127.0.0.1", "-d", d, "0"], root);
+    assert_eq!(status(run.port, "/.git/config").1, b"[core]\n");
+    assert_eq!(status(run.port, "/out").1, b"secret\n");
+    let (_, page) = status(run.port, "/?archive=tar.gz");
+    assert!(!String::from_utf8(page).unwrap().contains("archive"));
+
+    // Usage errors, exit status 2.
+    for (args, error) in [
+        (
+            &["--symlinks", "all"][..],
+            "argument --symlinks: invalid choice: 'all' (choose from follow, inside, off)",
+        ),
+        (
+            &["--no"],
+            "ambiguous option: --no could match --no-cache, --no-dotfiles",
+        ),
+        (
+            &["--s"],
+            "ambiguous option: --s could match --spa, --symlinks",
+        ),
+        (
+            &["--a"],
+            "ambiguous option: --a could match --auth, --auth-writes-only, --archive",
+        ),
+        (
+            &["--cgi", "--archive"],
+            "argument --archive: not allowed with argument --cgi",
+        ),
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.ends_with(&format!("basehttp: error: {error}\n")),
+            "{stderr}"
+        );
+    }
+}
+
 #[test]
 fn cpythons_abbreviations_win_over_ours() {
     // `--co` is CPython's `--content-type` (it wants a value), not `--cors`;
