@@ -696,7 +696,7 @@ fn a_directory_swapped_for_a_link_never_leads_out() {
         {
             rustix::fs::renameat_with(
                 rustix::fs::CWD,
-                &www.join("d"),
+                www.join("d"),
                 rustix::fs::CWD,
                 &swap,
                 rustix::fs::RenameFlags::EXCHANGE,

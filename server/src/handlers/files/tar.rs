@@ -211,7 +211,8 @@ mod tests {
 
     #[test]
     fn member_paths_never_climb_or_start_at_the_root() {
-        let ok: &[(&[&[u8]], Kind, &[u8])] = &[
+        type Case<'a> = (&'a [&'a [u8]], Kind, &'a [u8]);
+        let ok: &[Case<'_>] = &[
             (&[b"dir", b"a.txt"], Kind::File, b"dir/a.txt"),
             (&[b"dir", b"sub"], Kind::Dir, b"dir/sub/"),
             (&[b"<img src=x>.html"], Kind::File, b"<img src=x>.html"),
