@@ -125,6 +125,13 @@
 //! Like CPython's, this is a small server for development and trusted
 //! networks. Request data reaches the log only after control characters are
 //! escaped, and error pages HTML-escape what they echo.
+//!
+//! As in CPython, the file handler serves dot-files and follows every
+//! symbolic link, also out of its directory. To share a folder with other
+//! people, hide the first and confine the second:
+//! [`with_dotfiles(false)`](handlers::SimpleHttpRequestHandler::with_dotfiles)
+//! and [`with_symlinks(Symlinks::Inside)`](handlers::SimpleHttpRequestHandler::with_symlinks)
+//! (`--no-dotfiles --symlinks inside`), enforced when each file is opened.
 #![forbid(unsafe_code)]
 
 extern crate self as basehttp;
