@@ -72,6 +72,9 @@ pub(crate) struct Args {
     pub(crate) symlinks: Symlinks,
     /// `--archive`: folders downloaded as one `.tar.gz`.
     pub(crate) archive: bool,
+    /// The presets given (`--share`, `--dev`), each with what it turned
+    /// on, for the line the command prints.
+    pub(crate) presets: Vec<(&'static str, &'static str)>,
     /// `--compress`: content codings by `Accept-Encoding` (precompressed
     /// siblings and on the fly).
     pub(crate) compress: bool,
@@ -111,6 +114,7 @@ impl Default for Args {
             no_dotfiles: false,
             symlinks: Symlinks::Follow,
             archive: false,
+            presets: Vec::new(),
             compress: false,
             upload: None,
             overwrite: false,
@@ -185,6 +189,9 @@ enum Opt {
     NoDotfiles,
     Symlinks,
     Archive,
+    // Presets of ours (issue 23).
+    Share,
+    Dev,
 }
 
 /// The file `--spa` serves when no `=FILE` is given.
@@ -227,7 +234,18 @@ const OURS: &[(&str, Opt)] = &[
     ("--no-dotfiles", Opt::NoDotfiles),
     ("--symlinks", Opt::Symlinks),
     ("--archive", Opt::Archive),
+    ("--share", Opt::Share),
+    ("--dev", Opt::Dev),
 ];
+
+/// What `--share` turns on: sharing a folder on a LAN (miniserve's
+/// `--upload-files`, `--enable-tar-gz`, hidden files and links kept in,
+/// `--qrcode`'s address list).
+const SHARE: &str = "--upload --archive --no-dotfiles --symlinks=inside --urls";
+
+/// What `--dev` turns on: serving a web app's build (`serve --single
+/// --cors`, with `http-server`'s most asked-for `-c-1`, and compression).
+const DEV: &str = "--spa --cors --no-cache --compress";
 
 impl Opt {
     fn short(c: char) -> Option<Opt> {
@@ -260,6 +278,8 @@ impl Opt {
             Opt::NoDotfiles => "--no-dotfiles",
             Opt::Symlinks => "--symlinks",
             Opt::Archive => "--archive",
+            Opt::Share => "--share",
+            Opt::Dev => "--dev",
             Opt::Compress => "--compress",
             Opt::Upload => "--upload",
             Opt::Overwrite => "--overwrite",
@@ -285,7 +305,9 @@ impl Opt {
             | Opt::Overwrite
             | Opt::AuthWritesOnly
             | Opt::Urls
-            | Opt::Qr => 0,
+            | Opt::Qr
+            | Opt::Share
+            | Opt::Dev => 0,
             Opt::Header => 2,
             _ => 1,
         }
@@ -418,6 +440,24 @@ impl Args {
                 self.urls = true;
                 self.qr = true;
             }
+            Opt::Share => {
+                // What was set explicitly before stays (an `--upload=DIR`).
+                self.upload.get_or_insert(None);
+                self.archive = true;
+                self.no_dotfiles = true;
+                if self.symlinks == Symlinks::Follow {
+                    self.symlinks = Symlinks::Inside;
+                }
+                self.urls = true;
+                self.presets.push(("--share", SHARE));
+            }
+            Opt::Dev => {
+                self.spa.get_or_insert_with(|| SPA_DEFAULT.into());
+                self.cors = true;
+                self.no_cache = true;
+                self.compress = true;
+                self.presets.push(("--dev", DEV));
+            }
         }
         Ok(())
     }
@@ -491,8 +531,13 @@ impl Args {
         if !self.archive {
             return Ok(());
         }
+        let why = if self.presets.iter().any(|(p, _)| *p == "--share") {
+            "--share (which turns on --archive)"
+        } else {
+            "--archive"
+        };
         Err(UsageError::Invalid(format!(
-            "argument --archive: not allowed with argument {cgi}"
+            "argument {why}: not allowed with argument {cgi}"
         )))
     }
 }
@@ -911,7 +956,7 @@ mod tests {
         assert_eq!(parse(&["--sy", "off"]).unwrap().symlinks, Symlinks::Off);
         // Where two of ours share a prefix, argparse's ambiguity.
         for (prefix, names) in [
-            ("--s", "--spa, --symlinks"),
+            ("--s", "--spa, --symlinks, --share"),
             ("--n", "--no-cache, --no-dotfiles"),
             ("--no", "--no-cache, --no-dotfiles"),
             ("--no-", "--no-cache, --no-dotfiles"),
@@ -969,6 +1014,36 @@ mod tests {
             "argument --archive: not allowed with argument --cgi-rfc3875"
         );
         assert!(parse(&["--cgi", "--no-dotfiles", "--symlinks=off"]).is_ok());
+    }
+
+    #[test]
+    fn presets() {
+        let a = parse(&["--share"]).unwrap();
+        assert_eq!(a.upload, Some(None));
+        assert!(a.archive && a.no_dotfiles && a.urls);
+        assert_eq!(a.symlinks, Symlinks::Inside);
+        assert_eq!(a.presets, [("--share", SHARE)]);
+        assert!(!a.cors && !a.compress && a.spa.is_none());
+        // What was given explicitly stays.
+        let a = parse(&["--upload=in", "--symlinks", "off", "--share"]).unwrap();
+        assert_eq!(a.upload, Some(Some("in".into())));
+        assert_eq!(a.symlinks, Symlinks::Off);
+        let a = parse(&["--spa=app.html", "--dev", "8080"]).unwrap();
+        assert_eq!(a.spa, Some("app.html".into()));
+        assert!(a.cors && a.no_cache && a.compress && !a.isolate);
+        assert_eq!(a.presets, [("--dev", DEV)]);
+        assert_eq!(a.port, 8080);
+        assert!(parse(&["--de"]).unwrap().compress, "--de is --dev");
+        assert!(
+            parse(&["--d", "x"]).unwrap().directory.is_some(),
+            "--d stays --directory"
+        );
+        assert!(parse(&["--sh"]).unwrap().archive);
+        let e = parse(&["--share", "--cgi"]).unwrap_err().to_string();
+        assert!(
+            e.ends_with("error: argument --share (which turns on --archive): not allowed with argument --cgi\n"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -114,6 +114,10 @@ fn run(args: Args) -> io::Result<()> {
         Some(listener) => listener,
         None => bind(args.bind.as_deref(), args.port)?,
     };
+    for (preset, what) in &args.presets {
+        // On stderr, like `--urls`: stdout stays CPython's.
+        eprintln!("{preset}: {what}");
+    }
     let reach = Reach {
         urls: args.urls,
         qr: args.qr,

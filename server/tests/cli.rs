@@ -373,7 +373,7 @@ fn dotfiles_symlinks_and_archive_flags() {
         ),
         (
             &["--s"],
-            "ambiguous option: --s could match --spa, --symlinks",
+            "ambiguous option: --s could match --spa, --symlinks, --share",
         ),
         (
             &["--a"],
@@ -392,6 +392,49 @@ fn dotfiles_symlinks_and_archive_flags() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn presets_say_what_they_turn_on() {
+    use std::io::BufRead;
+    let dir = TempDir::new("presets");
+    std::fs::write(dir.join("index.html"), "<title>app</title>").unwrap();
+    std::fs::write(dir.join(".env"), "SECRET=1").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let mut run = start(
+        &["-b", "127.0.0.1", "-d", d, "--share", "--dev", "0"],
+        dir.path(),
+    );
+    let mut line = String::new();
+    run.stderr.read_line(&mut line).unwrap();
+    assert_eq!(
+        line,
+        "--share: --upload --archive --no-dotfiles --symlinks=inside --urls\n"
+    );
+    line.clear();
+    run.stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "--dev: --spa --cors --no-cache --compress\n");
+    line.clear();
+    run.stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "Open it at:\n", "--share's --urls");
+    // Some of each in effect.
+    let env = String::from_utf8(get(run.port, b"GET /.env HTTP/1.0\r\n\r\n")).unwrap();
+    assert!(env.starts_with("HTTP/1.0 404 "), "{env}");
+    let route = get(
+        run.port,
+        b"GET /app/route HTTP/1.0\r\nAccept: text/html\r\n\r\n",
+    );
+    let route = String::from_utf8(route).unwrap();
+    assert!(route.starts_with("HTTP/1.0 200 "), "{route}");
+    assert!(
+        route.contains("Access-Control-Allow-Origin: *\r\n"),
+        "{route}"
+    );
+    let put = get(
+        run.port,
+        b"PUT /new.txt HTTP/1.0\r\nContent-Length: 1\r\n\r\nx",
+    );
+    assert!(String::from_utf8(put).unwrap().starts_with("HTTP/1.0 201 "));
 }
 
 #[test]

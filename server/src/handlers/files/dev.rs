@@ -156,6 +156,16 @@ pub(crate) fn spa_fallback(
     if !looks_like_page(&req.path) || !accepts_html(req) {
         return None;
     }
+    // A hidden dot-path (`--no-dotfiles`) stays a 404, not the app.
+    if !state.dotfiles
+        && req
+            .url()
+            .path_unquoted()
+            .split('/')
+            .any(|seg| seg.starts_with('.'))
+    {
+        return None;
+    }
     let path = state.directory.join(file);
     let meta = fs::metadata(&path).ok().filter(fs::Metadata::is_file)?;
     Some((path, meta))
