@@ -22,8 +22,16 @@ fx=$OUT/fixture
 mkdir -p "$fx/pre" "$fx/fly"
 
 # 200 KiB of real JavaScript: npm's own sources, concatenated.
-find /usr/lib/node_modules/npm -name '*.js' -size -64k -print0 | sort -z |
-  xargs -0 cat | head -c 204800 > "$fx/fly/app.js"
+python3 - "$fx/fly/app.js" <<'EOF'
+import pathlib, sys
+out = bytearray()
+for p in sorted(pathlib.Path("/usr/lib/node_modules/npm").rglob("*.js")):
+    if len(out) >= 204800:
+        break
+    if p.is_file() and p.stat().st_size < 65536:
+        out += p.read_bytes()
+open(sys.argv[1], "wb").write(out[:204800])
+EOF
 cp "$fx/fly/app.js" "$fx/pre/app.js"
 gzip -9 -k -c "$fx/pre/app.js" > "$fx/pre/app.js.gz"
 python3 -c 'import brotli,sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[1]+".br","wb").write(brotli.compress(d, quality=11))' "$fx/pre/app.js"
@@ -79,8 +87,10 @@ for round in $(seq 1 "$ROUNDS"); do
     port=$((port + 1))
     tmp=$OUT/tmp-$port
     cmd=${cmd//\{port\}/$port}
-    cmd=${cmd//NGINX_PRE/$(nginx_conf "$fx/pre" "$port" "$tmp" pre)}
-    cmd=${cmd//NGINX_FLY/$(nginx_conf "$fx/fly" "$port" "$tmp" fly)}
+    case $cmd in
+      *NGINX_PRE*) cmd=${cmd//NGINX_PRE/$(nginx_conf "$fx/pre" "$port" "$tmp" pre)} ;;
+      *NGINX_FLY*) cmd=${cmd//NGINX_FLY/$(nginx_conf "$fx/fly" "$port" "$tmp" fly)} ;;
+    esac
     setsid bash -c "exec $cmd" > "$OUT/server-$port.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do
