@@ -234,12 +234,13 @@ where
                 // The write was cut off by the deadline, not by the client.
                 clock.kill_on_timeout();
             } else {
-                let _ = kill_process_group(pid, Signal::KILL);
+                kill_group(pid, clock.spawner);
             }
         }
         clock.wait_exit();
         client_gone
     };
+    let spawner = clock.spawner;
     let (fed, client_gone) = if feed_inline {
         let fed = feed(rfile, stdin, max_body);
         (fed, relay(&mut clock))
@@ -248,7 +249,7 @@ where
             let feeder = scope.spawn(move || {
                 let fed = feed(rfile, stdin, max_body);
                 if matches!(fed, Fed::TooLarge | Fed::Broken) {
-                    let _ = kill_process_group(pid, Signal::KILL);
+                    kill_group(pid, spawner);
                 }
                 fed
             });
@@ -284,6 +285,16 @@ where
     }
 }
 
+/// Kills the script's process group, unless a spawner that started it
+/// has ended: then the script may have been reaped by another process and
+/// its pid reused, and it is left to run to its end.
+fn kill_group(pid: Pid, spawner: Option<&Spawner>) {
+    if spawner.is_some_and(Spawner::is_gone) {
+        return;
+    }
+    let _ = kill_process_group(pid, Signal::KILL);
+}
+
 /// Ends a run that user code cut short (a panic in `output`, which runs
 /// hooks such as `log_message`): kills the script's process group, stops
 /// the time keeper's watch, then reaps it, so that nothing is left running
@@ -297,7 +308,11 @@ struct Reap<'a> {
 impl Drop for Reap<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let _ = kill_process_group(self.script.pid, Signal::KILL);
+            let spawner = match self.script.parent {
+                Parent::Spawner(s) => Some(s),
+                Parent::Server(_) => None,
+            };
+            kill_group(self.script.pid, spawner);
             self.server.unwatch_script(self.script.pid);
             let _ = self.script.wait();
         }
@@ -342,7 +357,7 @@ impl Clock {
     fn kill_on_timeout(&mut self) {
         if !self.timed_out {
             self.timed_out = true;
-            let _ = kill_process_group(self.pid, Signal::KILL);
+            kill_group(self.pid, self.spawner);
         }
     }
 

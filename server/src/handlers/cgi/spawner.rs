@@ -238,6 +238,11 @@ impl Spawner {
         }
     }
 
+    /// Whether the spawner has ended (its scripts are no longer its).
+    pub(crate) fn is_gone(&self) -> bool {
+        lock(&self.replies).gone
+    }
+
     fn gone(&self) {
         let mut r = lock(&self.replies);
         r.gone = true;
