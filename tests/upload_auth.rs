@@ -479,3 +479,33 @@ fetch('/inbox/').then(r => r.text()).then(html => {
     );
     assert!(dom.contains("<p id=\"result\">listed</p>"), "{dom}");
 }
+
+/// An upload still being written (its temporary file) is not a file yet:
+/// neither the listing nor a folder's archive shows it.
+#[test]
+fn uploads_in_progress_are_not_listed_nor_archived() {
+    use std::io::Read;
+    let dir = TempDir::new("upload-partial");
+    std::fs::write(dir.join("done.txt"), b"done").unwrap();
+    std::fs::write(dir.join(".basehttp-upload-99-0.part"), b"half").unwrap();
+    std::fs::write(dir.join(".profile"), b"a dot-file, served as CPython does").unwrap();
+    let handler = SimpleHttpRequestHandler::new(dir.path())
+        .with_upload(Some(Upload::default()))
+        .with_archive(true);
+    let server = spawn(move || handler.clone());
+    let listing = String::from_utf8(get(&server, "/", &[]).body).unwrap();
+    assert!(
+        listing.contains("done.txt") && listing.contains(".profile"),
+        "{listing}"
+    );
+    assert!(!listing.contains(".basehttp-upload-"), "{listing}");
+    let archive = get(&server, "/?archive=tar.gz", &[]);
+    assert_eq!(archive.status, 200);
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(&archive.body[..])
+        .read_to_end(&mut tar)
+        .unwrap();
+    let tar = String::from_utf8_lossy(&tar);
+    assert!(tar.contains("done.txt") && tar.contains(".profile"));
+    assert!(!tar.contains(".basehttp-upload-"));
+}

@@ -939,6 +939,10 @@ pub fn default_list_directory<H: FileHandler + ?Sized>(
         req.send_error_with(404, "No permission to list directory")?;
         return Ok(None);
     };
+    if h.file_handler().upload.is_some() {
+        // Uploads still being written are not files yet.
+        entries.retain(|e| !upload::is_temporary(&e.name));
+    }
     listing::sort_entries(&mut entries);
     let displaypath = path::unquote_fs(path::strip_query(&req.path));
     let link = archive::listing_link(h.file_handler());

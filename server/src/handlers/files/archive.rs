@@ -163,7 +163,7 @@ pub(crate) fn send(
         .into_iter()
         .map(OsStr::to_owned)
         .collect();
-    let stream = TarStream::new(policy, root, base, opened, name);
+    let stream = TarStream::new(policy, state.upload.is_some(), root, base, opened, name);
     Ok(Some(Body::Reader(match format {
         Format::Tar => Box::new(stream),
         #[cfg(feature = "compress")]
@@ -219,6 +219,8 @@ pub(crate) fn content_disposition(file_name: &[u8]) -> String {
 /// The archive, produced as it is read.
 struct TarStream {
     policy: Beneath,
+    /// Uploads are on: their temporary files are left out.
+    uploads: bool,
     /// A descriptor of the served directory (`inside`: linked files are
     /// opened from it).
     root: Option<OwnedFd>,
@@ -298,6 +300,7 @@ impl TarStream {
     /// the served directory, for `inside`).
     fn new(
         policy: Beneath,
+        uploads: bool,
         root: Option<OwnedFd>,
         base: Vec<OsString>,
         dir: OwnedFd,
@@ -305,6 +308,7 @@ impl TarStream {
     ) -> TarStream {
         TarStream {
             policy,
+            uploads,
             root,
             base,
             start: Some((dir, name)),
@@ -387,7 +391,11 @@ impl TarStream {
             let name = item.file_name().to_bytes();
             let kind = item.file_type();
             let refused = kind == FileType::Symlink && self.policy.symlinks() == Symlinks::Off;
-            if refused || !tar::safe_component(name) || !self.policy.visible(name) {
+            if refused
+                || !tar::safe_component(name)
+                || !self.policy.visible(name)
+                || (self.uploads && super::upload::is_temporary(name))
+            {
                 continue;
             }
             entries.push((name.to_vec(), kind));
@@ -533,7 +541,7 @@ mod tests {
         let opened = policy
             .open(&dir, OFlags::RDONLY | OFlags::DIRECTORY)
             .unwrap();
-        let mut stream = TarStream::new(policy, None, Vec::new(), opened, b"top".to_vec());
+        let mut stream = TarStream::new(policy, false, None, Vec::new(), opened, b"top".to_vec());
         let mut tar = vec![0; BLOCK * 2];
         stream.read_exact(&mut tar).unwrap();
         // The headers of `top/` and `top/a.txt` are out.

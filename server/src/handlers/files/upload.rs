@@ -112,6 +112,16 @@ fn open_dir(root: &Path, segments: &[String], create: bool) -> io::Result<OwnedF
 /// Temporary names, unique in the process.
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
+/// The start and end of an upload's temporary name.
+const TEMP_PREFIX: &str = ".basehttp-upload-";
+const TEMP_SUFFIX: &str = ".part";
+
+/// Whether `name` is an upload still being written (left out of listings
+/// and archives while uploads are on).
+pub(crate) fn is_temporary(name: &[u8]) -> bool {
+    name.starts_with(TEMP_PREFIX.as_bytes()) && name.ends_with(TEMP_SUFFIX.as_bytes())
+}
+
 /// A file being written under a temporary name in `dir`; removed if it is
 /// not put in place.
 struct Incoming {
@@ -124,7 +134,7 @@ struct Incoming {
 impl Incoming {
     fn create(dir: OwnedFd) -> io::Result<Incoming> {
         let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-        let temp = format!(".basehttp-upload-{}-{n}.part", std::process::id());
+        let temp = format!("{TEMP_PREFIX}{}-{n}{TEMP_SUFFIX}", std::process::id());
         let fd = rustix::fs::openat(
             &dir,
             temp.as_str(),
@@ -404,6 +414,13 @@ mod tests {
         }
         assert!(relative_name(&"x".repeat(256)).is_none());
         assert!(relative_name(&["d"; 40].join("/")).is_none());
+    }
+
+    #[test]
+    fn temporary_names() {
+        assert!(is_temporary(b".basehttp-upload-12-0.part"));
+        assert!(!is_temporary(b".basehttp-upload-12-0.txt"));
+        assert!(!is_temporary(b"notes.part"));
     }
 
     #[test]
